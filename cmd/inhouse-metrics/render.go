@@ -1,0 +1,164 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+func printHealth(w io.Writer, res *backend.CheckHealthResult) {
+	mark := "OK   "
+	if res.Status != backend.HealthStatusOk {
+		mark = "ERROR"
+	}
+	fmt.Fprintf(w, "Save & test: %s %s\n", mark, res.Message)
+}
+
+// printResponse prints one query's frames: a line per series with a
+// sparkline, or the table's rows.
+func printResponse(w io.Writer, refID string, r backend.DataResponse) {
+	if r.Error != nil {
+		fmt.Fprintf(w, "[%s] error (status %d, source %s): %v\n", refID, r.Status, r.ErrorSource, r.Error)
+		return
+	}
+	for _, f := range r.Frames {
+		if f.Meta != nil {
+			for _, n := range f.Meta.Notices {
+				fmt.Fprintf(w, "[%s] notice: %s\n", refID, n.Text)
+			}
+		}
+		if f.Meta != nil && f.Meta.Type == data.FrameTypeTable {
+			printTable(w, refID, f)
+			continue
+		}
+		if len(f.Fields) < 2 {
+			fmt.Fprintf(w, "[%s] no data\n", refID)
+			continue
+		}
+		printSeries(w, refID, f)
+	}
+}
+
+func printSeries(w io.Writer, refID string, f *data.Frame) {
+	v := f.Fields[1]
+	name := v.Name
+	if v.Config != nil && v.Config.DisplayNameFromDS != "" {
+		name = v.Config.DisplayNameFromDS
+	}
+	vals := make([]float64, 0, v.Len())
+	for i := 0; i < v.Len(); i++ {
+		if p, ok := v.At(i).(*float64); ok && p != nil {
+			vals = append(vals, *p)
+		}
+	}
+	last := math.NaN()
+	if len(vals) > 0 {
+		last = vals[len(vals)-1]
+	}
+	fmt.Fprintf(w, "[%s] %-22s %-38s %5d pts  last %-10.4g %s\n", refID, name, labels(v.Labels), v.Len(), last, sparkline(vals, 40))
+}
+
+func labels(l data.Labels) string {
+	if len(l) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + l[k]
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// sparkline draws values as one line of block characters, averaging
+// values into width buckets.
+func sparkline(vals []float64, width int) string {
+	if len(vals) == 0 {
+		return ""
+	}
+	const blocks = "▁▂▃▄▅▆▇█"
+	runes := []rune(blocks)
+	if len(vals) < width {
+		width = len(vals)
+	}
+	buckets := make([]float64, width)
+	for b := range buckets {
+		lo, hi := b*len(vals)/width, (b+1)*len(vals)/width
+		sum := 0.0
+		for _, x := range vals[lo:hi] {
+			sum += x
+		}
+		buckets[b] = sum / float64(hi-lo)
+	}
+	lo, hi := buckets[0], buckets[0]
+	for _, x := range buckets {
+		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	}
+	var sb strings.Builder
+	for _, x := range buckets {
+		i := 0
+		if hi > lo {
+			i = int((x - lo) / (hi - lo) * float64(len(runes)-1))
+		}
+		sb.WriteRune(runes[i])
+	}
+	return sb.String()
+}
+
+func printTable(w io.Writer, refID string, f *data.Frame) {
+	rows, _ := f.RowLen()
+	fmt.Fprintf(w, "[%s] table %q, %d rows\n", refID, f.Name, rows)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	names := make([]string, len(f.Fields))
+	for i, fld := range f.Fields {
+		names[i] = fld.Name
+	}
+	fmt.Fprintln(tw, "    "+strings.Join(names, "\t"))
+	const maxRows = 8
+	for r := 0; r < rows && r < maxRows; r++ {
+		cells := make([]string, len(f.Fields))
+		for i, fld := range f.Fields {
+			cells[i] = cell(fld.At(r))
+		}
+		fmt.Fprintln(tw, "    "+strings.Join(cells, "\t"))
+	}
+	_ = tw.Flush()
+	if rows > maxRows {
+		fmt.Fprintf(w, "    ... %d more rows\n", rows-maxRows)
+	}
+}
+
+func cell(v any) string {
+	switch x := v.(type) {
+	case *time.Time:
+		if x != nil {
+			return x.UTC().Format("2006-01-02 15:04")
+		}
+	case *float64:
+		if x != nil {
+			return fmt.Sprintf("%g", *x)
+		}
+	case *string:
+		if x != nil {
+			return *x
+		}
+	case *bool:
+		if x != nil {
+			return fmt.Sprint(*x)
+		}
+	default:
+		return fmt.Sprint(v)
+	}
+	return "null"
+}

@@ -1,0 +1,307 @@
+// Package client talks to the in-house metrics service over the HTTP JSON
+// contract. It owns everything about the wire: URLs, headers, size and
+// time limits, retries, dialect fallbacks, and turning failures into
+// errors an operator can act on.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+)
+
+// Client calls one in-house metrics service. It is safe for concurrent use
+// and keeps connections alive until Close.
+type Client struct {
+	base     *url.URL
+	http     *http.Client
+	apiKey   string
+	maxBytes int64
+	timeout  time.Duration
+	settings *models.Settings
+	// backoff is the wait before each retry; its length is the number of
+	// retries. Tests shorten it.
+	backoff []time.Duration
+}
+
+// New builds a client from validated settings and the SDK's HTTP options
+// (auth, headers, TLS) for the same data source.
+func New(s *models.Settings, opts httpclient.Options) (*Client, error) {
+	c := &Client{
+		base:     s.URL,
+		apiKey:   s.APIKey,
+		maxBytes: s.MaxResponseBytes,
+		timeout:  s.Timeout,
+		settings: s,
+		backoff:  []time.Duration{100 * time.Millisecond, 400 * time.Millisecond},
+	}
+	if opts.Timeouts == nil {
+		t := httpclient.DefaultTimeoutOptions
+		opts.Timeouts = &t
+	}
+	// The whole exchange, body included, is bounded: a body that drips
+	// slowly is cut at the same deadline as a server that never answers.
+	opts.Timeouts.Timeout = s.Timeout
+	opts.ConfigureClient = func(_ httpclient.Options, hc *http.Client) {
+		hc.CheckRedirect = c.checkRedirect
+	}
+	hc, err := httpclient.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("cannot build the HTTP client: %s", c.scrub(err.Error()))
+	}
+	c.http = hc
+	return c, nil
+}
+
+// SetBackoff replaces the retry waits (tests use short ones).
+func (c *Client) SetBackoff(b []time.Duration) { c.backoff = b }
+
+// Close releases idle connections; the instance that owns the client is
+// going away.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
+// BaseURL is the configured URL without credentials or query, for messages.
+func (c *Client) BaseURL() string { return models.RedactURL(c.base.String()) }
+
+// checkRedirect follows redirects on the configured host only, so that
+// credentials and custom headers never reach another host.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("the service redirected more than 10 times; check the URL")
+	}
+	if !strings.EqualFold(req.URL.Host, c.base.Host) {
+		return &errRedirect{from: c.base.Host, to: req.URL.Host}
+	}
+	return nil
+}
+
+// Health checks that the service answers GET on the URL exactly as
+// configured; any 2xx body counts.
+func (c *Client) Health(ctx context.Context) error {
+	res, err := c.do(ctx, http.MethodGet, c.base.String(), "GET "+c.BaseURL(), nil)
+	if err != nil {
+		return err
+	}
+	drainAndClose(res.Body)
+	return nil
+}
+
+// Metrics lists metric names and their payload fields. Servers of the
+// SimpleJSON dialect have no /metrics; on 404 it asks /search instead.
+func (c *Client) Metrics(ctx context.Context, req contract.MetricsRequest) ([]contract.Metric, error) {
+	if req.Payload == nil {
+		req.Payload = map[string]any{}
+	}
+	body, err := c.postJSON(ctx, contract.PathMetrics, req)
+	endpoint := "POST " + contract.PathMetrics
+	if isStatus(err, http.StatusNotFound) {
+		endpoint = "POST " + contract.PathSearch
+		body, err = c.postJSON(ctx, contract.PathSearch, contract.SearchRequest{Target: req.Metric})
+	}
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := contract.DecodeMetrics(endpoint, body)
+	if err != nil {
+		return nil, c.notContract(endpoint, err)
+	}
+	return metrics, nil
+}
+
+// PayloadOptions lists the options of one payload field. Older servers
+// serve it as /options; 404 falls back to it.
+func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadOptionsRequest) ([]contract.SelectOption, error) {
+	if req.Payload == nil {
+		req.Payload = map[string]any{}
+	}
+	endpoint := "POST " + contract.PathMetricPayloadOptions
+	body, err := c.postJSON(ctx, contract.PathMetricPayloadOptions, req)
+	if isStatus(err, http.StatusNotFound) {
+		endpoint = "POST " + contract.PathOptions
+		body, err = c.postJSON(ctx, contract.PathOptions, req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts, err := contract.DecodeOptions(endpoint, body)
+	if err != nil {
+		return nil, c.notContract(endpoint, err)
+	}
+	return opts, nil
+}
+
+// Query sends one POST /query and hands the answer's body to decode, which
+// reads it as a stream. Errors while reading (size limit, timeout, reset)
+// are reported as such; anything else decode returns means the answer is
+// not the contract.
+func (c *Client) Query(ctx context.Context, req contract.QueryRequest, decode func(io.Reader) error) error {
+	op := "POST " + contract.PathQuery
+	buf, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("cannot encode the query: %w", err)
+	}
+	res, err := c.do(ctx, http.MethodPost, c.endpoint(contract.PathQuery), op, buf)
+	if err != nil {
+		return err
+	}
+	body := &limitedBody{r: res.Body, left: c.maxBytes, limit: c.maxBytes}
+	defer drainAndClose(res.Body)
+	if err := decode(body); err != nil {
+		if body.err != nil {
+			return c.classify(ctx, op, body.err)
+		}
+		return c.notContract(op, err)
+	}
+	return nil
+}
+
+// postJSON sends one contract call and returns its body, bounded by the
+// size limit.
+func (c *Client) postJSON(ctx context.Context, path string, payload any) ([]byte, error) {
+	op := "POST " + path
+	buf, err := json.Marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode the request: %w", err)
+	}
+	res, err := c.do(ctx, http.MethodPost, c.endpoint(path), op, buf)
+	if err != nil {
+		return nil, err
+	}
+	defer drainAndClose(res.Body)
+	body := &limitedBody{r: res.Body, left: c.maxBytes, limit: c.maxBytes}
+	out, err := io.ReadAll(body)
+	if err != nil {
+		return nil, c.classify(ctx, op, err)
+	}
+	return out, nil
+}
+
+func (c *Client) endpoint(path string) string {
+	u := *c.base
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawPath = ""
+	return u.String()
+}
+
+// do sends one request, retrying reads that failed for a reason that may
+// pass (connection refused or reset, 429, 502, 503) while the context's
+// deadline leaves room. Non-2xx answers become *Error.
+func (c *Client) do(ctx context.Context, method, target, op string, body []byte) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := c.once(ctx, method, target, op, body)
+		if err == nil {
+			return res, nil
+		}
+		var ce *Error
+		if !errors.As(err, &ce) || !ce.Retryable() || attempt >= len(c.backoff) {
+			return nil, err
+		}
+		wait := c.backoff[attempt]
+		if secs, perr := strconv.Atoi(ce.RetryAfter); perr == nil && secs >= 0 {
+			wait = max(wait, time.Duration(secs)*time.Second)
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (c *Client) once(ctx context.Context, method, target, op string, body []byte) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot build the request: %s", op, c.scrub(err.Error()))
+	}
+	if body != nil {
+		// One known server silently answers [] without it.
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.classify(ctx, op, err)
+	}
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		head, _ := io.ReadAll(io.LimitReader(res.Body, 200))
+		drainAndClose(res.Body)
+		return nil, c.statusError(op, res, c.scrub(contract.Snippet(head, 200)))
+	}
+	return res, nil
+}
+
+func (c *Client) notContract(op string, err error) *Error {
+	return &Error{Kind: KindNotContract, Op: op, err: err,
+		msg: fmt.Sprintf("%s: the answer does not follow the in-house metrics contract: %s", op, c.scrub(err.Error()))}
+}
+
+func (c *Client) scrub(s string) string { return c.settings.Scrub(s) }
+
+func isStatus(err error, code int) bool {
+	var ce *Error
+	return errors.As(err, &ce) && ce.Kind == KindHTTP && ce.StatusCode == code
+}
+
+// drainAndClose reads a little of what is left so the connection can be
+// reused, then closes the body.
+func drainAndClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	_ = body.Close()
+}
+
+// limitedBody stops reading past the size limit and remembers the first
+// read error, so a decoder's failure can be told apart from the
+// connection's.
+type limitedBody struct {
+	r     io.Reader
+	left  int64
+	limit int64
+	err   error
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a larger one.
+		var one [1]byte
+		if n, _ := b.r.Read(one[:]); n > 0 {
+			b.err = &errTooLarge{limit: b.limit}
+			return 0, b.err
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}

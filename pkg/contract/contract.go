@@ -1,0 +1,227 @@
+// Package contract defines the HTTP JSON contract between the plugin and an
+// in-house metrics service. The same types are used by the plugin's client,
+// the reference server and the tests, so the contract lives in one place.
+//
+// The contract is compatible with the "JSON datasource" contract
+// (and its older SimpleJSON dialect) that many in-house servers already
+// implement; see docs/contract.md.
+package contract
+
+import "time"
+
+// Endpoint paths, relative to the configured base URL.
+const (
+	PathHealth               = "/"
+	PathMetrics              = "/metrics"
+	PathSearch               = "/search" // SimpleJSON dialect of PathMetrics
+	PathMetricPayloadOptions = "/metric-payload-options"
+	PathOptions              = "/options" // older name of PathMetricPayloadOptions
+	PathQuery                = "/query"
+	PathVariable             = "/variable"
+	PathTagKeys              = "/tag-keys"
+	PathTagValues            = "/tag-values"
+	PathAnnotations          = "/annotations" // SimpleJSON dialect
+)
+
+// MetricsRequest is the body of POST /metrics.
+type MetricsRequest struct {
+	Metric  string         `json:"metric"`
+	Payload map[string]any `json:"payload"`
+}
+
+// SearchRequest is the body of POST /search (SimpleJSON dialect).
+type SearchRequest struct {
+	Target string `json:"target"`
+}
+
+// Metric is one entry of the POST /metrics answer.
+type Metric struct {
+	Label    string       `json:"label,omitempty"`
+	Value    string       `json:"value"`
+	Payloads []PayloadDef `json:"payloads"`
+}
+
+// PayloadDef describes one payload field a metric accepts, so the query
+// editor can render it.
+type PayloadDef struct {
+	Label        string         `json:"label,omitempty"`
+	Name         string         `json:"name"`
+	Type         string         `json:"type,omitempty"` // select, multi-select, input, textarea
+	Placeholder  string         `json:"placeholder,omitempty"`
+	ReloadMetric bool           `json:"reloadMetric,omitempty"`
+	Width        int            `json:"width,omitempty"`
+	Options      []SelectOption `json:"options,omitempty"`
+}
+
+// Payload field types.
+const (
+	PayloadSelect      = "select"
+	PayloadMultiSelect = "multi-select"
+	PayloadInput       = "input"
+	PayloadTextarea    = "textarea"
+)
+
+// SelectOption is a label/value pair, used for payload options.
+type SelectOption struct {
+	Label string `json:"label"`
+	Value any    `json:"value"`
+}
+
+// MetricPayloadOptionsRequest is the body of POST /metric-payload-options.
+type MetricPayloadOptionsRequest struct {
+	Metric  string         `json:"metric"`
+	Payload map[string]any `json:"payload"`
+	Name    string         `json:"name"`
+}
+
+// Range is the query time range. From and To are RFC3339 strings on the wire.
+type Range struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	Raw  RawRange  `json:"raw"`
+}
+
+// RawRange is the range as the user typed it; the backend only knows the
+// absolute times, so it sends those.
+type RawRange struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Target is one query in a POST /query body.
+type Target struct {
+	RefID   string         `json:"refId"`
+	Target  string         `json:"target"`
+	Payload map[string]any `json:"payload"`
+	// Type is the SimpleJSON dialect's format hint: "timeserie" or "table".
+	Type string `json:"type,omitempty"`
+}
+
+// Filter is an ad hoc filter.
+type Filter struct {
+	Key      string `json:"key"`
+	Operator string `json:"operator"`
+	Value    string `json:"value"`
+}
+
+// QueryRequest is the body of POST /query.
+type QueryRequest struct {
+	Range         Range    `json:"range"`
+	RangeRaw      RawRange `json:"rangeRaw"`
+	Interval      string   `json:"interval"`
+	IntervalMs    int64    `json:"intervalMs"`
+	MaxDataPoints int64    `json:"maxDataPoints"`
+	Targets       []Target `json:"targets"`
+	// Filters and AdhocFilters carry the same filters: newer servers read
+	// the first, older ones the second.
+	Filters      []Filter `json:"filters"`
+	AdhocFilters []Filter `json:"adhocFilters"`
+}
+
+// TimeSeries is a time series item of the POST /query answer.
+// Datapoints are [value, unixMillis] pairs.
+type TimeSeries struct {
+	Target     string            `json:"target"`
+	Datapoints [][2]any          `json:"datapoints"`
+	Tags       map[string]string `json:"tags,omitempty"`
+}
+
+// Table is a table item of the POST /query answer.
+type Table struct {
+	Type    string        `json:"type"` // "table"
+	Columns []TableColumn `json:"columns"`
+	Rows    [][]any       `json:"rows"`
+}
+
+// TableColumn is a column of a Table. Type is "time", "number", "string" or
+// "boolean"; servers may omit it.
+type TableColumn struct {
+	Text string `json:"text"`
+	Type string `json:"type,omitempty"`
+}
+
+// Column types.
+const (
+	ColumnTime    = "time"
+	ColumnNumber  = "number"
+	ColumnString  = "string"
+	ColumnBoolean = "boolean"
+)
+
+// DataFrame is the data-frame-shaped item of the POST /query answer that
+// servers written for the JSON datasource's frontend return.
+type DataFrame struct {
+	Name   string      `json:"name,omitempty"`
+	Fields []DataField `json:"fields"`
+}
+
+// DataField is a field of a DataFrame.
+type DataField struct {
+	Name   string            `json:"name"`
+	Type   string            `json:"type,omitempty"`
+	Values []any             `json:"values"`
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// VariableRequest is the body of POST /variable.
+type VariableRequest struct {
+	Payload VariablePayload `json:"payload"`
+	Range   Range           `json:"range"`
+}
+
+// VariablePayload carries the variable query.
+type VariablePayload struct {
+	Target string `json:"target"`
+}
+
+// VariableValue is one entry of the POST /variable answer.
+type VariableValue struct {
+	Text  string `json:"__text"`
+	Value string `json:"__value"`
+}
+
+// TagKey is one entry of the POST /tag-keys answer.
+type TagKey struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// TagValuesRequest is the body of POST /tag-values.
+type TagValuesRequest struct {
+	Key string `json:"key"`
+}
+
+// TagValue is one entry of the POST /tag-values answer.
+type TagValue struct {
+	Text string `json:"text"`
+}
+
+// AnnotationRequest is the body of POST /annotations (SimpleJSON dialect).
+type AnnotationRequest struct {
+	Range      Range           `json:"range"`
+	RangeRaw   RawRange        `json:"rangeRaw"`
+	Annotation AnnotationQuery `json:"annotation"`
+}
+
+// AnnotationQuery names the annotation the user configured.
+type AnnotationQuery struct {
+	Name   string `json:"name"`
+	Enable bool   `json:"enable"`
+	Query  string `json:"query"`
+}
+
+// Annotation is one entry of the POST /annotations answer.
+type Annotation struct {
+	Time    int64    `json:"time"`
+	TimeEnd int64    `json:"timeEnd,omitempty"`
+	Title   string   `json:"title"`
+	Text    string   `json:"text"`
+	Tags    []string `json:"tags,omitempty"`
+}
+
+// SearchResult is one entry of a POST /search answer, which may also be a
+// bare string.
+type SearchResult struct {
+	Text  string `json:"text"`
+	Value any    `json:"value"`
+}

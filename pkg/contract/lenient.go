@@ -1,0 +1,172 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// ErrNotContract reports an answer whose body is not the JSON the contract
+// expects for that endpoint (for example a plain "ok" from a server that is
+// not an in-house metrics service).
+type ErrNotContract struct {
+	Endpoint string
+	Want     string
+	Got      string // the first bytes of the body, for the operator
+}
+
+func (e *ErrNotContract) Error() string {
+	return fmt.Sprintf("%s answered with something that is not the contract's JSON (want %s, got %s)", e.Endpoint, e.Want, e.Got)
+}
+
+// Snippet returns the first n bytes of body as printable text, for error
+// messages about bodies that are not what was expected.
+func Snippet(body []byte, n int) string {
+	body = bytes.TrimSpace(body)
+	cut := len(body) > n
+	if cut {
+		body = body[:n]
+	}
+	s := strconv.Quote(string(bytes.ToValidUTF8(body, []byte("?"))))
+	if cut {
+		s += "..."
+	}
+	if len(body) == 0 {
+		return "an empty body"
+	}
+	return s
+}
+
+// DecodeMetrics reads the answer of POST /metrics or POST /search. Real
+// servers send bare strings, {text, value} pairs, or metrics whose label or
+// payloads are missing or null; all of them become Metrics. An empty body
+// is an empty list.
+func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
+	items, err := decodeArray(endpoint, "an array of metrics", body)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Metric, 0, len(items))
+	for i, raw := range items {
+		var m Metric
+		switch firstByte(raw) {
+		case '"', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			m.Value = scalarText(raw)
+		case '{':
+			var obj struct {
+				Label    *string         `json:"label"`
+				Text     *string         `json:"text"`
+				Value    json.RawMessage `json:"value"`
+				Payloads []PayloadDef    `json:"payloads"`
+			}
+			if err := json.Unmarshal(raw, &obj); err != nil {
+				return nil, fmt.Errorf("%s: metric %d: %v", endpoint, i, err)
+			}
+			m.Value = scalarText(obj.Value)
+			switch {
+			case obj.Label != nil:
+				m.Label = *obj.Label
+			case obj.Text != nil:
+				m.Label = *obj.Text
+			}
+			if m.Value == "" {
+				m.Value = m.Label
+			}
+			m.Payloads = obj.Payloads
+		default:
+			return nil, fmt.Errorf("%s: metric %d must be a string or an object with \"value\", got %s", endpoint, i, Snippet(raw, 40))
+		}
+		if m.Value == "" {
+			return nil, fmt.Errorf("%s: metric %d has no \"value\" (the metric name)", endpoint, i)
+		}
+		if m.Label == "" {
+			m.Label = m.Value
+		}
+		if m.Payloads == nil {
+			m.Payloads = []PayloadDef{}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// DecodeOptions reads the answer of POST /metric-payload-options (or
+// /options): label/value pairs, or bare strings.
+func DecodeOptions(endpoint string, body []byte) ([]SelectOption, error) {
+	items, err := decodeArray(endpoint, "an array of {label, value} options", body)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SelectOption, 0, len(items))
+	for i, raw := range items {
+		if firstByte(raw) != '{' {
+			v := scalarText(raw)
+			out = append(out, SelectOption{Label: v, Value: v})
+			continue
+		}
+		var o struct {
+			Label *string `json:"label"`
+			Text  *string `json:"text"`
+			Value any     `json:"value"`
+		}
+		if err := json.Unmarshal(raw, &o); err != nil {
+			return nil, fmt.Errorf("%s: option %d: %v", endpoint, i, err)
+		}
+		opt := SelectOption{Value: o.Value}
+		switch {
+		case o.Label != nil:
+			opt.Label = *o.Label
+		case o.Text != nil:
+			opt.Label = *o.Text
+		default:
+			opt.Label = fmt.Sprint(o.Value)
+		}
+		if opt.Value == nil {
+			opt.Value = opt.Label
+		}
+		out = append(out, opt)
+	}
+	return out, nil
+}
+
+// decodeArray splits a JSON array answer into its raw items. An empty body
+// or null is an empty array; anything else that is not an array is
+// ErrNotContract.
+func decodeArray(endpoint, want string, body []byte) ([]json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+		return nil, nil
+	}
+	var items []json.RawMessage
+	if trimmed[0] != '[' || json.Unmarshal(trimmed, &items) != nil {
+		return nil, &ErrNotContract{Endpoint: endpoint, Want: want, Got: Snippet(body, 60)}
+	}
+	return items, nil
+}
+
+func firstByte(raw []byte) byte {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return 0
+	}
+	return raw[0]
+}
+
+// scalarText turns a JSON string or number into its text; other kinds give "".
+func scalarText(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return string(raw)
+	}
+	return ""
+}

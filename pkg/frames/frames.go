@@ -1,0 +1,119 @@
+// Package frames turns answers of the in-house metrics contract into
+// Grafana data frames that follow the data plane contract: one
+// timeseries-multi frame per series, and table frames for tables.
+package frames
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// Options says how one query's answer becomes frames.
+type Options struct {
+	// Alias is the legend template; {{key}} is replaced by the series' tag
+	// of that name, {{target}} (or {{metric}}) by the series name.
+	Alias string
+	// ExecutedQuery is shown in the query inspector.
+	ExecutedQuery string
+	// MaxDataPoints is what Grafana asked for, to flag answers far above it.
+	MaxDataPoints int64
+	// ForAlerting keeps only frames alerting can read and rejects tables.
+	ForAlerting bool
+}
+
+// ErrTableInAlert is returned for a table answer in an alert rule.
+var ErrTableInAlert = errors.New("this query returns a table, which alert rules cannot evaluate; set Format to \"Time series\" or pick a metric that returns time series")
+
+// maxNotices keeps a pathological answer from flooding the panel header.
+const maxNotices = 10
+
+var (
+	multiVersion = data.FrameTypeVersion{0, 1}
+	tableVersion = data.FrameTypeVersion{0, 1}
+)
+
+// Frames converts the answer. Frames carry the data plane type and
+// version, the executed query string and notices (on the first frame).
+func (a *Answer) Frames(opts Options) (data.Frames, error) {
+	if opts.ForAlerting && len(a.Tables) > 0 {
+		return nil, ErrTableInAlert
+	}
+	out := make(data.Frames, 0, len(a.Series)+len(a.Tables))
+	tooMany := 0
+	for _, s := range a.Series {
+		out = append(out, s.Frame(opts.Alias))
+		if opts.MaxDataPoints > 0 && int64(s.Time.Len()) > 2*opts.MaxDataPoints {
+			tooMany++
+		}
+	}
+	for _, t := range a.Tables {
+		out = append(out, t.Frame())
+	}
+	if len(out) == 0 {
+		// An empty answer is still a typed frame, so alerting reads it as
+		// "no data" and the inspector shows what was sent.
+		out = append(out, data.NewFrame("").SetMeta(&data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: multiVersion}))
+	}
+
+	notices := append([]string(nil), a.Notices...)
+	if tooMany > 0 {
+		notices = append(notices, fmt.Sprintf("%d series have more than twice the %d points Grafana asked for (maxDataPoints); all points are shown, but the service should aggregate to intervalMs", tooMany, opts.MaxDataPoints))
+	}
+	first := out[0]
+	first.Meta.ExecutedQueryString = opts.ExecutedQuery
+	if len(notices) > maxNotices {
+		more := len(notices) - maxNotices
+		notices = append(notices[:maxNotices], fmt.Sprintf("and %d more notices", more))
+	}
+	for _, n := range notices {
+		first.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
+	}
+	return out, nil
+}
+
+// Frame returns the series as a timeseries-multi frame: a time field and a
+// nullable float64 value field named after the series, its tags as labels.
+func (s *Series) Frame(alias string) *data.Frame {
+	s.Value.Name = s.Name
+	s.Value.Labels = s.Labels
+	if alias != "" {
+		s.Value.SetConfig(&data.FieldConfig{DisplayNameFromDS: ExpandAlias(alias, s.Name, s.Labels)})
+	}
+	return data.NewFrame(s.Name, s.Time, s.Value).SetMeta(&data.FrameMeta{
+		Type:        data.FrameTypeTimeSeriesMulti,
+		TypeVersion: multiVersion,
+	})
+}
+
+// Frame returns the table as a table frame.
+func (t *Table) Frame() *data.Frame {
+	return data.NewFrame(t.Name, t.Fields...).SetMeta(&data.FrameMeta{
+		Type:        data.FrameTypeTable,
+		TypeVersion: tableVersion,
+	})
+}
+
+var aliasPattern = regexp.MustCompile(`\{\{\s*([^{}\s]+)\s*\}\}`)
+
+// ExpandAlias fills a legend template. Unknown keys become empty, as in
+// Grafana's own data sources.
+func ExpandAlias(alias, name string, labels data.Labels) string {
+	if !strings.Contains(alias, "{{") {
+		return alias
+	}
+	return aliasPattern.ReplaceAllStringFunc(alias, func(m string) string {
+		key := aliasPattern.FindStringSubmatch(m)[1]
+		if v, ok := labels[key]; ok {
+			return v
+		}
+		switch key {
+		case "target", "metric", "__name__":
+			return name
+		}
+		return ""
+	})
+}

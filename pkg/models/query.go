@@ -1,0 +1,211 @@
+package models
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+)
+
+// Query formats.
+const (
+	FormatTimeSeries = "time_series"
+	FormatTable      = "table"
+)
+
+// Limits on what a query may ask for.
+const (
+	MaxPayloadBytes      = 64 << 10
+	DefaultMaxDataPoints = 1000
+	maxDerivedDataPoints = 11000
+	minIntervalMs        = 1
+)
+
+// Query is one validated panel or alert query.
+type Query struct {
+	RefID   string
+	Target  string
+	Payload map[string]any
+	Format  string
+	Alias   string
+	Hide    bool
+	Filters []contract.Filter
+
+	From, To      time.Time
+	IntervalMs    int64
+	MaxDataPoints int64
+}
+
+// rawQuery is what frontends save. It accepts our own editor's model and
+// the models saved by the JSON datasource (payload as a string,
+// editorMode) and SimpleJSON ("type": "timeserie" | "table"), so existing
+// dashboards keep their queries.
+type rawQuery struct {
+	Target       *json.RawMessage  `json:"target"`
+	Payload      json.RawMessage   `json:"payload"`
+	Format       string            `json:"format"`
+	Type         string            `json:"type"`
+	Alias        string            `json:"alias"`
+	LegendFormat string            `json:"legendFormat"`
+	Hide         bool              `json:"hide"`
+	Filters      []contract.Filter `json:"filters"`
+	AdhocFilters []contract.Filter `json:"adhocFilters"`
+}
+
+// ParseQuery validates one query of a QueryData request. Every error names
+// the field and says how to fix it.
+func ParseQuery(dq backend.DataQuery) (*Query, error) {
+	var raw rawQuery
+	if err := json.Unmarshal(dq.JSON, &raw); err != nil {
+		return nil, fmt.Errorf("the query is not valid JSON (%v); open it in the query editor and save it again", err)
+	}
+	q := &Query{RefID: dq.RefID, Alias: raw.Alias, Hide: raw.Hide}
+	if q.Alias == "" {
+		q.Alias = raw.LegendFormat
+	}
+
+	if raw.Target != nil {
+		var s string
+		if err := json.Unmarshal(*raw.Target, &s); err != nil {
+			return nil, fmt.Errorf("target must be a metric name (a string), got %s", contract.Snippet(*raw.Target, 40))
+		}
+		q.Target = strings.TrimSpace(s)
+	}
+	if q.Target == "" {
+		return nil, fmt.Errorf("no metric selected: choose a metric in the query editor (the query's target is empty)")
+	}
+
+	payload, err := ParsePayload(raw.Payload)
+	if err != nil {
+		return nil, err
+	}
+	q.Payload = payload
+
+	switch f := strings.ToLower(strings.TrimSpace(firstNonEmpty(raw.Format, raw.Type))); f {
+	case "", "time_series", "timeseries", "timeserie", "time series":
+		q.Format = FormatTimeSeries
+	case "table":
+		q.Format = FormatTable
+	default:
+		return nil, fmt.Errorf("format %q is not supported: use \"time_series\" or \"table\"", f)
+	}
+
+	q.Filters = raw.Filters
+	if len(q.Filters) == 0 {
+		q.Filters = raw.AdhocFilters
+	}
+
+	q.From, q.To = dq.TimeRange.From, dq.TimeRange.To
+	if q.From.IsZero() || q.To.IsZero() {
+		return nil, fmt.Errorf("the query has no time range; pick one in the time picker")
+	}
+	if q.From.After(q.To) {
+		return nil, fmt.Errorf("the time range is inverted: from %s is after to %s; swap them in the time picker", q.From.UTC().Format(time.RFC3339), q.To.UTC().Format(time.RFC3339))
+	}
+	q.MaxDataPoints, q.IntervalMs = Resolution(q.To.Sub(q.From), dq.MaxDataPoints, dq.Interval)
+	return q, nil
+}
+
+// Resolution derives maxDataPoints and intervalMs that are always positive:
+// some servers loop forever on intervalMs 0 and others fail on
+// maxDataPoints 0, so missing values come from the time range.
+func Resolution(span time.Duration, maxDataPoints int64, interval time.Duration) (int64, int64) {
+	intervalMs := interval.Milliseconds()
+	if maxDataPoints <= 0 {
+		maxDataPoints = DefaultMaxDataPoints
+		if intervalMs > 0 {
+			maxDataPoints = min(max(span.Milliseconds()/intervalMs, 1), maxDerivedDataPoints)
+		}
+	}
+	if intervalMs <= 0 {
+		intervalMs = max(span.Milliseconds()/maxDataPoints, minIntervalMs)
+	}
+	return maxDataPoints, intervalMs
+}
+
+// ParsePayload accepts a payload saved as a JSON object, as a string
+// holding a JSON object (the JSON datasource's editor), or absent.
+func ParsePayload(raw json.RawMessage) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > MaxPayloadBytes {
+		return nil, fmt.Errorf("payload is %d KB, above the %d KB limit; send smaller payloads", len(raw)>>10, MaxPayloadBytes>>10)
+	}
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return map[string]any{}, nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, fmt.Errorf("payload is not a valid JSON string: %v", err)
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return map[string]any{}, nil
+		}
+		raw = []byte(s)
+	}
+	var m map[string]any
+	if raw[0] != '{' {
+		return nil, fmt.Errorf("payload must be a JSON object such as {\"region\": \"eu\"}, got %s", contract.Snippet(raw, 40))
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("payload is not valid JSON (%v); fix it in the query editor", err)
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
+// ContractRequest is the POST /query body for this query alone: answers do
+// not say which target they belong to, so each query is sent on its own.
+func (q *Query) ContractRequest() contract.QueryRequest {
+	from, to := q.From.UTC(), q.To.UTC()
+	raw := contract.RawRange{From: from.Format(time.RFC3339Nano), To: to.Format(time.RFC3339Nano)}
+	typ := "timeserie"
+	if q.Format == FormatTable {
+		typ = "table"
+	}
+	filters := q.Filters
+	if filters == nil {
+		filters = []contract.Filter{}
+	}
+	return contract.QueryRequest{
+		Range:         contract.Range{From: from, To: to, Raw: raw},
+		RangeRaw:      raw,
+		Interval:      FormatInterval(q.IntervalMs),
+		IntervalMs:    q.IntervalMs,
+		MaxDataPoints: q.MaxDataPoints,
+		Targets:       []contract.Target{{RefID: q.RefID, Target: q.Target, Payload: q.Payload, Type: typ}},
+		Filters:       filters,
+		AdhocFilters:  filters,
+	}
+}
+
+// FormatInterval writes milliseconds the way Grafana writes intervals
+// ("500ms", "15s", "5m", "1h", "1d").
+func FormatInterval(ms int64) string {
+	for _, u := range []struct {
+		ms   int64
+		unit string
+	}{{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}} {
+		if ms >= u.ms && ms%u.ms == 0 {
+			return fmt.Sprintf("%d%s", ms/u.ms, u.unit)
+		}
+	}
+	return fmt.Sprintf("%dms", ms)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

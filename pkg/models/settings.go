@@ -1,0 +1,190 @@
+// Package models holds the data source settings and the query model, and
+// validates both so that everything past it can trust them.
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+// Defaults for settings the operator may leave empty.
+const (
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxResponseBytes = 64 << 20
+	DefaultConcurrency      = 10
+	maxConcurrency          = 10 // experimental/concurrent caps at 10
+)
+
+// Settings are the validated settings of one data source instance.
+type Settings struct {
+	// URL is the service's base URL exactly as configured (a path is kept,
+	// no slash is added).
+	URL *url.URL
+	// Timeout bounds each call to the service, headers and body.
+	Timeout time.Duration
+	// MaxResponseBytes bounds the body of any answer.
+	MaxResponseBytes int64
+	// Concurrency is how many queries of one request run at once.
+	Concurrency int
+	// APIKey is sent as "Authorization: Bearer <APIKey>".
+	APIKey string
+	// BasicAuth tells whether basic auth is on; its password stays in the
+	// SDK's HTTP options.
+	BasicAuth bool
+	// Secrets lists every decrypted secret value, so error text that might
+	// echo one (a service that repeats our headers) can be scrubbed.
+	Secrets []string
+}
+
+type jsonData struct {
+	Timeout       json.RawMessage `json:"timeout"`
+	MaxResponseMB json.RawMessage `json:"maxResponseMB"`
+	Concurrency   json.RawMessage `json:"concurrency"`
+}
+
+// LoadSettings validates the settings Grafana stored for a data source.
+// Every error says which field is wrong and how to fix it.
+func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
+	out := &Settings{
+		Timeout:          DefaultTimeout,
+		MaxResponseBytes: DefaultMaxResponseBytes,
+		Concurrency:      DefaultConcurrency,
+		APIKey:           strings.TrimSpace(s.DecryptedSecureJSONData["apiKey"]),
+		BasicAuth:        s.BasicAuthEnabled,
+	}
+	u, err := ParseServiceURL(s.URL)
+	if err != nil {
+		return nil, err
+	}
+	out.URL = u
+
+	var jd jsonData
+	if len(s.JSONData) > 0 {
+		if err := json.Unmarshal(s.JSONData, &jd); err != nil {
+			return nil, fmt.Errorf("the data source's JSON settings are not a JSON object (%v); save the configuration page again", err)
+		}
+	}
+	if v, ok, err := number("Timeout", jd.Timeout); err != nil {
+		return nil, err
+	} else if ok {
+		if v < 0 {
+			return nil, fmt.Errorf("timeout is %v seconds; it must be 0 (default, %s) or a positive number of seconds", v, DefaultTimeout)
+		}
+		if v > 0 {
+			out.Timeout = time.Duration(v * float64(time.Second))
+		}
+	}
+	if v, ok, err := number("Maximum response size", jd.MaxResponseMB); err != nil {
+		return nil, err
+	} else if ok {
+		if v < 0 {
+			return nil, fmt.Errorf("maximum response size is %v MB; it must be 0 (default, %d MB) or a positive number of MB", v, DefaultMaxResponseBytes>>20)
+		}
+		if v > 0 {
+			out.MaxResponseBytes = int64(v * (1 << 20))
+		}
+	}
+	if v, ok, err := number("Concurrency", jd.Concurrency); err != nil {
+		return nil, err
+	} else if ok {
+		if v < 0 || v != math.Trunc(v) {
+			return nil, fmt.Errorf("concurrency is %v; it must be a whole number from 1 to %d (0 means the default, %d)", v, maxConcurrency, DefaultConcurrency)
+		}
+		if v > 0 {
+			out.Concurrency = int(min(v, maxConcurrency))
+		}
+	}
+	if out.APIKey != "" && out.BasicAuth {
+		return nil, fmt.Errorf("both basic auth and an API key are configured, and both use the Authorization header; turn off basic auth or reset the API key")
+	}
+
+	for _, v := range s.DecryptedSecureJSONData {
+		if strings.TrimSpace(v) != "" {
+			out.Secrets = append(out.Secrets, v)
+		}
+	}
+	// Longest first, so a secret that contains another is scrubbed whole.
+	sort.Slice(out.Secrets, func(i, j int) bool { return len(out.Secrets[i]) > len(out.Secrets[j]) })
+	return out, nil
+}
+
+// ParseServiceURL validates the configured base URL of the service.
+func ParseServiceURL(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, fmt.Errorf("URL is not set: enter the base URL of your in-house metrics service, for example http://metrics.internal:8080")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("URL %q is not a valid URL: %v", RedactURL(raw), unwrapURLError(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		if u.Scheme == "" {
+			return nil, fmt.Errorf("URL %q has no scheme: start it with http:// or https://", RedactURL(raw))
+		}
+		return nil, fmt.Errorf("URL %q uses the scheme %q: only http and https are supported", RedactURL(raw), u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("URL %q has no host: it should look like %s://metrics.internal:8080", RedactURL(raw), u.Scheme)
+	}
+	return u, nil
+}
+
+// RedactURL drops credentials and the query string of a URL, which may hold
+// tokens, for use in messages.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.IndexAny(raw, "?@"); i >= 0 {
+			return raw[:i] + "..."
+		}
+		return raw
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		u.RawQuery = "..."
+	}
+	u.Fragment = ""
+	return u.String()
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+// number reads a setting that the configuration page may have saved as a
+// JSON number or as a string.
+func number(field string, raw json.RawMessage) (float64, bool, error) {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" || s == `""` {
+		return 0, false, nil
+	}
+	if unq, err := strconv.Unquote(s); err == nil {
+		s = strings.TrimSpace(unq)
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false, fmt.Errorf("%s is %s, which is not a number", field, string(raw))
+	}
+	return v, true, nil
+}
+
+// Scrub removes every secret value from text that may have come from the
+// service (which could echo our headers) or from a library error.
+func (s *Settings) Scrub(text string) string {
+	for _, secret := range s.Secrets {
+		text = strings.ReplaceAll(text, secret, "[redacted]")
+	}
+	return text
+}

@@ -1,0 +1,96 @@
+// Package plugin is the glue between Grafana's plugin SDK and the
+// in-house metrics client: instance lifecycle, query routing, health
+// checks and resource routes. Handlers stay thin; the work is in models
+// (validation), client (the wire) and frames (conversion).
+package plugin
+
+import (
+	"context"
+	"errors"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+)
+
+// PluginID is the id in plugin.json.
+const PluginID = "inhouse-metrics-datasource"
+
+// Query types routed by the QueryTypeMux. Queries saved without a type
+// (every dashboard made before types existed) are metric queries.
+const (
+	QueryTypeMetrics = "metrics"
+)
+
+// Datasource is one instance of the data source: one version of its
+// settings, with its own HTTP client and connection pool.
+type Datasource struct {
+	settings *models.Settings
+	client   *client.Client
+	mux      *datasource.QueryTypeMux
+}
+
+var (
+	_ backend.QueryDataHandler      = (*Datasource)(nil)
+	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
+	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
+)
+
+// NewInstance is the instance factory: Grafana's settings are validated
+// here, so a bad URL or timeout is reported before any query runs.
+func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	settings, err := models.LoadSettings(s)
+	if err != nil {
+		return nil, backend.DownstreamError(err)
+	}
+	opts, err := s.HTTPClientOptions(ctx)
+	if err != nil {
+		return nil, backend.DownstreamErrorf("the HTTP settings are invalid: %v", settings.Scrub(err.Error()))
+	}
+	c, err := client.New(settings, opts)
+	if err != nil {
+		return nil, backend.DownstreamError(err)
+	}
+	return New(settings, c), nil
+}
+
+// New wires a data source around a client.
+func New(settings *models.Settings, c *client.Client) *Datasource {
+	d := &Datasource{settings: settings, client: c, mux: datasource.NewQueryTypeMux()}
+	d.mux.HandleFunc("", d.queryMetrics)
+	d.mux.HandleFunc(QueryTypeMetrics, d.queryMetrics)
+	return d
+}
+
+// Dispose closes the old instance's idle connections when settings change.
+func (d *Datasource) Dispose() { d.client.Close() }
+
+// QueryData routes each query by its type.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	return d.mux.QueryData(ctx, req)
+}
+
+// errorResponse gives each error its source and status: faults of the
+// service are downstream errors with the matching status, and so are
+// invalid queries (the user's input, not our bug); anything else is ours.
+func errorResponse(err error) backend.DataResponse {
+	var ce *client.Error
+	var qe *queryError
+	switch {
+	case errors.As(err, &ce):
+		return backend.DataResponse{Error: err, Status: ce.Status(), ErrorSource: backend.ErrorSourceDownstream}
+	case errors.As(err, &qe):
+		return backend.DataResponse{Error: err, Status: backend.StatusBadRequest, ErrorSource: backend.ErrorSourceDownstream}
+	}
+	return backend.DataResponse{Error: err, Status: backend.StatusInternal, ErrorSource: backend.ErrorSourcePlugin}
+}
+
+// queryError is a query that failed validation.
+type queryError struct{ err error }
+
+func (e *queryError) Error() string { return e.err.Error() }
+func (e *queryError) Unwrap() error { return e.err }

@@ -1,0 +1,89 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+)
+
+// maxResourceBody bounds what the query editor may post to a resource.
+const maxResourceBody = 64 << 10
+
+// CallResource serves the query editor: "metrics" lists metrics and their
+// payload fields, "metric-payload-options" the options of one field.
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	status, body := d.resource(ctx, req)
+	out, err := json.Marshal(body)
+	if err != nil {
+		status, out = http.StatusInternalServerError, []byte(`{"error":"cannot encode the answer"}`)
+	}
+	return sender.Send(&backend.CallResourceResponse{
+		Status:  status,
+		Headers: map[string][]string{"Content-Type": {"application/json"}},
+		Body:    out,
+	})
+}
+
+func (d *Datasource) resource(ctx context.Context, req *backend.CallResourceRequest) (int, any) {
+	path := strings.Trim(req.Path, "/")
+	if req.Method != http.MethodPost && req.Method != http.MethodGet {
+		return http.StatusMethodNotAllowed, errorBody(fmt.Errorf("resource %q accepts POST (or GET), not %s", path, req.Method))
+	}
+	if len(req.Body) > maxResourceBody {
+		return http.StatusRequestEntityTooLarge, errorBody(fmt.Errorf("the request body is %d KB, above the %d KB limit", len(req.Body)>>10, maxResourceBody>>10))
+	}
+	switch path {
+	case "metrics":
+		var r contract.MetricsRequest
+		if err := decodeBody(req.Body, &r); err != nil {
+			return http.StatusBadRequest, errorBody(err)
+		}
+		metrics, err := d.client.Metrics(ctx, r)
+		if err != nil {
+			return resourceError(err)
+		}
+		return http.StatusOK, metrics
+	case "metric-payload-options":
+		var r contract.MetricPayloadOptionsRequest
+		if err := decodeBody(req.Body, &r); err != nil {
+			return http.StatusBadRequest, errorBody(err)
+		}
+		if r.Metric == "" || r.Name == "" {
+			return http.StatusBadRequest, errorBody(errors.New(`"metric" and "name" are required`))
+		}
+		opts, err := d.client.PayloadOptions(ctx, r)
+		if err != nil {
+			return resourceError(err)
+		}
+		return http.StatusOK, opts
+	}
+	return http.StatusNotFound, errorBody(fmt.Errorf("no resource %q: this data source serves \"metrics\" and \"metric-payload-options\"", path))
+}
+
+func decodeBody(body []byte, v any) error {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("the request body is not the expected JSON: %v", err)
+	}
+	return nil
+}
+
+func resourceError(err error) (int, any) {
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		return int(ce.Status()), errorBody(err)
+	}
+	return http.StatusInternalServerError, errorBody(err)
+}
+
+func errorBody(err error) map[string]string { return map[string]string{"error": err.Error()} }
