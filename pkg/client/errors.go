@@ -125,6 +125,7 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 		redirect    *errRedirect
 		tooLarge    *errTooLarge
 		netErr      net.Error
+		opErr       *net.OpError
 	)
 	switch {
 	case errors.As(err, &redirect):
@@ -149,6 +150,10 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s could not be verified (%v)", host, certErr.Err)
 	case errors.As(err, &alertErr):
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s refused the handshake (%v): check the client certificate and key under TLS settings (\"TLS Client Auth\")", host, alertErr)
+	case errors.As(err, &opErr) && opErr.Op == "remote error":
+		// The peer sent a TLS alert: over TCP this is how a rejected or
+		// missing client certificate shows.
+		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s rejected the connection (%v): check the client certificate and key under TLS settings (\"TLS Client Auth\"), and that the service trusts their CA", host, opErr.Err)
 	case errors.As(err, &recordErr):
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: %s did not answer with TLS: if the service speaks plain HTTP, start the URL with http://", host)
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():

@@ -122,14 +122,15 @@ func ParseServiceURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("URL is not set: enter the base URL of your in-house metrics service, for example http://metrics.internal:8080")
 	}
+	if !strings.Contains(raw, "://") {
+		// "host:8080" parses with "host" as its scheme; say what is meant.
+		return nil, fmt.Errorf("URL %q has no scheme: start it with http:// or https://", RedactURL(raw))
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("URL %q is not a valid URL: %v", RedactURL(raw), unwrapURLError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		if u.Scheme == "" {
-			return nil, fmt.Errorf("URL %q has no scheme: start it with http:// or https://", RedactURL(raw))
-		}
 		return nil, fmt.Errorf("URL %q uses the scheme %q: only http and https are supported", RedactURL(raw), u.Scheme)
 	}
 	if u.Host == "" {

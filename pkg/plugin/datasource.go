@@ -7,6 +7,7 @@ package plugin
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
@@ -42,18 +43,23 @@ var (
 
 // NewInstance is the instance factory: Grafana's settings are validated
 // here, so a bad URL or timeout is reported before any query runs.
+//
+// Its errors carry no error source on purpose: for an error with a source
+// the SDK answers only the request's first query, leaving the others
+// blank, while a plain error fails the whole request with the message, so
+// every panel shows what to fix. Save & test shows it either way.
 func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	settings, err := models.LoadSettings(s)
 	if err != nil {
-		return nil, backend.DownstreamError(err)
+		return nil, fmt.Errorf("invalid data source settings: %w", err)
 	}
 	opts, err := s.HTTPClientOptions(ctx)
 	if err != nil {
-		return nil, backend.DownstreamErrorf("the HTTP settings are invalid: %v", settings.Scrub(err.Error()))
+		return nil, fmt.Errorf("invalid data source settings: the HTTP settings are invalid: %s", settings.Scrub(err.Error()))
 	}
 	c, err := client.New(settings, opts)
 	if err != nil {
-		return nil, backend.DownstreamError(err)
+		return nil, fmt.Errorf("invalid data source settings: %w", err)
 	}
 	return New(settings, c), nil
 }

@@ -63,6 +63,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.counts[r.URL.Path]++
 	s.mu.Unlock()
 	s.total.Add(1)
+	if r.URL.Path == "" {
+		// Mounted under a prefix, the base URL itself arrives empty.
+		r.URL.Path = "/"
+	}
 	if s.opts.Token != "" {
 		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) != 1 {
