@@ -1,0 +1,47 @@
+package frames
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// FuzzDecode: any body a service sends decodes to frames or to an error,
+// never a panic, and decoded series always come out sorted and typed.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		``, `null`, `[]`, `ok`, `<html>`, `{"a":1}`,
+		`[{"target":"a","datapoints":[[1,1000],[null,999],["2","3000"],["NaN",4000.5]],"tags":{"k":"v"}}]`,
+		`[{"type":"table","columns":[{"text":"t","type":"time"},{"text":"v"}],"rows":[[1000,1],["2020-01-01T00:00:00Z",null]]}]`,
+		`[{"columns":["a"],"rows":[[1,2],[]]}]`,
+		`[{"name":"f","fields":[{"name":"time","type":"time","values":[1,2]},{"name":"v","values":[1,null],"labels":{"a":"b"}}]}]`,
+		`[{"target":"a","datapoints":[[1,1e300]]}]`,
+		`[{"target":"a","datapoints":[[1,10`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		a, err := Decode(bytes.NewReader(body), 16)
+		if err != nil {
+			return
+		}
+		for _, s := range a.Series {
+			if s.Time.Len() != s.Value.Len() || s.Time.Type() != data.FieldTypeTime || s.Value.Type() != data.FieldTypeNullableFloat64 {
+				t.Fatalf("malformed series %q", s.Name)
+			}
+			for i := 1; i < s.Time.Len(); i++ {
+				if s.Time.At(i).(interface{ UnixNano() int64 }).UnixNano() < s.Time.At(i-1).(interface{ UnixNano() int64 }).UnixNano() {
+					t.Fatalf("series %q not sorted", s.Name)
+				}
+			}
+		}
+		frames, err := a.Frames(Options{ForAlerting: len(a.Tables) == 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := frames.MarshalArrow(); err != nil {
+			t.Fatalf("frames do not encode: %v", err)
+		}
+	})
+}

@@ -1,0 +1,185 @@
+package models
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+func TestLoadSettings(t *testing.T) {
+	tests := []struct {
+		name     string
+		url      string
+		jsonData string
+		secure   map[string]string
+		basic    bool
+		wantErr  string
+		check    func(t *testing.T, s *Settings)
+	}{
+		{name: "defaults", url: "http://m:8080/api", check: func(t *testing.T, s *Settings) {
+			if s.Timeout != DefaultTimeout || s.MaxResponseBytes != DefaultMaxResponseBytes || s.Concurrency != DefaultConcurrency || s.URL.Path != "/api" {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{name: "timeout as number", url: "https://m", jsonData: `{"timeout": 5}`, check: func(t *testing.T, s *Settings) {
+			if s.Timeout != 5*time.Second {
+				t.Errorf("timeout %v", s.Timeout)
+			}
+		}},
+		{name: "timeout as string", url: "https://m", jsonData: `{"timeout": "2.5"}`, check: func(t *testing.T, s *Settings) {
+			if s.Timeout != 2500*time.Millisecond {
+				t.Errorf("timeout %v", s.Timeout)
+			}
+		}},
+		{name: "limits", url: "https://m", jsonData: `{"maxResponseMB": 1, "concurrency": 50}`, check: func(t *testing.T, s *Settings) {
+			if s.MaxResponseBytes != 1<<20 || s.Concurrency != 10 {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{name: "secrets listed longest first", url: "https://m", secure: map[string]string{"apiKey": "abc", "httpHeaderValue1": "abcdef"}, check: func(t *testing.T, s *Settings) {
+			if len(s.Secrets) != 2 || s.Secrets[0] != "abcdef" || s.Scrub("x abcdef abc") != "x [redacted] [redacted]" {
+				t.Errorf("%v", s.Secrets)
+			}
+		}},
+		{name: "empty URL", url: " ", wantErr: "URL is not set"},
+		{name: "no scheme", url: "m:8080", wantErr: "no scheme"},
+		{name: "other scheme", url: "ftp://m", wantErr: `scheme "ftp"`},
+		{name: "no host", url: "http://", wantErr: "no host"},
+		{name: "credentials never echoed", url: "ftp://user:hunter2@m?token=t0k", wantErr: "ftp://m?..."},
+		{name: "negative timeout", url: "http://m", jsonData: `{"timeout": -1}`, wantErr: "timeout is -1"},
+		{name: "timeout not a number", url: "http://m", jsonData: `{"timeout": "soon"}`, wantErr: `Timeout is "soon"`},
+		{name: "fractional concurrency", url: "http://m", jsonData: `{"concurrency": 1.5}`, wantErr: "whole number"},
+		{name: "jsonData not an object", url: "http://m", jsonData: `[1]`, wantErr: "not a JSON object"},
+		{name: "API key and basic auth", url: "http://m", basic: true, secure: map[string]string{"apiKey": "k"}, wantErr: "both basic auth and an API key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := LoadSettings(backend.DataSourceInstanceSettings{URL: tt.url, JSONData: json.RawMessage(tt.jsonData), DecryptedSecureJSONData: tt.secure, BasicAuthEnabled: tt.basic})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "t0k") {
+					t.Errorf("error leaks a credential: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, s)
+		})
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr := backend.TimeRange{From: from, To: from.Add(time.Hour)}
+	tests := []struct {
+		name    string
+		json    string
+		tr      *backend.TimeRange
+		maxDP   int64
+		ival    time.Duration
+		wantErr string
+		check   func(t *testing.T, q *Query)
+	}{
+		{name: "our model", json: `{"target":"m","payload":{"a":1},"format":"table","alias":"{{a}}"}`, maxDP: 100, ival: time.Minute, check: func(t *testing.T, q *Query) {
+			if q.Target != "m" || q.Payload["a"] != 1.0 || q.Format != FormatTable || q.Alias != "{{a}}" || q.MaxDataPoints != 100 || q.IntervalMs != 60000 {
+				t.Errorf("%+v", q)
+			}
+		}},
+		{name: "JSON datasource model, payload as string", json: `{"target":"m","payload":"{\"a\":\"x\"}","editorMode":"code"}`, check: func(t *testing.T, q *Query) {
+			if q.Payload["a"] != "x" || q.Format != FormatTimeSeries {
+				t.Errorf("%+v", q)
+			}
+		}},
+		{name: "empty string payload", json: `{"target":"m","payload":""}`, check: func(t *testing.T, q *Query) {
+			if q.Payload == nil || len(q.Payload) != 0 {
+				t.Errorf("%+v", q.Payload)
+			}
+		}},
+		{name: "SimpleJSON type", json: `{"target":"m","type":"table"}`, check: func(t *testing.T, q *Query) {
+			if q.Format != FormatTable {
+				t.Errorf("format %q", q.Format)
+			}
+		}},
+		{name: "resolution derived when Grafana sends zeros", json: `{"target":"m"}`, check: func(t *testing.T, q *Query) {
+			if q.MaxDataPoints != DefaultMaxDataPoints || q.IntervalMs != 3600 {
+				t.Errorf("maxDataPoints %d intervalMs %d", q.MaxDataPoints, q.IntervalMs)
+			}
+		}},
+		{name: "negative maxDataPoints", json: `{"target":"m"}`, maxDP: -5, ival: 10 * time.Second, check: func(t *testing.T, q *Query) {
+			if q.MaxDataPoints != 360 || q.IntervalMs != 10000 {
+				t.Errorf("maxDataPoints %d intervalMs %d", q.MaxDataPoints, q.IntervalMs)
+			}
+		}},
+		{name: "ad hoc filters", json: `{"target":"m","adhocFilters":[{"key":"k","operator":"=","value":"v"}]}`, check: func(t *testing.T, q *Query) {
+			r := q.ContractRequest()
+			if len(r.Filters) != 1 || len(r.AdhocFilters) != 1 || r.Targets[0].Type != "timeserie" || r.Interval != "3600ms" {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{name: "malformed JSON", json: `{"target":`, wantErr: "not valid JSON"},
+		{name: "target missing", json: `{}`, wantErr: "no metric selected"},
+		{name: "target not a string", json: `{"target":5}`, wantErr: "target must be a metric name"},
+		{name: "payload a list", json: `{"target":"m","payload":[1]}`, wantErr: "payload must be a JSON object"},
+		{name: "payload string not JSON", json: `{"target":"m","payload":"{oops"}`, wantErr: "payload is not valid JSON"},
+		{name: "huge payload", json: `{"target":"m","payload":{"a":"` + strings.Repeat("x", MaxPayloadBytes) + `"}}`, wantErr: "limit"},
+		{name: "unknown format", json: `{"target":"m","format":"logs"}`, wantErr: `format "logs"`},
+		{name: "inverted range", json: `{"target":"m"}`, tr: &backend.TimeRange{From: tr.To, To: tr.From}, wantErr: "inverted"},
+		{name: "no range", json: `{"target":"m"}`, tr: &backend.TimeRange{}, wantErr: "no time range"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tr
+			if tt.tr != nil {
+				r = *tt.tr
+			}
+			q, err := ParseQuery(backend.DataQuery{RefID: "A", JSON: json.RawMessage(tt.json), TimeRange: r, MaxDataPoints: tt.maxDP, Interval: tt.ival})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, q)
+		})
+	}
+}
+
+func TestFormatInterval(t *testing.T) {
+	for ms, want := range map[int64]string{1: "1ms", 1500: "1500ms", 15000: "15s", 300000: "5m", 7200000: "2h", 172800000: "2d"} {
+		if got := FormatInterval(ms); got != want {
+			t.Errorf("FormatInterval(%d) = %q, want %q", ms, got, want)
+		}
+	}
+}
+
+// FuzzParseQuery: whatever a saved query holds, parsing returns a query or
+// an error, never a panic, and a parsed query always has positive
+// resolution.
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{`{"target":"m"}`, `{"target":"m","payload":"{\"a\":1}"}`, `{"target":"m","format":"table"}`, `{"payload":[]}`, `null`, `"x"`, `{"target":"m","type":"timeserie","adhocFilters":[{}]}`} {
+		f.Add([]byte(s), int64(100), int64(1000))
+	}
+	from := time.Unix(1700000000, 0)
+	f.Fuzz(func(t *testing.T, raw []byte, maxDP, intervalMs int64) {
+		q, err := ParseQuery(backend.DataQuery{JSON: raw, TimeRange: backend.TimeRange{From: from, To: from.Add(time.Hour)}, MaxDataPoints: maxDP, Interval: time.Duration(intervalMs) * time.Millisecond})
+		if err != nil {
+			return
+		}
+		if q.MaxDataPoints <= 0 || q.IntervalMs <= 0 || q.Target == "" || q.Payload == nil {
+			t.Fatalf("invalid parsed query %+v", q)
+		}
+		if _, err := json.Marshal(q.ContractRequest()); err != nil {
+			t.Fatalf("request does not encode: %v", err)
+		}
+	})
+}
