@@ -1,0 +1,157 @@
+package frames
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/valyala/fastjson"
+)
+
+// answer builds a /query answer of points spread over 10 series, in the
+// shape the reference server writes.
+func answer(points int) []byte {
+	const series = 10
+	var b bytes.Buffer
+	b.WriteByte('[')
+	per := points / series
+	for s := 0; s < series; s++ {
+		if s > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"target":"cpu_usage","tags":{"host":"h%d","region":"eu"},"datapoints":[`, s)
+		for i := 0; i < per; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('[')
+			b.WriteString(strconv.FormatFloat(float64(i%1000)*0.731+float64(s), 'f', -1, 64))
+			b.WriteByte(',')
+			b.WriteString(strconv.FormatInt(1700000000000+int64(i)*1000, 10))
+			b.WriteByte(']')
+		}
+		b.WriteString("]}")
+	}
+	b.WriteByte(']')
+	return b.Bytes()
+}
+
+var sizes = []int{1_000, 100_000, 1_000_000}
+
+func perPoint(b *testing.B, points int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(points), "ns/point")
+}
+
+// BenchmarkDecodeConvert is the plugin's path: streaming decode, frames,
+// Arrow encoding (what goes over the plugin protocol).
+func BenchmarkDecodeConvert(b *testing.B) {
+	for _, n := range sizes {
+		body := answer(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				a, err := Decode(bytes.NewReader(body), n/10)
+				if err != nil {
+					b.Fatal(err)
+				}
+				frames, err := a.Frames(Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := frames.MarshalArrow(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perPoint(b, n)
+		})
+	}
+}
+
+// BenchmarkDecode is the decode into frame fields alone, without Arrow.
+func BenchmarkDecode(b *testing.B) {
+	for _, n := range sizes {
+		body := answer(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Decode(bytes.NewReader(body), n/10); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perPoint(b, n)
+		})
+	}
+}
+
+// BenchmarkTokenizeJSONText is the limit: only tokenising the same bytes
+// with jsontext, reading every number's bytes and nothing else.
+func BenchmarkTokenizeJSONText(b *testing.B) {
+	for _, n := range sizes {
+		body := answer(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				dec := jsontext.NewDecoder(bytes.NewReader(body))
+				for {
+					if dec.PeekKind() == '0' {
+						if _, err := dec.ReadValue(); err != nil {
+							b.Fatal(err)
+						}
+						continue
+					}
+					if _, err := dec.ReadToken(); err == io.EOF {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			perPoint(b, n)
+		})
+	}
+}
+
+// BenchmarkParseFastJSON is the other candidate limit: fastjson parses
+// the whole body (it has no token API), reusing its parser.
+func BenchmarkParseFastJSON(b *testing.B) {
+	for _, n := range sizes {
+		body := answer(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			var p fastjson.Parser
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.ParseBytes(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perPoint(b, n)
+		})
+	}
+}
+
+// BenchmarkTokenizeEncodingJSON shows why encoding/json is not the limit.
+func BenchmarkTokenizeEncodingJSON(b *testing.B) {
+	body := answer(100_000)
+	b.Run("100000", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			dec := json.NewDecoder(bytes.NewReader(body))
+			for {
+				if _, err := dec.Token(); err == io.EOF {
+					break
+				} else if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		perPoint(b, 100_000)
+	})
+}
