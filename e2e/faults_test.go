@@ -111,7 +111,7 @@ func TestServiceFaults(t *testing.T) {
 		{"rate_limited", backend.StatusTooManyRequests, []string{"429", "Retry-After: 120"}},
 		{"always_503", backend.StatusBadGateway, []string{"503 Service Unavailable", "maintenance"}},
 		{"html_500", backend.StatusBadGateway, []string{"500 Internal Server Error", "<html>"}},
-		{"invalid_json", backend.StatusBadGateway, []string{"does not follow", "point 1: want an array"}},
+		{"invalid_json", backend.StatusBadGateway, []string{"does not follow", "point 1: want [value, unixMillis]"}},
 		{"truncated", backend.StatusBadGateway, []string{"truncated"}},
 		{"wrong_shape", backend.StatusBadGateway, []string{"not a JSON array"}},
 		{"wrong_types", backend.StatusBadGateway, []string{"point 0: value: want a number, got an object"}},

@@ -2,6 +2,9 @@ package frames
 
 import (
 	"bytes"
+	"errors"
+	"math"
+	"strconv"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -42,6 +45,31 @@ func FuzzDecode(f *testing.F) {
 		}
 		if _, err := frames.MarshalArrow(); err != nil {
 			t.Fatalf("frames do not encode: %v", err)
+		}
+	})
+}
+
+// FuzzParseNumber: the fast decimal path agrees with strconv bit for bit.
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{"0", "-0", "1.5", "123456789012345", "0.1", "-99.999", "1700000000000", "3.14159265358979", "1e5", "12345678901234567"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := strconv.ParseFloat(s, 64)
+		got, ok := parseSimpleDecimal([]byte(s))
+		if !ok {
+			return
+		}
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			// The fast path accepts only digits and one dot, which
+			// strconv accepts too, except a lone "." handled below.
+			if s != "." && s != "-." {
+				t.Fatalf("fast path accepted %q, which strconv rejects: %v", s, err)
+			}
+			return
+		}
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("parseSimpleDecimal(%q) = %v, strconv says %v", s, got, want)
 		}
 	})
 }
