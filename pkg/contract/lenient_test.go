@@ -1,0 +1,71 @@
+package contract
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestDecodeMetrics(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		want    []Metric
+		wantErr string
+	}{
+		{name: "empty body", body: "", want: []Metric{}},
+		{name: "null", body: "null", want: []Metric{}},
+		{name: "full", body: `[{"label":"CPU","value":"cpu","payloads":[{"name":"r","type":"select","options":[{"label":"a","value":"a"}]}]}]`,
+			want: []Metric{{Label: "CPU", Value: "cpu", Payloads: []PayloadDef{{Name: "r", Type: "select", Options: []SelectOption{{Label: "a", Value: "a"}}}}}}},
+		{name: "no label, payloads null, extra fields", body: `[{"value":"cpu","payloads":null,"x":1}]`, want: []Metric{{Label: "cpu", Value: "cpu", Payloads: []PayloadDef{}}}},
+		{name: "bare strings and numbers", body: `["a", 7]`, want: []Metric{{Label: "a", Value: "a", Payloads: []PayloadDef{}}, {Label: "7", Value: "7", Payloads: []PayloadDef{}}}},
+		{name: "text/value pairs (SimpleJSON)", body: `[{"text":"Upload","value":"up"}]`, want: []Metric{{Label: "Upload", Value: "up", Payloads: []PayloadDef{}}}},
+		{name: "label only", body: `[{"label":"x"}]`, want: []Metric{{Label: "x", Value: "x", Payloads: []PayloadDef{}}}},
+		{name: "plain ok", body: "ok", wantErr: `got "ok"`},
+		{name: "object", body: `{"metrics":[]}`, wantErr: "want an array of metrics"},
+		{name: "no value", body: `[{"payloads":[]}]`, wantErr: `metric 0 has no "value"`},
+		{name: "bool item", body: `[true]`, wantErr: "metric 0 must be a string or an object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeMetrics("POST /metrics", []byte(tt.body))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeOptions(t *testing.T) {
+	got, err := DecodeOptions("POST /options", []byte(`[{"label":"A","value":1},{"text":"B","value":"b"},"c",{"value":"d"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SelectOption{{Label: "A", Value: 1.0}, {Label: "B", Value: "b"}, {Label: "c", Value: "c"}, {Label: "d", Value: "d"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	_, err = DecodeOptions("POST /options", []byte("<html>"))
+	var nc *ErrNotContract
+	if !errors.As(err, &nc) {
+		t.Errorf("err = %v, want ErrNotContract", err)
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	for in, want := range map[string]string{"": "an empty body", " ok\n": `"ok"`, strings.Repeat("x", 10): `"xxxx"...`} {
+		if got := Snippet([]byte(in), 4); got != want {
+			t.Errorf("Snippet(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
