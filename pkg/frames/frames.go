@@ -77,21 +77,32 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 
 // Frame returns the series as a timeseries-multi frame: a time field and a
 // nullable float64 value field named after the series, its tags as labels.
+// The frame gets its own Field structs sharing the series' values, so one
+// answer can serve several queries (coalesced calls) with different
+// legends, without copying points.
 func (s *Series) Frame(alias string) *data.Frame {
-	s.Value.Name = s.Name
-	s.Value.Labels = s.Labels
+	timeField, valueField := *s.Time, *s.Value
+	valueField.Name = s.Name
+	valueField.Labels = s.Labels
+	valueField.Config = nil
 	if alias != "" {
-		s.Value.SetConfig(&data.FieldConfig{DisplayNameFromDS: ExpandAlias(alias, s.Name, s.Labels)})
+		valueField.Config = &data.FieldConfig{DisplayNameFromDS: ExpandAlias(alias, s.Name, s.Labels)}
 	}
-	return data.NewFrame(s.Name, s.Time, s.Value).SetMeta(&data.FrameMeta{
+	return data.NewFrame(s.Name, &timeField, &valueField).SetMeta(&data.FrameMeta{
 		Type:        data.FrameTypeTimeSeriesMulti,
 		TypeVersion: multiVersion,
 	})
 }
 
-// Frame returns the table as a table frame.
+// Frame returns the table as a table frame, with its own Field structs
+// for the same reason as Series.Frame.
 func (t *Table) Frame() *data.Frame {
-	return data.NewFrame(t.Name, t.Fields...).SetMeta(&data.FrameMeta{
+	fields := make([]*data.Field, len(t.Fields))
+	for i, f := range t.Fields {
+		cp := *f
+		fields[i] = &cp
+	}
+	return data.NewFrame(t.Name, fields...).SetMeta(&data.FrameMeta{
 		Type:        data.FrameTypeTable,
 		TypeVersion: tableVersion,
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
@@ -32,6 +33,7 @@ type Datasource struct {
 	settings *models.Settings
 	client   *client.Client
 	mux      *datasource.QueryTypeMux
+	inflight singleflight.Group
 }
 
 var (
@@ -91,6 +93,8 @@ func errorResponse(err error) backend.DataResponse {
 		return backend.DataResponse{Error: err, Status: ce.Status(), ErrorSource: backend.ErrorSourceDownstream}
 	case errors.As(err, &qe):
 		return backend.DataResponse{Error: err, Status: backend.StatusBadRequest, ErrorSource: backend.ErrorSourceDownstream}
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return backend.DataResponse{Error: err, Status: backend.StatusTimeout, ErrorSource: backend.ErrorSourceDownstream}
 	}
 	return backend.DataResponse{Error: err, Status: backend.StatusInternal, ErrorSource: backend.ErrorSourcePlugin}
 }

@@ -33,12 +33,7 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAler
 		return errorResponse(&queryError{frames.ErrTableInAlert})
 	}
 	body := q.ContractRequest()
-	var answer *frames.Answer
-	err = d.client.Query(ctx, body, func(r io.Reader) error {
-		var derr error
-		answer, derr = frames.Decode(r, int(q.MaxDataPoints))
-		return derr
-	})
+	answer, err := d.fetch(ctx, body, int(q.MaxDataPoints))
 	if err != nil {
 		return errorResponse(err)
 	}
@@ -55,6 +50,38 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAler
 		f.RefID = q.RefID
 	}
 	return backend.DataResponse{Frames: out}
+}
+
+// fetch calls POST /query, sharing one upstream call among identical
+// concurrent queries of this instance (same settings version, same body;
+// the plugin forwards no per-user headers, so the body is the whole key).
+// The answer is read-only; each caller builds its own frames from it.
+func (d *Datasource) fetch(ctx context.Context, body contract.QueryRequest, sizeHint int) (*frames.Answer, error) {
+	key, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode the query: %w", err)
+	}
+	ch := d.inflight.DoChan(string(key), func() (any, error) {
+		// The shared call must not die with the first caller's context.
+		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.settings.Timeout)
+		defer cancel()
+		var answer *frames.Answer
+		err := d.client.Query(callCtx, body, func(r io.Reader) error {
+			var derr error
+			answer, derr = frames.Decode(r, sizeHint)
+			return derr
+		})
+		return answer, err
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*frames.Answer), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("the query was canceled before the service answered: %w", ctx.Err())
+	}
 }
 
 // executedQuery is what the query inspector shows: the call and its body,
