@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
+)
+
+// BenchmarkRoundTrip: a small query through the plugin protocol against
+// the reference server, at several concurrent callers. Reports p50/p99
+// latency and queries per second.
+func BenchmarkRoundTrip(b *testing.B) {
+	srv := httptest.NewServer(refserver.New(refserver.Options{}))
+	defer srv.Close()
+	for _, callers := range []int{1, 16, 128} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			ds := dataSource(srv.URL)
+			var (
+				mu   sync.Mutex
+				lats []time.Duration
+				wg   sync.WaitGroup
+			)
+			work := make(chan int)
+			start := time.Now()
+			for c := 0; c < callers; c++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range work {
+						// Distinct ranges, so coalescing does not flatter the numbers.
+						q := backend.DataQuery{RefID: "A", JSON: []byte(`{"target":"cpu_usage","payload":{"service":"search","region":"eu-west"}}`),
+							TimeRange: backend.TimeRange{From: now.Add(-time.Hour - time.Duration(i)*time.Second), To: now}, MaxDataPoints: 60, Interval: time.Minute}
+						t0 := time.Now()
+						res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
+						d := time.Since(t0)
+						if err != nil || res.Responses["A"].Error != nil {
+							b.Error(err, res.Responses["A"].Error)
+							return
+						}
+						mu.Lock()
+						lats = append(lats, d)
+						mu.Unlock()
+					}
+				}()
+			}
+			for i := 0; i < b.N; i++ {
+				work <- i
+			}
+			close(work)
+			wg.Wait()
+			elapsed := time.Since(start)
+			sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
+			if len(lats) > 0 {
+				b.ReportMetric(float64(lats[len(lats)/2].Microseconds()), "p50-µs")
+				b.ReportMetric(float64(lats[len(lats)*99/100].Microseconds()), "p99-µs")
+				b.ReportMetric(float64(len(lats))/elapsed.Seconds(), "queries/s")
+			}
+		})
+	}
+}
+
+// BenchmarkMillionPoints: one query answering 1M points (6 series),
+// end to end: reference server, HTTP, decode, Arrow, plugin protocol.
+func BenchmarkMillionPoints(b *testing.B) {
+	srv := httptest.NewServer(refserver.New(refserver.Options{}))
+	defer srv.Close()
+	ds := dataSource(srv.URL)
+	const perSeries = 166_667
+	q := backend.DataQuery{RefID: "A", JSON: []byte(`{"target":"cpu_usage"}`),
+		TimeRange: backend.TimeRange{From: now.Add(-perSeries * time.Second), To: now}, MaxDataPoints: perSeries, Interval: time.Second}
+	for b.Loop() {
+		res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
+		if err != nil || res.Responses["A"].Error != nil {
+			b.Fatal(err, res.Responses["A"].Error)
+		}
+		points := 0
+		for _, f := range res.Responses["A"].Frames {
+			points += f.Fields[0].Len()
+		}
+		if points < 999_000 {
+			b.Fatalf("got %d points", points)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/query")
+}
