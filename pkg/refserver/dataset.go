@@ -48,6 +48,18 @@ func (m *metric) payloads() []contract.PayloadDef {
 	}
 }
 
+// tagValues lists the values of a tag (and of the payload field of the
+// same name).
+func tagValues(key string) []string {
+	switch key {
+	case "service":
+		return services
+	case "region":
+		return regions
+	}
+	return []string{}
+}
+
 type seriesKey struct{ service, region string }
 
 func (k seriesKey) tags() map[string]string {

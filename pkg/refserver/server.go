@@ -52,7 +52,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("POST "+contract.PathQuery, s.query)
 	s.mux.HandleFunc("POST "+contract.PathVariable, s.variable)
 	s.mux.HandleFunc("POST "+contract.PathTagKeys, s.tagKeys)
-	s.mux.HandleFunc("POST "+contract.PathTagValues, s.tagValues)
+	s.mux.HandleFunc("POST "+contract.PathTagValues, s.tagValuesHandler)
 	s.mux.HandleFunc("POST "+contract.PathAnnotations, s.annotations)
 	return s
 }
@@ -140,16 +140,7 @@ func (s *Server) payloadOptions(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	var values []string
-	switch req.Name {
-	case "service":
-		values = services
-	case "region":
-		values = regions
-	default:
-		values = []string{}
-	}
-	writeJSON(w, options(values))
+	writeJSON(w, options(tagValues(req.Name)))
 }
 
 func options(values []string) []contract.SelectOption {
@@ -270,18 +261,12 @@ func (s *Server) tagKeys(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, []contract.TagKey{{Type: "string", Text: "service"}, {Type: "string", Text: "region"}})
 }
 
-func (s *Server) tagValues(w http.ResponseWriter, r *http.Request) {
+func (s *Server) tagValuesHandler(w http.ResponseWriter, r *http.Request) {
 	var req contract.TagValuesRequest
 	if !readJSON(w, r, &req) {
 		return
 	}
-	var values []string
-	switch req.Key {
-	case "service":
-		values = services
-	case "region":
-		values = regions
-	}
+	values := tagValues(req.Key)
 	out := make([]contract.TagValue, 0, len(values))
 	for _, v := range values {
 		out = append(out, contract.TagValue{Text: v})
