@@ -128,3 +128,42 @@ func ExpandAlias(alias, name string, labels data.Labels) string {
 		return ""
 	})
 }
+
+// Redact passes every name, label and string cell of the answer through
+// scrub. A service that echoes its request into its data would otherwise
+// put our credentials on a dashboard. It runs once per answer, before the
+// answer is shared.
+func (a *Answer) Redact(scrub func(string) string) {
+	labels := func(l data.Labels) data.Labels {
+		if len(l) == 0 {
+			return l
+		}
+		out := make(data.Labels, len(l))
+		for k, v := range l {
+			out[scrub(k)] = scrub(v)
+		}
+		return out
+	}
+	for _, s := range a.Series {
+		s.Name, s.Labels = scrub(s.Name), labels(s.Labels)
+	}
+	for _, t := range a.Tables {
+		t.Name = scrub(t.Name)
+		for _, f := range t.Fields {
+			f.Name, f.Labels = scrub(f.Name), labels(f.Labels)
+			if f.Type() != data.FieldTypeNullableString {
+				continue
+			}
+			for i := 0; i < f.Len(); i++ {
+				if p := f.At(i).(*string); p != nil {
+					if clean := scrub(*p); clean != *p {
+						f.Set(i, &clean)
+					}
+				}
+			}
+		}
+	}
+	for i, n := range a.Notices {
+		a.Notices[i] = scrub(n)
+	}
+}

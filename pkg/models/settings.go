@@ -3,6 +3,7 @@
 package models
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -110,6 +111,10 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		if strings.TrimSpace(v) != "" {
 			out.Secrets = append(out.Secrets, v)
 		}
+	}
+	if pw := s.DecryptedSecureJSONData["basicAuthPassword"]; s.BasicAuthEnabled && pw != "" {
+		// A service that echoes its request shows the encoded form.
+		out.Secrets = append(out.Secrets, base64.StdEncoding.EncodeToString([]byte(s.BasicAuthUser+":"+pw)))
 	}
 	// Longest first, so a secret that contains another is scrubbed whole.
 	sort.Slice(out.Secrets, func(i, j int) bool { return len(out.Secrets[i]) > len(out.Secrets[j]) })

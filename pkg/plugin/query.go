@@ -71,6 +71,9 @@ func (d *Datasource) fetch(ctx context.Context, body contract.QueryRequest, size
 			answer, derr = frames.Decode(r, sizeHint)
 			return derr
 		})
+		if err == nil && len(d.settings.Secrets) > 0 {
+			answer.Redact(d.settings.Scrub)
+		}
 		return answer, err
 	})
 	select {

@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
+)
+
+// echoServer fails in every way the plugin reports, and echoes the
+// request's headers into every body it sends, as a careless debug server
+// would: no secret may come back out of the plugin.
+func echoServer() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keys := make([]string, 0, len(r.Header))
+		for k := range r.Header {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var echo strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&echo, "%s: %s; ", k, strings.Join(r.Header[k], ","))
+		}
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.URL.Path == "/":
+			_, _ = io.WriteString(w, "ok "+echo.String())
+		case r.URL.Path == "/metrics":
+			_, _ = io.WriteString(w, "not json "+echo.String()) // 2xx, not the contract
+		case strings.Contains(string(body), "status_500"):
+			http.Error(w, "failed "+echo.String(), http.StatusInternalServerError)
+		case strings.Contains(string(body), "status_400"):
+			http.Error(w, "bad "+echo.String(), http.StatusBadRequest)
+		case strings.Contains(string(body), "status_429"):
+			w.Header().Set("Retry-After", echo.String())
+			http.Error(w, "slow", http.StatusTooManyRequests)
+		case strings.Contains(string(body), "bad_json"):
+			_, _ = io.WriteString(w, `{"echo": "`+echo.String()+`"`)
+		default:
+			_, _ = io.WriteString(w, `[{"target":"`+strings.ReplaceAll(echo.String(), `"`, "")+`","datapoints":[[1,1000]]}]`)
+		}
+	})
+}
+
+func TestSecretsNeverLeave(t *testing.T) {
+	srv := serve(t, echoServer())
+	secrets := map[string]string{
+		"apiKey":            "api-SECRET-1f2e3d",
+		"httpHeaderValue1":  "hdr-SECRET-9a8b7c",
+		"basicAuthPassword": "pw-SECRET-4d5e6f",
+	}
+	bearer := dataSource(srv.URL)
+	bearer.JSONData["httpHeaderName1"] = "X-Tenant-Token"
+	bearer.Secure = map[string]string{"apiKey": secrets["apiKey"], "httpHeaderValue1": secrets["httpHeaderValue1"]}
+	basic := dataSource(srv.URL)
+	basic.BasicAuth, basic.User = true, "grafana"
+	basic.Secure = map[string]string{"basicAuthPassword": secrets["basicAuthPassword"]}
+
+	var out strings.Builder
+	for _, ds := range []pluginhost.DataSource{bearer, basic} {
+		res, err := host.CheckHealth(context.Background(), ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(&out, res.Message)
+		var queries []backend.DataQuery
+		for _, target := range []string{"status_500", "status_400", "status_429", "bad_json", "echoed_target"} {
+			queries = append(queries, dq(target, `{"target":"`+target+`"}`))
+		}
+		qr, err := host.QueryData(context.Background(), ds, queries, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ref, r := range qr.Responses {
+			if r.Error != nil {
+				fmt.Fprintln(&out, ref, r.Error)
+			}
+			for _, f := range r.Frames {
+				b, _ := f.MarshalJSON()
+				fmt.Fprintln(&out, string(b))
+			}
+		}
+		for _, path := range []string{"metrics", "metric-payload-options"} {
+			rr, err := host.CallResource(context.Background(), ds, http.MethodPost, path, []byte(`{"metric":"m","name":"n"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(&out, string(rr.Body))
+		}
+	}
+	all := out.String() + pluginLogs.String()
+	if !strings.Contains(all, "[redacted]") {
+		t.Fatalf("the echo server's bodies never reached the output; the test proves nothing:\n%s", all)
+	}
+	encoded := base64.StdEncoding.EncodeToString([]byte("grafana:" + secrets["basicAuthPassword"]))
+	for name, s := range secrets {
+		if strings.Contains(all, s) {
+			t.Errorf("%s leaked: %s", name, context_(all, s))
+		}
+	}
+	if strings.Contains(all, encoded) {
+		t.Error("the encoded basic auth credentials leaked")
+	}
+}
+
+func context_(all, s string) string {
+	i := strings.Index(all, s)
+	return all[max(0, i-150):min(len(all), i+40)]
+}
