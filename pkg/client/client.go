@@ -32,6 +32,9 @@ type Client struct {
 	maxBytes int64
 	timeout  time.Duration
 	settings *models.Settings
+	// transport is the innermost transport: the SDK wraps it in
+	// middlewares that do not pass CloseIdleConnections on.
+	transport *http.Transport
 	// backoff is the wait before each retry; its length is the number of
 	// retries. Tests shorten it.
 	backoff []time.Duration
@@ -55,6 +58,9 @@ func New(s *models.Settings, opts httpclient.Options) (*Client, error) {
 	// The whole exchange, body included, is bounded: a body that drips
 	// slowly is cut at the same deadline as a server that never answers.
 	opts.Timeouts.Timeout = s.Timeout
+	opts.ConfigureTransport = func(_ httpclient.Options, t *http.Transport) {
+		c.transport = t
+	}
 	opts.ConfigureClient = func(_ httpclient.Options, hc *http.Client) {
 		hc.CheckRedirect = c.checkRedirect
 	}
@@ -71,7 +77,12 @@ func (c *Client) SetBackoff(b []time.Duration) { c.backoff = b }
 
 // Close releases idle connections; the instance that owns the client is
 // going away.
-func (c *Client) Close() { c.http.CloseIdleConnections() }
+func (c *Client) Close() {
+	if c.transport != nil {
+		c.transport.CloseIdleConnections()
+	}
+	c.http.CloseIdleConnections()
+}
 
 // BaseURL is the configured URL without credentials or query, for messages.
 func (c *Client) BaseURL() string { return models.RedactURL(c.base.String()) }

@@ -213,3 +213,11 @@ func (h *Host) CallResource(ctx context.Context, ds DataSource, method, path str
 	}
 	return out, nil
 }
+
+// Pid is the plugin process id, for tests that watch its resources.
+func (h *Host) Pid() int {
+	if rc := h.client.ReattachConfig(); rc != nil {
+		return rc.Pid
+	}
+	return 0
+}
