@@ -79,6 +79,17 @@ func TestHealth(t *testing.T) {
 		}
 	}))
 	simpleJSON := serve(t, simpleJSONServer())
+	redirecting := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			http.Redirect(w, r, "/status", http.StatusFound) // same host: followed
+			return
+		}
+		if r.URL.Path == "/status" {
+			_, _ = io.WriteString(w, "up")
+			return
+		}
+		refserver.New(refserver.Options{}).ServeHTTP(w, r)
+	}))
 	htmlRoot := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" {
 			w.Header().Set("Content-Type", "text/html")
@@ -106,6 +117,7 @@ func TestHealth(t *testing.T) {
 		{name: "working", ds: func() pluginhost.DataSource { return dataSource(ref.URL) }, ok: true, want: []string{"Data source is working", "5 metrics"}},
 		{name: "URL with a path", ds: func() pluginhost.DataSource { return dataSource(prefixed.URL + "/api/grafana/json") }, ok: true, want: []string{"working"}},
 		{name: "SimpleJSON server without /metrics", ds: func() pluginhost.DataSource { return dataSource(simpleJSON.URL) }, ok: true, want: []string{"working", "2 metrics"}},
+		{name: "same-host redirect on health", ds: func() pluginhost.DataSource { return dataSource(redirecting.URL) }, ok: true, want: []string{"working"}},
 		{name: "HTML health page", ds: func() pluginhost.DataSource { return dataSource(htmlRoot.URL) }, ok: true, want: []string{"working"}},
 		{name: "API key", ds: func() pluginhost.DataSource {
 			ds := dataSource(withToken.URL)

@@ -204,6 +204,9 @@ func TestResources(t *testing.T) {
 		}
 		http.NotFound(w, r)
 	}))
+	unsupported := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "not implemented", http.StatusNotImplemented)
+	}))
 	ref := serve(t, refserver.New(refserver.Options{}))
 	tests := []struct {
 		name, url, path, body string
@@ -214,6 +217,7 @@ func TestResources(t *testing.T) {
 		{"metrics via /search", simple.URL, "metrics", ``, 200, `{"label":"upload_rate","value":"upload_rate","payloads":[]}`},
 		{"payload options", ref.URL, "metric-payload-options", `{"metric":"cpu_usage","name":"region","payload":{}}`, 200, `[{"label":"eu-west","value":"eu-west"},{"label":"us-east","value":"us-east"}]`},
 		{"payload options via /options", oldOptions.URL, "metric-payload-options", `{"metric":"m","name":"n"}`, 200, `[{"label":"a","value":"a"},{"label":"b","value":"b"}]`},
+		{"payload options on a server that does not support them (501)", unsupported.URL, "metric-payload-options", `{"metric":"m","name":"n"}`, 200, `[]`},
 		{"payload options without name", ref.URL, "metric-payload-options", `{"metric":"m"}`, 400, `"metric\" and \"name\" are required`},
 		{"unknown resource", ref.URL, "nope", ``, 404, `no resource \"nope\"`},
 		{"malformed body", ref.URL, "metrics", `{`, 400, `not the expected JSON`},

@@ -118,7 +118,7 @@ func (c *Client) Metrics(ctx context.Context, req contract.MetricsRequest) ([]co
 	}
 	body, err := c.postJSON(ctx, contract.PathMetrics, req)
 	endpoint := "POST " + contract.PathMetrics
-	if isStatus(err, http.StatusNotFound) {
+	if notServed(err) {
 		endpoint = "POST " + contract.PathSearch
 		body, err = c.postJSON(ctx, contract.PathSearch, contract.SearchRequest{Target: req.Metric})
 	}
@@ -140,9 +140,14 @@ func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadO
 	}
 	endpoint := "POST " + contract.PathMetricPayloadOptions
 	body, err := c.postJSON(ctx, contract.PathMetricPayloadOptions, req)
-	if isStatus(err, http.StatusNotFound) {
+	if notServed(err) {
 		endpoint = "POST " + contract.PathOptions
 		body, err = c.postJSON(ctx, contract.PathOptions, req)
+	}
+	if isStatus(err, http.StatusNotImplemented) {
+		// An optional endpoint the service says it does not support: the
+		// field simply has no options to offer.
+		return []contract.SelectOption{}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -270,6 +275,12 @@ func (c *Client) notContract(op string, err error) *Error {
 }
 
 func (c *Client) scrub(s string) string { return c.settings.Scrub(s) }
+
+// notServed tells whether an endpoint is missing (404) or declared not
+// supported (501), so that the older dialect's endpoint is worth a try.
+func notServed(err error) bool {
+	return isStatus(err, http.StatusNotFound) || isStatus(err, http.StatusNotImplemented)
+}
 
 func isStatus(err error, code int) bool {
 	var ce *Error
