@@ -20,9 +20,16 @@ import (
 func BenchmarkRoundTrip(b *testing.B) {
 	srv := httptest.NewServer(refserver.New(refserver.Options{}))
 	defer srv.Close()
-	for _, callers := range []int{1, 16, 128} {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+	for _, run := range []struct {
+		callers int
+		cached  bool
+	}{{1, false}, {16, false}, {128, false}, {1, true}, {16, true}, {128, true}} {
+		callers := run.callers
+		b.Run(fmt.Sprintf("callers=%d/cache=%v", callers, run.cached), func(b *testing.B) {
 			ds := dataSource(srv.URL)
+			if run.cached {
+				ds.JSONData["cacheTTLSeconds"] = 300
+			}
 			var (
 				mu   sync.Mutex
 				lats []time.Duration
@@ -35,9 +42,14 @@ func BenchmarkRoundTrip(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					for i := range work {
-						// Distinct ranges, so coalescing does not flatter the numbers.
+						// Without the cache, distinct ranges, so coalescing does
+						// not flatter the numbers; with it, one repeated query.
+						offset := time.Duration(i) * time.Second
+						if run.cached {
+							offset = 0
+						}
 						q := backend.DataQuery{RefID: "A", JSON: []byte(`{"target":"cpu_usage","payload":{"service":"search","region":"eu-west"}}`),
-							TimeRange: backend.TimeRange{From: now.Add(-time.Hour - time.Duration(i)*time.Second), To: now}, MaxDataPoints: 60, Interval: time.Minute}
+							TimeRange: backend.TimeRange{From: now.Add(-time.Hour - offset), To: now}, MaxDataPoints: 60, Interval: time.Minute}
 						t0 := time.Now()
 						res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
 						d := time.Since(t0)

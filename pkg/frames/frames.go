@@ -167,3 +167,18 @@ func (a *Answer) Redact(scrub func(string) string) {
 		a.Notices[i] = scrub(n)
 	}
 }
+
+// SizeBytes estimates the memory the answer holds, for the cache budget:
+// 40 bytes a point (time, pointer, value) and 32 a table cell.
+func (a *Answer) SizeBytes() int64 {
+	var n int64
+	for _, s := range a.Series {
+		n += int64(s.Time.Len())*40 + int64(len(s.Name)) + 64
+	}
+	for _, t := range a.Tables {
+		for _, f := range t.Fields {
+			n += int64(f.Len())*32 + 64
+		}
+	}
+	return n
+}

@@ -44,6 +44,12 @@ func TestLoadSettings(t *testing.T) {
 				t.Errorf("%v", s.Secrets)
 			}
 		}},
+		{name: "cache", url: "https://m", jsonData: `{"cacheTTLSeconds": "10", "cacheMaxMB": 2}`, check: func(t *testing.T, s *Settings) {
+			if s.CacheTTL != 10*time.Second || s.CacheMaxBytes != 2<<20 {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{name: "negative cache TTL", url: "http://m", jsonData: `{"cacheTTLSeconds": -1}`, wantErr: "cache TTL is -1"},
 		{name: "empty URL", url: " ", wantErr: "URL is not set"},
 		{name: "no scheme", url: "m:8080", wantErr: "no scheme"},
 		{name: "other scheme", url: "ftp://m", wantErr: `scheme "ftp"`},

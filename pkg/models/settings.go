@@ -21,6 +21,7 @@ const (
 	DefaultTimeout          = 30 * time.Second
 	DefaultMaxResponseBytes = 64 << 20
 	DefaultConcurrency      = 10
+	DefaultCacheMaxBytes    = 64 << 20
 	maxConcurrency          = 10 // experimental/concurrent caps at 10
 )
 
@@ -35,6 +36,10 @@ type Settings struct {
 	MaxResponseBytes int64
 	// Concurrency is how many queries of one request run at once.
 	Concurrency int
+	// CacheTTL keeps answers this long (0: no cache); CacheMaxBytes
+	// bounds what the cache holds.
+	CacheTTL      time.Duration
+	CacheMaxBytes int64
 	// APIKey is sent as "Authorization: Bearer <APIKey>".
 	APIKey string
 	// BasicAuth tells whether basic auth is on; its password stays in the
@@ -49,6 +54,8 @@ type jsonData struct {
 	Timeout       json.RawMessage `json:"timeout"`
 	MaxResponseMB json.RawMessage `json:"maxResponseMB"`
 	Concurrency   json.RawMessage `json:"concurrency"`
+	CacheTTL      json.RawMessage `json:"cacheTTLSeconds"`
+	CacheMaxMB    json.RawMessage `json:"cacheMaxMB"`
 }
 
 // LoadSettings validates the settings Grafana stored for a data source.
@@ -58,6 +65,7 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		Timeout:          DefaultTimeout,
 		MaxResponseBytes: DefaultMaxResponseBytes,
 		Concurrency:      DefaultConcurrency,
+		CacheMaxBytes:    DefaultCacheMaxBytes,
 		APIKey:           strings.TrimSpace(s.DecryptedSecureJSONData["apiKey"]),
 		BasicAuth:        s.BasicAuthEnabled,
 	}
@@ -101,6 +109,24 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		}
 		if v > 0 {
 			out.Concurrency = int(min(v, maxConcurrency))
+		}
+	}
+	if v, ok, err := number("Cache TTL", jd.CacheTTL); err != nil {
+		return nil, err
+	} else if ok {
+		if v < 0 {
+			return nil, fmt.Errorf("cache TTL is %v seconds; it must be 0 (no cache) or a positive number of seconds", v)
+		}
+		out.CacheTTL = time.Duration(v * float64(time.Second))
+	}
+	if v, ok, err := number("Cache size", jd.CacheMaxMB); err != nil {
+		return nil, err
+	} else if ok {
+		if v < 0 {
+			return nil, fmt.Errorf("cache size is %v MB; it must be 0 (default, %d MB) or a positive number of MB", v, DefaultCacheMaxBytes>>20)
+		}
+		if v > 0 {
+			out.CacheMaxBytes = int64(v * (1 << 20))
 		}
 	}
 	if out.APIKey != "" && out.BasicAuth {

@@ -14,7 +14,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/cache"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
@@ -34,6 +36,7 @@ type Datasource struct {
 	client   *client.Client
 	mux      *datasource.QueryTypeMux
 	inflight singleflight.Group
+	cache    *cache.Cache[*frames.Answer] // nil when the cache is off
 }
 
 var (
@@ -69,6 +72,9 @@ func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (ins
 // New wires a data source around a client.
 func New(settings *models.Settings, c *client.Client) *Datasource {
 	d := &Datasource{settings: settings, client: c, mux: datasource.NewQueryTypeMux()}
+	if settings.CacheTTL > 0 {
+		d.cache = cache.New[*frames.Answer](settings.CacheTTL, settings.CacheMaxBytes)
+	}
 	d.mux.HandleFunc("", d.queryMetrics)
 	d.mux.HandleFunc(QueryTypeMetrics, d.queryMetrics)
 	return d

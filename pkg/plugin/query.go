@@ -19,12 +19,16 @@ import (
 // Each query gets its own response; a panic in one becomes its error.
 func (d *Datasource) queryMetrics(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	forAlerting := req.Headers[backend.FromAlertHeaderName] == "true"
+	// Alert rules ask for fresh data with this header.
+	skipCache := req.Headers[cacheSkipHeader] == "true" || req.GetHTTPHeader(cacheSkipHeader) == "true"
 	return concurrent.QueryData(ctx, req, func(ctx context.Context, q concurrent.Query) backend.DataResponse {
-		return d.runQuery(ctx, q.DataQuery, forAlerting)
+		return d.runQuery(ctx, q.DataQuery, forAlerting, skipCache)
 	}, d.settings.Concurrency)
 }
 
-func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAlerting bool) backend.DataResponse {
+const cacheSkipHeader = "X-Cache-Skip"
+
+func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAlerting, skipCache bool) backend.DataResponse {
 	q, err := models.ParseQuery(dq)
 	if err != nil {
 		return errorResponse(&queryError{err})
@@ -33,7 +37,7 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAler
 		return errorResponse(&queryError{frames.ErrTableInAlert})
 	}
 	body := q.ContractRequest()
-	answer, err := d.fetch(ctx, body, int(q.MaxDataPoints))
+	answer, err := d.fetch(ctx, body, int(q.MaxDataPoints), skipCache)
 	if err != nil {
 		return errorResponse(err)
 	}
@@ -54,12 +58,18 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAler
 
 // fetch calls POST /query, sharing one upstream call among identical
 // concurrent queries of this instance (same settings version, same body;
-// the plugin forwards no per-user headers, so the body is the whole key).
-// The answer is read-only; each caller builds its own frames from it.
-func (d *Datasource) fetch(ctx context.Context, body contract.QueryRequest, sizeHint int) (*frames.Answer, error) {
+// the plugin forwards no per-user headers, so the body is the whole key),
+// and keeps the answer for the cache TTL when the cache is on. The answer
+// is read-only; each caller builds its own frames from it.
+func (d *Datasource) fetch(ctx context.Context, body contract.QueryRequest, sizeHint int, skipCache bool) (*frames.Answer, error) {
 	key, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the query: %w", err)
+	}
+	if d.cache != nil && !skipCache {
+		if answer, ok := d.cache.Get(string(key)); ok {
+			return answer, nil
+		}
 	}
 	ch := d.inflight.DoChan(string(key), func() (any, error) {
 		// The shared call must not die with the first caller's context.
@@ -71,10 +81,16 @@ func (d *Datasource) fetch(ctx context.Context, body contract.QueryRequest, size
 			answer, derr = frames.Decode(r, sizeHint)
 			return derr
 		})
-		if err == nil && len(d.settings.Secrets) > 0 {
+		if err != nil {
+			return nil, err
+		}
+		if len(d.settings.Secrets) > 0 {
 			answer.Redact(d.settings.Scrub)
 		}
-		return answer, err
+		if d.cache != nil {
+			d.cache.Put(string(key), answer, answer.SizeBytes())
+		}
+		return answer, nil
 	})
 	select {
 	case res := <-ch:
