@@ -61,6 +61,12 @@ func New(s *models.Settings, opts httpclient.Options) (*Client, error) {
 	opts.ConfigureTransport = func(_ httpclient.Options, t *http.Transport) {
 		c.transport = t
 	}
+	// Innermost, so it sees the request after the SDK's middlewares have
+	// added basic auth and custom headers.
+	if opts.Middlewares == nil {
+		opts.Middlewares = httpclient.DefaultMiddlewares()
+	}
+	opts.Middlewares = append(opts.Middlewares, c.credentialGuard())
 	opts.ConfigureClient = func(_ httpclient.Options, hc *http.Client) {
 		hc.CheckRedirect = c.checkRedirect
 	}
@@ -87,16 +93,51 @@ func (c *Client) Close() {
 // BaseURL is the configured URL without credentials or query, for messages.
 func (c *Client) BaseURL() string { return models.RedactURL(c.base.String()) }
 
-// checkRedirect follows redirects on the configured host only, so that
-// credentials and custom headers never reach another host.
+// checkRedirect follows redirects on the configured host, and to the
+// allowed hosts only; any other host is refused with the setting to
+// change.
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
 		return fmt.Errorf("the service redirected more than 10 times; check the URL")
 	}
-	if !strings.EqualFold(req.URL.Host, c.base.Host) {
+	if !c.sameHost(req.URL) && !c.allowedHost(req.URL) {
 		return &errRedirect{from: c.base.Host, to: req.URL.Host}
 	}
 	return nil
+}
+
+func (c *Client) sameHost(u *url.URL) bool { return strings.EqualFold(u.Host, c.base.Host) }
+
+func (c *Client) allowedHost(u *url.URL) bool {
+	host := strings.ToLower(u.Host)
+	for _, h := range c.settings.AllowedHosts {
+		if h == host || h == strings.ToLower(u.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
+
+// credentialGuard strips every credential from a request to another host
+// (an allowed redirect), and refuses any other host outright.
+func (c *Client) credentialGuard() httpclient.Middleware {
+	return httpclient.NamedMiddlewareFunc("inhouse-credential-guard", func(opts httpclient.Options, next http.RoundTripper) http.RoundTripper {
+		return httpclient.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
+			if c.sameHost(req.URL) {
+				return next.RoundTrip(req)
+			}
+			if !c.allowedHost(req.URL) {
+				return nil, &errRedirect{from: c.base.Host, to: req.URL.Host}
+			}
+			req = req.Clone(req.Context())
+			req.Header.Del("Authorization")
+			req.Header.Del("Cookie")
+			for name := range opts.Header {
+				req.Header.Del(name)
+			}
+			return next.RoundTrip(req)
+		})
+	})
 }
 
 // Health checks that the service answers GET on the URL exactly as

@@ -95,7 +95,7 @@ func (e *Error) Retryable() bool {
 type errRedirect struct{ from, to string }
 
 func (e *errRedirect) Error() string {
-	return fmt.Sprintf("the service redirected from host %s to host %s; redirects to other hosts are refused so that credentials never leave the configured host: point the URL at %s directly", e.from, e.to, e.to)
+	return fmt.Sprintf("the service redirected from host %s to host %s; redirects to other hosts are refused unless listed: point the URL at %s directly, or add %s to \"Allowed hosts\" in the data source settings (jsonData.allowedHosts; operators: allowed_hosts under [plugin.inhouse-metrics-datasource]). Credentials are never sent to other hosts", e.from, e.to, e.to, e.to)
 }
 
 // errTooLarge is returned by the body reader past the size limit.

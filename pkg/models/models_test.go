@@ -10,6 +10,7 @@ import (
 )
 
 func TestLoadSettings(t *testing.T) {
+	t.Setenv(AllowedHostsEnv, "ops.internal")
 	tests := []struct {
 		name     string
 		url      string
@@ -50,6 +51,12 @@ func TestLoadSettings(t *testing.T) {
 			}
 		}},
 		{name: "negative cache TTL", url: "http://m", jsonData: `{"cacheTTLSeconds": -1}`, wantErr: "cache TTL is -1"},
+		{name: "allowed hosts", url: "https://m", jsonData: `{"allowedHosts": "CDN.internal:8443, b.internal"}`, check: func(t *testing.T, s *Settings) {
+			if len(s.AllowedHosts) != 3 || s.AllowedHosts[0] != "cdn.internal:8443" || s.AllowedHosts[2] != "ops.internal" {
+				t.Errorf("%v", s.AllowedHosts)
+			}
+		}},
+		{name: "allowed host with a scheme", url: "http://m", jsonData: `{"allowedHosts": ["https://x"]}`, wantErr: "without scheme"},
 		{name: "empty URL", url: " ", wantErr: "URL is not set"},
 		{name: "no scheme", url: "m:8080", wantErr: "no scheme"},
 		{name: "other scheme", url: "ftp://m", wantErr: `scheme "ftp"`},

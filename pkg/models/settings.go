@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,10 @@ type Settings struct {
 	// bounds what the cache holds.
 	CacheTTL      time.Duration
 	CacheMaxBytes int64
+	// AllowedHosts are hosts besides the URL's that redirects may lead
+	// to, from the data source (jsonData.allowedHosts) and from the
+	// Grafana operator (AllowedHostsEnv). Credentials never go to them.
+	AllowedHosts []string
 	// APIKey is sent as "Authorization: Bearer <APIKey>".
 	APIKey string
 	// BasicAuth tells whether basic auth is on; its password stays in the
@@ -56,7 +61,13 @@ type jsonData struct {
 	Concurrency   json.RawMessage `json:"concurrency"`
 	CacheTTL      json.RawMessage `json:"cacheTTLSeconds"`
 	CacheMaxMB    json.RawMessage `json:"cacheMaxMB"`
+	AllowedHosts  json.RawMessage `json:"allowedHosts"`
 }
+
+// AllowedHostsEnv is where the Grafana operator lists hosts every data
+// source may be redirected to: Grafana passes the plugin's
+// [plugin.inhouse-metrics-datasource] allowed_hosts setting in it.
+const AllowedHostsEnv = "GF_PLUGIN_ALLOWED_HOSTS"
 
 // LoadSettings validates the settings Grafana stored for a data source.
 // Every error says which field is wrong and how to fix it.
@@ -129,6 +140,12 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 			out.CacheMaxBytes = int64(v * (1 << 20))
 		}
 	}
+	hosts, err := hostList(jd.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	envHosts, _ := hostList(json.RawMessage(strconv.Quote(os.Getenv(AllowedHostsEnv))))
+	out.AllowedHosts = append(hosts, envHosts...)
 	if out.APIKey != "" && out.BasicAuth {
 		return nil, fmt.Errorf("both basic auth and an API key are configured, and both use the Authorization header; turn off basic auth or reset the API key")
 	}
@@ -168,6 +185,39 @@ func ParseServiceURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("URL %q has no host: it should look like %s://metrics.internal:8080", RedactURL(raw), u.Scheme)
 	}
 	return u, nil
+}
+
+// hostList reads hosts given as a JSON array or as one string separated
+// by commas or spaces, lower-cased, as host or host:port.
+func hostList(raw json.RawMessage) ([]string, error) {
+	var list []string
+	trimmed := strings.TrimSpace(string(raw))
+	switch {
+	case trimmed == "" || trimmed == "null":
+		return nil, nil
+	case strings.HasPrefix(trimmed, "["):
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, fmt.Errorf("allowed hosts must be a list of host names, such as [\"cdn.internal:8443\"]: %v", err)
+		}
+	default:
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, fmt.Errorf("allowed hosts must be host names separated by commas: %v", err)
+		}
+		list = strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
+	}
+	out := make([]string, 0, len(list))
+	for _, h := range list {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		if strings.Contains(h, "/") {
+			return nil, fmt.Errorf("allowed host %q should be a host name or host:port, without scheme or path", h)
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }
 
 // RedactURL drops credentials and the query string of a URL, which may hold
