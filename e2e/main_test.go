@@ -6,6 +6,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,17 @@ var (
 	// that no secret ever reaches the logs.
 	pluginLogs = &syncBuffer{}
 	binaryPath string
+	pprofAddr  string
 )
+
+func freeLoopbackAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "inhouse-e2e")
@@ -38,7 +49,13 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building the plugin:", err)
 		os.Exit(1)
 	}
-	host, err = pluginhost.Start(binaryPath, pluginhost.Options{Logs: pluginLogs})
+	// The SDK's profiler (as Grafana enables it) lets the soak test count
+	// the plugin's goroutines.
+	pprofAddr = freeLoopbackAddr()
+	_, port, _ := net.SplitHostPort(pprofAddr)
+	host, err = pluginhost.Start(binaryPath, pluginhost.Options{Logs: pluginLogs, Env: []string{
+		"GF_PLUGIN_PROFILING_ENABLED=true", "GF_PLUGIN_PROFILING_PORT=" + port,
+	}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -32,6 +33,22 @@ func openFDs(t *testing.T, pid int) (fds, sockets int) {
 	return len(entries), sockets
 }
 
+// goroutines reads the plugin's goroutine count from its profiler.
+func goroutines(t *testing.T) int {
+	t.Helper()
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	res, err := c.Get("http://" + pprofAddr + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatalf("the plugin's profiler: %v", err)
+	}
+	defer res.Body.Close()
+	var n int
+	if _, err := fmt.Fscanf(res.Body, "goroutine profile: total %d", &n); err != nil {
+		t.Fatalf("reading the goroutine profile: %v", err)
+	}
+	return n
+}
+
 // TestSoak sends thousands of queries from concurrent callers, a mix of
 // healthy ones and faults, while the data source's settings change
 // (each change builds a new instance and disposes the old one). Every
@@ -52,6 +69,7 @@ func TestSoak(t *testing.T) {
 	if err != nil || warm.Responses["A"].Error != nil {
 		t.Fatal(err)
 	}
+	baseGoroutines := goroutines(t)
 	baseFDs, baseSockets := openFDs(t, pid)
 
 	targets := []string{"cpu_usage", "cpu_usage", "cpu_usage", "reset_mid_body", "rate_limited", "always_503",
@@ -112,15 +130,19 @@ func TestSoak(t *testing.T) {
 	if res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{dq("A", `{"target":"cpu_usage"}`)}, nil); err != nil || res.Responses["A"].Error != nil {
 		t.Fatalf("after the soak: %v", err)
 	}
-	var fds, sockets int
+	var fds, sockets, routines int
 	for i := 0; i < 100; i++ {
 		fds, sockets = openFDs(t, pid)
-		if fds <= baseFDs+4 {
+		routines = goroutines(t)
+		if fds <= baseFDs+4 && routines <= baseGoroutines+8 {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Logf("plugin descriptors: %d before, %d after (sockets %d before, %d after)", baseFDs, fds, baseSockets, sockets)
+	t.Logf("plugin descriptors: %d before, %d after (sockets %d before, %d after); goroutines %d before, %d after", baseFDs, fds, baseSockets, sockets, baseGoroutines, routines)
+	if routines > baseGoroutines+8 {
+		t.Errorf("the plugin runs %d goroutines after the soak, %d before", routines, baseGoroutines)
+	}
 	if fds > baseFDs+4 {
 		t.Errorf("the plugin holds %d descriptors after the soak, %d before", fds, baseFDs)
 	}
