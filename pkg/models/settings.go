@@ -92,52 +92,20 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 			return nil, fmt.Errorf("the data source's JSON settings are not a JSON object (%v); save the configuration page again", err)
 		}
 	}
-	if v, ok, err := number("Timeout", jd.Timeout); err != nil {
-		return nil, err
-	} else if ok {
-		if v < 0 {
-			return nil, fmt.Errorf("timeout is %v seconds; it must be 0 (default, %s) or a positive number of seconds", v, DefaultTimeout)
-		}
-		if v > 0 {
-			out.Timeout = time.Duration(v * float64(time.Second))
-		}
-	}
-	if v, ok, err := number("Maximum response size", jd.MaxResponseMB); err != nil {
-		return nil, err
-	} else if ok {
-		if v < 0 {
-			return nil, fmt.Errorf("maximum response size is %v MB; it must be 0 (default, %d MB) or a positive number of MB", v, DefaultMaxResponseBytes>>20)
-		}
-		if v > 0 {
-			out.MaxResponseBytes = int64(v * (1 << 20))
-		}
-	}
-	if v, ok, err := number("Concurrency", jd.Concurrency); err != nil {
-		return nil, err
-	} else if ok {
-		if v < 0 || v != math.Trunc(v) {
-			return nil, fmt.Errorf("concurrency is %v; it must be a whole number from 1 to %d (0 means the default, %d)", v, maxConcurrency, DefaultConcurrency)
-		}
-		if v > 0 {
-			out.Concurrency = int(min(v, maxConcurrency))
-		}
-	}
-	if v, ok, err := number("Cache TTL", jd.CacheTTL); err != nil {
-		return nil, err
-	} else if ok {
-		if v < 0 {
-			return nil, fmt.Errorf("cache TTL is %v seconds; it must be 0 (no cache) or a positive number of seconds", v)
-		}
-		out.CacheTTL = time.Duration(v * float64(time.Second))
-	}
-	if v, ok, err := number("Cache size", jd.CacheMaxMB); err != nil {
-		return nil, err
-	} else if ok {
-		if v < 0 {
-			return nil, fmt.Errorf("cache size is %v MB; it must be 0 (default, %d MB) or a positive number of MB", v, DefaultCacheMaxBytes>>20)
-		}
-		if v > 0 {
-			out.CacheMaxBytes = int64(v * (1 << 20))
+	for _, n := range []numericSetting{
+		{label: "Timeout", raw: jd.Timeout, unit: " seconds", zero: "the default, " + DefaultTimeout.String(),
+			set: func(v float64) { out.Timeout = time.Duration(v * float64(time.Second)) }},
+		{label: "Maximum response size", raw: jd.MaxResponseMB, unit: " MB", zero: fmt.Sprintf("the default, %d MB", DefaultMaxResponseBytes>>20),
+			set: func(v float64) { out.MaxResponseBytes = int64(v * (1 << 20)) }},
+		{label: "Concurrency", raw: jd.Concurrency, whole: true, zero: fmt.Sprintf("the default, %d; more than %d counts as %d", DefaultConcurrency, maxConcurrency, maxConcurrency),
+			set: func(v float64) { out.Concurrency = int(min(v, maxConcurrency)) }},
+		{label: "Cache TTL", raw: jd.CacheTTL, unit: " seconds", zero: "no cache",
+			set: func(v float64) { out.CacheTTL = time.Duration(v * float64(time.Second)) }},
+		{label: "Cache size", raw: jd.CacheMaxMB, unit: " MB", zero: fmt.Sprintf("the default, %d MB", DefaultCacheMaxBytes>>20),
+			set: func(v float64) { out.CacheMaxBytes = int64(v * (1 << 20)) }},
+	} {
+		if err := n.apply(); err != nil {
+			return nil, err
 		}
 	}
 	hosts, err := hostList(jd.AllowedHosts)
@@ -243,6 +211,36 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// numericSetting is an optional, non-negative number in jsonData; absent
+// or 0 keeps the default.
+type numericSetting struct {
+	label string // as the configuration page names it
+	raw   json.RawMessage
+	unit  string
+	zero  string // what 0 means
+	whole bool
+	set   func(float64)
+}
+
+func (n numericSetting) apply() error {
+	v, ok, err := number(n.label, n.raw)
+	if err != nil || !ok {
+		return err
+	}
+	if v < 0 || n.whole && v != math.Trunc(v) {
+		kind := "a positive number"
+		if n.whole {
+			kind = "a positive whole number"
+		}
+		name := strings.ToLower(n.label[:1]) + n.label[1:]
+		return fmt.Errorf("%s is %v%s; it must be 0 (%s) or %s%s", name, v, n.unit, n.zero, kind, n.unit)
+	}
+	if v > 0 {
+		n.set(v)
+	}
+	return nil
 }
 
 // number reads a setting that the configuration page may have saved as a
