@@ -46,24 +46,18 @@ func perPoint(b *testing.B, points int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(points), "ns/point")
 }
 
-// BenchmarkDecodeConvert is the plugin's path: streaming decode, frames,
-// Arrow encoding (what goes over the plugin protocol).
-func BenchmarkDecodeConvert(b *testing.B) {
+// eachSize runs pass over answers of every size, reporting bytes/s,
+// allocations and ns per point. newPass is called once per size, so a
+// pass can keep state (a reusable parser) across iterations.
+func eachSize(b *testing.B, newPass func() func(body []byte, points int) error) {
 	for _, n := range sizes {
 		body := answer(n)
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			pass := newPass()
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				a, err := Decode(bytes.NewReader(body), n/10)
-				if err != nil {
-					b.Fatal(err)
-				}
-				frames, err := a.Frames(Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := frames.MarshalArrow(); err != nil {
+				if err := pass(body, n); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -72,69 +66,68 @@ func BenchmarkDecodeConvert(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeConvert is the plugin's path: streaming decode, frames,
+// Arrow encoding (what goes over the plugin protocol).
+func BenchmarkDecodeConvert(b *testing.B) {
+	eachSize(b, func() func([]byte, int) error {
+		return func(body []byte, n int) error {
+			a, err := Decode(bytes.NewReader(body), n/10)
+			if err != nil {
+				return err
+			}
+			frames, err := a.Frames(Options{})
+			if err != nil {
+				return err
+			}
+			_, err = frames.MarshalArrow()
+			return err
+		}
+	})
+}
+
 // BenchmarkDecode is the decode into frame fields alone, without Arrow.
 func BenchmarkDecode(b *testing.B) {
-	for _, n := range sizes {
-		body := answer(n)
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := Decode(bytes.NewReader(body), n/10); err != nil {
-					b.Fatal(err)
-				}
-			}
-			perPoint(b, n)
-		})
-	}
+	eachSize(b, func() func([]byte, int) error {
+		return func(body []byte, n int) error {
+			_, err := Decode(bytes.NewReader(body), n/10)
+			return err
+		}
+	})
 }
 
 // BenchmarkTokenizeJSONText is the limit: only tokenising the same bytes
 // with jsontext, reading every number's bytes and nothing else.
 func BenchmarkTokenizeJSONText(b *testing.B) {
-	for _, n := range sizes {
-		body := answer(n)
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				dec := jsontext.NewDecoder(bytes.NewReader(body))
-				for {
-					if dec.PeekKind() == '0' {
-						if _, err := dec.ReadValue(); err != nil {
-							b.Fatal(err)
-						}
-						continue
+	eachSize(b, func() func([]byte, int) error {
+		return func(body []byte, _ int) error {
+			dec := jsontext.NewDecoder(bytes.NewReader(body))
+			for {
+				if dec.PeekKind() == '0' {
+					if _, err := dec.ReadValue(); err != nil {
+						return err
 					}
-					if _, err := dec.ReadToken(); err == io.EOF {
-						break
-					} else if err != nil {
-						b.Fatal(err)
-					}
+					continue
+				}
+				if _, err := dec.ReadToken(); err == io.EOF {
+					return nil
+				} else if err != nil {
+					return err
 				}
 			}
-			perPoint(b, n)
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkParseFastJSON is the other candidate limit: fastjson parses
 // the whole body (it has no token API), reusing its parser.
 func BenchmarkParseFastJSON(b *testing.B) {
-	for _, n := range sizes {
-		body := answer(n)
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			var p fastjson.Parser
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := p.ParseBytes(body); err != nil {
-					b.Fatal(err)
-				}
-			}
-			perPoint(b, n)
-		})
-	}
+	eachSize(b, func() func([]byte, int) error {
+		var p fastjson.Parser
+		return func(body []byte, _ int) error {
+			_, err := p.ParseBytes(body)
+			return err
+		}
+	})
 }
 
 // BenchmarkTokenizeEncodingJSON shows why encoding/json is not the limit.
