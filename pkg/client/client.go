@@ -200,25 +200,23 @@ func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadO
 	return opts, nil
 }
 
-// Query sends one POST /query and hands the answer's body to decode, which
-// reads it as a stream. Errors while reading (size limit, timeout, reset)
-// are reported as such; anything else decode returns means the answer is
-// not the contract.
-func (c *Client) Query(ctx context.Context, req contract.QueryRequest, decode func(io.Reader) error) error {
+// Query sends one POST /query with body, an encoded
+// contract.QueryRequest (the caller already encoded it as its coalescing
+// key), and hands the answer's body to decode, which reads it as a
+// stream. Errors while reading (size limit, timeout, reset) are reported
+// as such; anything else decode returns means the answer is not the
+// contract.
+func (c *Client) Query(ctx context.Context, body []byte, decode func(io.Reader) error) error {
 	op := "POST " + contract.PathQuery
-	buf, err := json.Marshal(req)
-	if err != nil {
-		return fmt.Errorf("cannot encode the query: %w", err)
-	}
-	res, err := c.do(ctx, http.MethodPost, c.endpoint(contract.PathQuery), op, buf)
+	res, err := c.do(ctx, http.MethodPost, c.endpoint(contract.PathQuery), op, body)
 	if err != nil {
 		return err
 	}
-	body := &limitedBody{r: res.Body, left: c.maxBytes, limit: c.maxBytes}
+	limited := &limitedBody{r: res.Body, left: c.maxBytes, limit: c.maxBytes}
 	defer drainAndClose(res.Body)
-	if err := decode(body); err != nil {
-		if body.err != nil {
-			return c.classify(ctx, op, body.err)
+	if err := decode(limited); err != nil {
+		if limited.err != nil {
+			return c.classify(ctx, op, limited.err)
 		}
 		return c.notContract(op, err)
 	}

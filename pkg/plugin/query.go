@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -36,7 +37,10 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAler
 	if forAlerting && q.Format == models.FormatTable {
 		return errorResponse(&queryError{frames.ErrTableInAlert})
 	}
-	body := q.ContractRequest()
+	body, err := json.Marshal(q.ContractRequest())
+	if err != nil {
+		return errorResponse(fmt.Errorf("cannot encode the query: %w", err))
+	}
 	answer, err := d.fetch(ctx, body, int(q.MaxDataPoints), skipCache)
 	if err != nil {
 		return errorResponse(err)
@@ -61,17 +65,14 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAler
 // the plugin forwards no per-user headers, so the body is the whole key),
 // and keeps the answer for the cache TTL when the cache is on. The answer
 // is read-only; each caller builds its own frames from it.
-func (d *Datasource) fetch(ctx context.Context, body contract.QueryRequest, sizeHint int, skipCache bool) (*frames.Answer, error) {
-	key, err := json.Marshal(body)
-	if err != nil {
-		return nil, fmt.Errorf("cannot encode the query: %w", err)
-	}
+func (d *Datasource) fetch(ctx context.Context, body []byte, sizeHint int, skipCache bool) (*frames.Answer, error) {
+	key := string(body)
 	if d.cache != nil && !skipCache {
-		if answer, ok := d.cache.Get(string(key)); ok {
+		if answer, ok := d.cache.Get(key); ok {
 			return answer, nil
 		}
 	}
-	ch := d.inflight.DoChan(string(key), func() (any, error) {
+	ch := d.inflight.DoChan(key, func() (any, error) {
 		// The shared call must not die with the first caller's context.
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.settings.Timeout)
 		defer cancel()
@@ -88,7 +89,7 @@ func (d *Datasource) fetch(ctx context.Context, body contract.QueryRequest, size
 			answer.Redact(d.settings.Scrub)
 		}
 		if d.cache != nil {
-			d.cache.Put(string(key), answer, answer.SizeBytes())
+			d.cache.Put(key, answer, answer.SizeBytes())
 		}
 		return answer, nil
 	})
@@ -105,10 +106,10 @@ func (d *Datasource) fetch(ctx context.Context, body contract.QueryRequest, size
 
 // executedQuery is what the query inspector shows: the call and its body,
 // which holds no secret (credentials travel in headers).
-func (d *Datasource) executedQuery(body contract.QueryRequest) string {
-	b, err := json.MarshalIndent(body, "", "  ")
-	if err != nil {
+func (d *Datasource) executedQuery(body []byte) string {
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, body, "", "  "); err != nil {
 		return ""
 	}
-	return fmt.Sprintf("POST %s%s\n%s", d.client.BaseURL(), contract.PathQuery, b)
+	return fmt.Sprintf("POST %s%s\n%s", d.client.BaseURL(), contract.PathQuery, pretty.Bytes())
 }
