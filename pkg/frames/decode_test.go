@@ -335,3 +335,32 @@ func TestRedact(t *testing.T) {
 		t.Errorf("not redacted: %s", b)
 	}
 }
+
+func TestSeriesAsLongTable(t *testing.T) {
+	body := `[{"target":"cpu","tags":{"host":"a"},"datapoints":[[1,1000],[null,2000]]},{"target":"cpu","tags":{"host":"b","dc":"eu"},"datapoints":[[3,1000]]}]`
+	a, err := Decode(strings.NewReader(body), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, err := a.Frames(Options{AsTable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 1 || frames[0].Meta.Type != data.FrameTypeTable {
+		t.Fatalf("want one table frame, got %d", len(frames))
+	}
+	f := frames[0]
+	var names []string
+	for _, fld := range f.Fields {
+		names = append(names, fld.Name)
+	}
+	if got := strings.Join(names, ","); got != "Time,Metric,dc,host,Value" {
+		t.Errorf("columns %s", got)
+	}
+	if rows, _ := f.RowLen(); rows != 3 {
+		t.Errorf("%d rows", rows)
+	}
+	if f.Fields[3].At(2).(string) != "b" || f.Fields[2].At(0).(string) != "" || f.Fields[4].At(1).(*float64) != nil {
+		t.Errorf("cells wrong")
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
@@ -23,6 +25,9 @@ type Options struct {
 	MaxDataPoints int64
 	// ForAlerting keeps only frames alerting can read and rejects tables.
 	ForAlerting bool
+	// AsTable shows time series as one long table (time, metric, one
+	// column per tag, value), for the table format.
+	AsTable bool
 }
 
 // ErrTableInAlert is returned for a table answer in an alert rule.
@@ -45,10 +50,15 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 	out := make(data.Frames, 0, len(a.Series)+len(a.Tables))
 	tooMany := 0
 	for _, s := range a.Series {
-		out = append(out, s.Frame(opts.Alias))
+		if !opts.AsTable {
+			out = append(out, s.Frame(opts.Alias))
+		}
 		if opts.MaxDataPoints > 0 && int64(s.Time.Len()) > 2*opts.MaxDataPoints {
 			tooMany++
 		}
+	}
+	if opts.AsTable && len(a.Series) > 0 {
+		out = append(out, longTable(a.Series))
 	}
 	for _, t := range a.Tables {
 		out = append(out, t.Frame())
@@ -181,4 +191,42 @@ func (a *Answer) SizeBytes() int64 {
 		}
 	}
 	return n
+}
+
+// longTable puts series in one table: a row per point with its time, the
+// series name, a column per tag key (sorted) and the value.
+func longTable(series []*Series) *data.Frame {
+	keySet := map[string]bool{}
+	rows := 0
+	for _, s := range series {
+		for k := range s.Labels {
+			keySet[k] = true
+		}
+		rows += s.Time.Len()
+	}
+	keys := make([]string, 0, len(keySet))
+	for k := range keySet {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	times := make([]time.Time, 0, rows)
+	metrics := make([]string, 0, rows)
+	values := make([]*float64, 0, rows)
+	tags := make([][]string, len(keys))
+	for _, s := range series {
+		for i := 0; i < s.Time.Len(); i++ {
+			times = append(times, s.Time.At(i).(time.Time))
+			metrics = append(metrics, s.Name)
+			values = append(values, s.Value.At(i).(*float64))
+			for k, key := range keys {
+				tags[k] = append(tags[k], s.Labels[key])
+			}
+		}
+	}
+	fields := []*data.Field{data.NewField("Time", nil, times), data.NewField("Metric", nil, metrics)}
+	for k, key := range keys {
+		fields = append(fields, data.NewField(key, nil, tags[k]))
+	}
+	fields = append(fields, data.NewField("Value", nil, values))
+	return data.NewFrame("", fields...).SetMeta(&data.FrameMeta{Type: data.FrameTypeTable, TypeVersion: tableVersion})
 }

@@ -50,6 +50,7 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAler
 		ExecutedQuery: d.executedQuery(body),
 		MaxDataPoints: q.MaxDataPoints,
 		ForAlerting:   forAlerting,
+		AsTable:       q.Format == models.FormatTable,
 	})
 	if err != nil {
 		return errorResponse(&queryError{err})
