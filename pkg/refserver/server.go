@@ -218,13 +218,14 @@ func writeSeries(bw *bufio.Writer, m *metric, sr seriesKey, from, to, intervalMs
 		start += step
 	}
 	var buf []byte
+	value := m.value(sr)
 	n := 0
 	for ts := start; ts <= to && int64(n) < maxPoints; ts += step {
 		if n > 0 {
 			bw.WriteByte(',')
 		}
 		buf = append(buf[:0], '[')
-		buf = strconv.AppendFloat(buf, m.value(sr, ts), 'f', -1, 64)
+		buf = strconv.AppendFloat(buf, value(ts), 'f', -1, 64)
 		buf = append(buf, ',')
 		buf = strconv.AppendInt(buf, ts, 10)
 		buf = append(buf, ']')
