@@ -269,9 +269,11 @@ func (d *decoder) datapoints() error {
 		if err != nil {
 			return fmt.Errorf("point %d: %w", p, ioOrSyntax(err))
 		}
-		v, ok, ns, err := parsePoint(raw)
-		if err != nil {
-			return fmt.Errorf("point %d: %w", p, err)
+		v, ns, ok := parsePointFast(raw)
+		if !ok {
+			if v, ok, ns, err = parsePoint(raw); err != nil {
+				return fmt.Errorf("point %d: %w", p, err)
+			}
 		}
 		sc.ms = append(sc.ms, ns)
 		sc.vals = append(sc.vals, v)
@@ -462,14 +464,24 @@ func parseNumber(raw []byte) (float64, error) {
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 func parseSimpleDecimal(raw []byte) (float64, bool) {
-	i, neg := 0, false
-	if len(raw) > 0 && raw[0] == '-' {
-		neg, i = true, 1
+	v, end, ok := scanDecimal(raw, 0)
+	return v, ok && end == len(raw)
+}
+
+// scanDecimal reads a plain decimal (optional minus, digits, at most one
+// dot, up to 15 digits) starting at b[i], and returns where it stopped.
+// ok is false for anything else (exponents, long numbers), which then
+// takes strconv's path.
+func scanDecimal(b []byte, i int) (v float64, end int, ok bool) {
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
 	}
 	var mant int64
 	digits, frac, dot := 0, 0, false
-	for ; i < len(raw); i++ {
-		c := raw[i]
+loop:
+	for ; i < len(b); i++ {
+		c := b[i]
 		switch {
 		case c >= '0' && c <= '9':
 			mant = mant*10 + int64(c-'0')
@@ -479,18 +491,38 @@ func parseSimpleDecimal(raw []byte) (float64, bool) {
 			}
 		case c == '.' && !dot:
 			dot = true
+		case c == 'e' || c == 'E' || c == '.':
+			return 0, i, false
 		default:
-			return 0, false // exponent or anything unusual: strconv
+			break loop
 		}
 	}
 	if digits == 0 || digits > 15 {
-		return 0, false
+		return 0, i, false
 	}
-	v := float64(mant) / pow10[frac]
+	v = float64(mant) / pow10[frac]
 	if neg {
 		v = -v
 	}
-	return v, true
+	return v, i, true
+}
+
+// parsePointFast reads the common point shape, [decimal, decimal], in one
+// pass; ok is false for any other shape, which the general path handles.
+func parsePointFast(raw []byte) (v float64, ns int64, ok bool) {
+	v, i, ok := scanDecimal(raw, skipSpace(raw, 1))
+	if !ok {
+		return 0, 0, false
+	}
+	if i = skipSpace(raw, i); i >= len(raw) || raw[i] != ',' {
+		return 0, 0, false
+	}
+	ts, i, ok := scanDecimal(raw, skipSpace(raw, i+1))
+	if !ok || skipSpace(raw, i) != len(raw)-1 {
+		return 0, 0, false
+	}
+	ns, err := millisToNanos(ts)
+	return v, ns, err == nil
 }
 
 func parseNumericString(s string) (float64, error) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
 
@@ -70,6 +71,27 @@ func FuzzParseNumber(f *testing.F) {
 		}
 		if math.Float64bits(got) != math.Float64bits(want) {
 			t.Fatalf("parseSimpleDecimal(%q) = %v, strconv says %v", s, got, want)
+		}
+	})
+}
+
+// FuzzParsePoint: the one-pass point parser agrees with the general one
+// whenever it accepts a point.
+func FuzzParsePoint(f *testing.F) {
+	for _, s := range []string{`[1,1000]`, `[ -1.5 , 1700000000000 ]`, `[null,1]`, `["2",3]`, `[1e3,1]`, `[0.000000000000001,5.5]`, `[1,2,3]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw) < 2 || raw[0] != '[' || !jsontext.Value(raw).IsValid() {
+			return
+		}
+		v, ns, ok := parsePointFast(raw)
+		if !ok {
+			return
+		}
+		wv, wok, wns, err := parsePoint(raw)
+		if err != nil || !wok || wns != ns || math.Float64bits(wv) != math.Float64bits(v) {
+			t.Fatalf("%s: fast (%v, %d), general (%v, %v, %d, %v)", raw, v, ns, wv, wok, wns, err)
 		}
 	})
 }
