@@ -27,6 +27,9 @@ type Options struct {
 	Token string
 	// Delay is added before every /query answer (for latency tests).
 	Delay time.Duration
+	// OnQuery, when set, is told how long each /query took to answer,
+	// so benchmarks can tell the service's time from the plugin's.
+	OnQuery func(req contract.QueryRequest, took time.Duration)
 }
 
 // Server is the reference server's HTTP handler.
@@ -152,9 +155,13 @@ func options(values []string) []contract.SelectOption {
 }
 
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	var req contract.QueryRequest
 	if !readJSON(w, r, &req) {
 		return
+	}
+	if s.opts.OnQuery != nil {
+		defer func() { s.opts.OnQuery(req, time.Since(start)) }()
 	}
 	if req.IntervalMs <= 0 || req.MaxDataPoints <= 0 {
 		http.Error(w, "intervalMs and maxDataPoints must be positive", http.StatusBadRequest)
