@@ -255,6 +255,11 @@ func (c *Client) endpoint(path string) string {
 // pass (connection refused or reset, 429, 502, 503) while the context's
 // deadline leaves room. Non-2xx answers become *Error.
 func (c *Client) do(ctx context.Context, method, target, op string, body []byte) (*http.Response, error) {
+	// Retries stay inside one timeout even when the caller set no deadline.
+	deadline := time.Now().Add(c.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
 	for attempt := 0; ; attempt++ {
 		res, err := c.once(ctx, method, target, op, body)
 		if err == nil {
@@ -268,7 +273,7 @@ func (c *Client) do(ctx context.Context, method, target, op string, body []byte)
 		if secs, perr := strconv.Atoi(ce.RetryAfter); perr == nil && secs >= 0 {
 			wait = max(wait, time.Duration(secs)*time.Second)
 		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		if time.Until(deadline) < wait {
 			return nil, err
 		}
 		select {
