@@ -1,0 +1,98 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+)
+
+func newClient(t *testing.T, url string, timeout time.Duration) *Client {
+	t.Helper()
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: json.RawMessage(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Timeout = timeout
+	c, err := New(s, httpclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetBackoff([]time.Duration{time.Millisecond, time.Millisecond})
+	t.Cleanup(c.Close)
+	return c
+}
+
+// Reads are retried on statuses that mean "try later", never on other
+// 4xx, and never past the timeout.
+func TestRetries(t *testing.T) {
+	tests := []struct {
+		name      string
+		statuses  []int // answered in turn; the last repeats
+		header    string
+		wantCalls int64
+		wantErr   int // status of the final error, 0 for success
+	}{
+		{name: "502 then ok", statuses: []int{502, 200}, wantCalls: 2},
+		{name: "503 twice then ok", statuses: []int{503, 503, 200}, wantCalls: 3},
+		{name: "503 always: gives up after two retries", statuses: []int{503}, wantCalls: 3, wantErr: 503},
+		{name: "400 is not retried", statuses: []int{400, 200}, wantCalls: 1, wantErr: 400},
+		{name: "404 is not retried", statuses: []int{404, 200}, wantCalls: 1, wantErr: 404},
+		{name: "500 is not retried", statuses: []int{500, 200}, wantCalls: 1, wantErr: 500},
+		{name: "429 whose Retry-After passes the timeout is not waited for", statuses: []int{429, 200}, header: "120", wantCalls: 1, wantErr: 429},
+		{name: "429 with a short Retry-After", statuses: []int{429, 200}, header: "0", wantCalls: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := int(calls.Add(1)) - 1
+				status := tt.statuses[min(n, len(tt.statuses)-1)]
+				if tt.header != "" {
+					w.Header().Set("Retry-After", tt.header)
+				}
+				w.WriteHeader(status)
+				_, _ = w.Write([]byte(`[]`))
+			}))
+			defer srv.Close()
+			c := newClient(t, srv.URL, 2*time.Second)
+			err := c.Query(context.Background(), []byte(`{}`), func(io.Reader) error { return nil })
+			var ce *Error
+			switch {
+			case tt.wantErr == 0 && err != nil:
+				t.Fatalf("error: %v", err)
+			case tt.wantErr != 0 && (!errors.As(err, &ce) || ce.StatusCode != tt.wantErr):
+				t.Fatalf("error %v, want status %d", err, tt.wantErr)
+			}
+			if calls.Load() != tt.wantCalls {
+				t.Errorf("%d calls, want %d", calls.Load(), tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestMetricsFallsBackToSearch(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == contract.PathSearch && r.Header.Get("Content-Type") == "application/json" {
+			_, _ = w.Write([]byte(`["a","b"]`))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	m, err := newClient(t, srv.URL, time.Second).Metrics(context.Background(), contract.MetricsRequest{})
+	if err != nil || len(m) != 2 || m[1].Value != "b" {
+		t.Fatalf("%v %v", m, err)
+	}
+}
