@@ -151,7 +151,6 @@ func (ds DataSource) PluginContext() backend.PluginContext {
 		updated = time.Unix(1700000000, 0)
 	}
 	return backend.PluginContext{
-		OrgID:    1,
 		PluginID: "inhouse-metrics-datasource",
 		User:     &backend.User{Login: "admin", Role: "Admin"},
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
