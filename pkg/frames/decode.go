@@ -67,6 +67,9 @@ type scratch struct {
 	valid []bool
 }
 
+// maxPresize bounds the pre-sizing a request can ask for.
+const maxPresize = 1 << 20
+
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 
 // Decode reads a POST /query answer from r token by token, writing points
@@ -81,6 +84,9 @@ func Decode(r io.Reader, sizeHint int) (*Answer, error) {
 	}
 	d.sc = scratchPool.Get().(*scratch)
 	defer scratchPool.Put(d.sc)
+	// The hint comes from the request (maxDataPoints), so it only pre-sizes
+	// up to a bound; past it the buffers grow with what really arrives.
+	sizeHint = min(sizeHint, maxPresize)
 	if sizeHint > 0 && cap(d.sc.ms) < sizeHint {
 		d.sc.ms = make([]int64, 0, sizeHint)
 		d.sc.vals = make([]float64, 0, sizeHint)

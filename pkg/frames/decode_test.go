@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -362,5 +363,18 @@ func TestSeriesAsLongTable(t *testing.T) {
 	}
 	if f.Fields[3].At(2).(string) != "b" || f.Fields[2].At(0).(string) != "" || f.Fields[4].At(1).(*float64) != nil {
 		t.Errorf("cells wrong")
+	}
+}
+
+// A huge maxDataPoints must not make the decoder allocate for it.
+func TestDecodeHugeSizeHint(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := Decode(strings.NewReader(`[{"target":"a","datapoints":[[1,1000]]}]`), math.MaxInt32); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 64<<20 {
+		t.Errorf("allocated %d MB for a one-point answer", grown>>20)
 	}
 }
