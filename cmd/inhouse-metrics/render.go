@@ -141,6 +141,8 @@ func printTable(w io.Writer, refID string, f *data.Frame) {
 
 func cell(v any) string {
 	switch x := v.(type) {
+	case time.Time:
+		return x.UTC().Format("2006-01-02 15:04")
 	case *time.Time:
 		if x != nil {
 			return x.UTC().Format("2006-01-02 15:04")
