@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // Answer is a decoded POST /query answer.
@@ -136,7 +138,7 @@ func (d *decoder) topLevelError(head *headRecorder, err error) error {
 }
 
 func (d *decoder) notArray(head *headRecorder) error {
-	return &DecodeError{Err: fmt.Errorf("the answer is not a JSON array of series, tables or frames; it starts with %s", head.snippet())}
+	return &DecodeError{Err: fmt.Errorf("the answer is not a JSON array of series, tables or frames; it starts with %s", contract.Snippet(head.head, 60))}
 }
 
 // item reads one element of the top-level array. Keys come in any order, so
@@ -822,14 +824,6 @@ func (h *headRecorder) Read(p []byte) (int, error) {
 		h.head = append(h.head, p[:min(n, room)]...)
 	}
 	return n, err
-}
-
-func (h *headRecorder) snippet() string {
-	s := strings.TrimSpace(string(h.head))
-	if s == "" {
-		return "nothing"
-	}
-	return strconv.Quote(truncate(s, 60))
 }
 
 func truncate(s string, n int) string {
