@@ -1,0 +1,114 @@
+import React, { useState } from 'react';
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+
+import { Settings } from '../settings';
+import { settings } from '../test/settings';
+import { ConfigEditor } from './ConfigEditor';
+
+
+/** Renders the page the way Grafana does: it keeps the settings and re-renders on every change. */
+function renderPage(initial: Settings) {
+  const changes: Settings[] = [];
+  function Host() {
+    const [options, setOptions] = useState(initial);
+    return (
+      <ConfigEditor
+        options={options}
+        onOptionsChange={(o) => {
+          changes.push(o);
+          setOptions(o);
+        }}
+      />
+    );
+  }
+  render(<Host />);
+  return { changes, last: () => changes[changes.length - 1] };
+}
+
+async function chooseAuth(label: RegExp) {
+  await userEvent.click(screen.getByLabelText('Authentication method'));
+  const options = await screen.findAllByRole('option');
+  const option = options.find((o) => label.test(o.textContent ?? '') || Array.from(o.querySelectorAll('*')).some((c) => label.test(c.textContent ?? '')));
+  if (!option) {
+    throw new Error(`no option ${label} among ${options.map((o) => o.textContent).join(' | ')}`);
+  }
+  await userEvent.click(option);
+}
+
+describe('ConfigEditor', () => {
+  it('tells what is missing before saving and clears it once fixed', async () => {
+    const page = renderPage(settings());
+    expect(screen.getByTestId('config-problems')).toHaveTextContent('Enter the URL of your metrics service');
+
+    await userEvent.type(screen.getByLabelText(/^URL/), 'ftp://metrics');
+    expect(screen.getAllByText(/must start with http:\/\/ or https:\/\//).length).toBeGreaterThan(0);
+
+    await userEvent.clear(screen.getByLabelText(/^URL/));
+    await userEvent.type(screen.getByLabelText(/^URL/), 'https://metrics.internal:8080');
+    expect(page.last().url).toBe('https://metrics.internal:8080');
+    expect(screen.queryByTestId('config-problems')).not.toBeInTheDocument();
+  });
+
+  it('keeps a typed API key in secureJsonData only', async () => {
+    const page = renderPage(settings({ url: 'https://m' }));
+    await chooseAuth(/^API key$/);
+    expect(page.last().jsonData.authMethod).toBe('apiKey');
+    expect(screen.getByTestId('config-problems')).toHaveTextContent('Enter the API key');
+
+    await userEvent.type(screen.getByLabelText(/^API key/), 's3cret');
+    expect(page.last().secureJsonData?.apiKey).toBe('s3cret');
+    expect(JSON.stringify(page.last().jsonData)).not.toContain('s3cret');
+    expect(screen.queryByTestId('config-problems')).not.toBeInTheDocument();
+  });
+
+  it('shows a saved API key as configured, never its value, and resets it', async () => {
+    const page = renderPage(
+      settings({ url: 'https://m', jsonData: { authMethod: 'apiKey' }, secureJsonFields: { apiKey: true } })
+    );
+    const input = screen.getByLabelText(/^API key/) as HTMLInputElement;
+    expect(input).toBeDisabled();
+    expect(input.value).toBe('configured');
+
+    await userEvent.click(screen.getByRole('button', { name: 'Reset' }));
+    expect(page.last().secureJsonFields.apiKey).toBe(false);
+    expect(page.last().secureJsonData?.apiKey).toBe('');
+    expect(screen.getByLabelText(/^API key/)).toBeEnabled();
+  });
+
+  it('forgets the API key when another method is chosen', async () => {
+    const page = renderPage(
+      settings({ url: 'https://m', jsonData: { authMethod: 'apiKey' }, secureJsonFields: { apiKey: true } })
+    );
+    await chooseAuth(/^No Authentication$/);
+    expect(page.last().jsonData.authMethod).toBe('none');
+    expect(page.last().secureJsonFields.apiKey).toBe(false);
+    expect(page.last().secureJsonData?.apiKey).toBe('');
+  });
+
+  it('asks for the basic auth user and password', async () => {
+    const page = renderPage(settings({ url: 'https://m' }));
+    await chooseAuth(/^Basic authentication$/);
+    expect(page.last().basicAuth).toBe(true);
+    const problems = screen.getByTestId('config-problems');
+    expect(within(problems).getByText('Basic authentication needs a user')).toBeInTheDocument();
+    expect(within(problems).getByText('Basic authentication needs a password')).toBeInTheDocument();
+  });
+
+  it('warns when TLS verification is skipped and when credentials go over http', () => {
+    renderPage(settings({ url: 'http://m', jsonData: { tlsSkipVerify: true, authMethod: 'apiKey' }, secureJsonFields: { apiKey: true } }));
+    expect(screen.getByTestId('skip-verify-warning')).toHaveTextContent('TLS certificate verification is off');
+    expect(screen.getByTestId('cleartext-warning')).toHaveTextContent('sent in clear text');
+  });
+
+  it('stores limits as numbers and an emptied field as the default', async () => {
+    const page = renderPage(settings({ url: 'https://m', jsonData: { concurrency: 4 } }));
+    await userEvent.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));
+    const concurrency = screen.getByLabelText(/^Concurrent queries/);
+    await userEvent.clear(concurrency);
+    expect('concurrency' in page.last().jsonData).toBe(false);
+    await userEvent.type(concurrency, '12');
+    expect(page.last().jsonData.concurrency).toBe(12);
+    expect(screen.getByTestId('config-problems')).toHaveTextContent('whole number from 1 to 10');
+  });
+});

@@ -1,0 +1,210 @@
+import React, { ChangeEvent } from 'react';
+import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import { Auth, AuthMethod, ConfigSection, convertLegacyAuthProps, DataSourceDescription } from '@grafana/plugin-ui';
+import { Alert, Divider, InlineField, Input, SecretInput, TagsInput } from '@grafana/ui';
+
+import {
+  AuthChoice,
+  authChoice,
+  NUMBER_RULES,
+  Problem,
+  resetSecret,
+  sendsSecretsInClear,
+  Settings,
+  validate,
+} from '../settings';
+import { InhouseOptions, InhouseSecureOptions } from '../types';
+
+type Props = DataSourcePluginOptionsEditorProps<InhouseOptions, InhouseSecureOptions>;
+
+const API_KEY_METHOD = 'custom-apiKey' as const;
+const LABEL_WIDTH = 24;
+const DOCS = 'https://github.com/inhouse-metrics/inhouse-metrics-datasource#configuration';
+
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const problems = validate(options);
+  const problemFor = (field: Problem['field']) => problems.find((p) => p.field === field)?.message;
+  const choice = authChoice(options);
+
+  // The legacy converter wires basic auth, TLS and custom headers to
+  // Grafana's standard keys (and resets their secrets); the API key and the
+  // method choice are ours.
+  const legacy = convertLegacyAuthProps({ config: options, onChange: onOptionsChange });
+
+  const selectAuth = (method: string) => {
+    const next: AuthChoice = method === AuthMethod.BasicAuth ? 'basic' : method === API_KEY_METHOD ? 'apiKey' : 'none';
+    let s: Settings = { ...options, basicAuth: next === 'basic', jsonData: { ...options.jsonData, authMethod: next } };
+    // Both use the Authorization header: a key left behind would make the
+    // backend refuse the settings, so leaving a method forgets its secret.
+    if (next !== 'apiKey') {
+      s = resetSecret(s, 'apiKey');
+    }
+    if (next !== 'basic') {
+      s = resetSecret({ ...s, basicAuthUser: '' }, 'basicAuthPassword');
+    }
+    onOptionsChange(s);
+  };
+
+  const setNumber = (key: keyof typeof NUMBER_RULES) => (e: ChangeEvent<HTMLInputElement>) => {
+    const text = e.currentTarget.value.trim();
+    const jsonData = { ...options.jsonData };
+    if (text === '') {
+      delete jsonData[key];
+    } else {
+      jsonData[key] = Number(text);
+    }
+    onOptionsChange({ ...options, jsonData });
+  };
+
+  const numberField = (key: keyof typeof NUMBER_RULES, label: string, tooltip: string, placeholder: string) => (
+    <InlineField
+      label={label}
+      labelWidth={LABEL_WIDTH}
+      tooltip={tooltip}
+      invalid={Boolean(problemFor(key))}
+      error={problemFor(key)}
+      disabled={options.readOnly}
+      htmlFor={`inhouse-${key}`}
+    >
+      <Input
+        id={`inhouse-${key}`}
+        type="number"
+        width={24}
+        placeholder={placeholder}
+        value={options.jsonData[key] ?? ''}
+        onChange={setNumber(key)}
+      />
+    </InlineField>
+  );
+
+  return (
+    <>
+      <DataSourceDescription dataSourceName="In-house Metrics" docsLink={DOCS} hasRequiredFields />
+      <Divider />
+
+      {problems.length > 0 && (
+        <Alert severity="warning" title="This configuration is not complete yet" data-testid="config-problems">
+          <ul>
+            {problems.map((p) => (
+              <li key={p.field + p.message}>{p.message}</li>
+            ))}
+          </ul>
+        </Alert>
+      )}
+
+      <ConfigSection title="Connection" description="The base URL of your in-house metrics service. Grafana's server calls it, not the browser.">
+        <InlineField
+          label="URL"
+          labelWidth={LABEL_WIDTH}
+          required
+          grow
+          invalid={Boolean(problemFor('url'))}
+          error={problemFor('url')}
+          disabled={options.readOnly}
+          htmlFor="inhouse-url"
+          tooltip="Health checks GET this URL; queries POST to its /query, /metrics and /metric-payload-options. A path is kept as written."
+        >
+          <Input
+            id="inhouse-url"
+            placeholder="http://metrics.internal:8080"
+            value={options.url ?? ''}
+            onChange={(e) => onOptionsChange({ ...options, url: e.currentTarget.value })}
+          />
+        </InlineField>
+      </ConfigSection>
+
+      <Divider />
+
+      <Auth
+        {...legacy}
+        selectedMethod={choice === 'basic' ? AuthMethod.BasicAuth : choice === 'apiKey' ? API_KEY_METHOD : AuthMethod.NoAuth}
+        visibleMethods={[AuthMethod.NoAuth, AuthMethod.BasicAuth, API_KEY_METHOD]}
+        onAuthMethodSelect={selectAuth}
+        customMethods={[
+          {
+            id: API_KEY_METHOD,
+            label: 'API key',
+            description: 'Sends the key as "Authorization: Bearer <key>" on every call',
+            component: (
+              <InlineField
+                label="API key"
+                labelWidth={LABEL_WIDTH}
+                required
+                grow
+                invalid={Boolean(problemFor('apiKey'))}
+                error={problemFor('apiKey')}
+                disabled={options.readOnly}
+                htmlFor="inhouse-api-key"
+                tooltip="Stored encrypted by Grafana; once saved it is never sent back to the browser."
+              >
+                <SecretInput
+                  id="inhouse-api-key"
+                  isConfigured={Boolean(options.secureJsonFields?.apiKey)}
+                  value={options.secureJsonData?.apiKey ?? ''}
+                  placeholder="API key"
+                  onChange={(e) =>
+                    onOptionsChange({
+                      ...options,
+                      secureJsonData: { ...options.secureJsonData, apiKey: e.currentTarget.value },
+                    })
+                  }
+                  onReset={() => onOptionsChange(resetSecret(options, 'apiKey'))}
+                />
+              </InlineField>
+            ),
+          },
+        ]}
+      />
+
+      {options.jsonData.tlsSkipVerify && (
+        <Alert severity="warning" title="TLS certificate verification is off" data-testid="skip-verify-warning">
+          Grafana will accept any certificate from the service, so anyone between them can read and change the
+          traffic, API key included. Add the service&apos;s CA certificate instead and turn this off.
+        </Alert>
+      )}
+      {sendsSecretsInClear(options) && (
+        <Alert severity="info" title="Credentials travel unencrypted" data-testid="cleartext-warning">
+          The URL uses http://, so the credentials below are sent in clear text. Use https:// unless the service is
+          on a trusted network.
+        </Alert>
+      )}
+
+      <Divider />
+
+      <ConfigSection
+        title="Additional settings"
+        description="Limits that protect Grafana and the service. Empty fields use the default."
+        isCollapsible
+        isInitiallyOpen={problems.some((p) => p.field in NUMBER_RULES)}
+      >
+        {numberField('timeout', 'Timeout', 'Seconds for a whole call to the service, body included.', '30')}
+        {numberField('maxResponseMB', 'Maximum response size', 'Larger answers fail with a clear error, in MB.', '64')}
+        {numberField('concurrency', 'Concurrent queries', 'Queries of one panel or alert run at once, 1 to 10.', '10')}
+        {numberField(
+          'cacheTTLSeconds',
+          'Cache time to live',
+          'Seconds to reuse an identical answer; 0 turns the cache off. Alert rules always bypass it.',
+          '0'
+        )}
+        {numberField('cacheMaxMB', 'Cache size', 'MB the cache may hold.', '64')}
+        <InlineField
+          label="Allowed hosts"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Other hosts (host or host:port) the service may redirect to. Credentials are never sent to them."
+          disabled={options.readOnly}
+          htmlFor="inhouse-allowed-hosts"
+        >
+          <TagsInput
+            id="inhouse-allowed-hosts"
+            width={48}
+            placeholder="cdn.internal:8443 (Enter to add)"
+            tags={options.jsonData.allowedHosts ?? []}
+            onChange={(allowedHosts) =>
+              onOptionsChange({ ...options, jsonData: { ...options.jsonData, allowedHosts } })
+            }
+          />
+        </InlineField>
+      </ConfigSection>
+    </>
+  );
+}

@@ -1,0 +1,16 @@
+import { DataSourceInstanceSettings, DataSourcePluginMeta } from '@grafana/data';
+
+import { InhouseOptions } from '../types';
+
+export function instanceSettings(jsonData: InhouseOptions = {}): DataSourceInstanceSettings<InhouseOptions> {
+  return {
+    id: 1,
+    uid: 'inhouse-uid',
+    type: 'inhouse-metrics-datasource',
+    name: 'In-house Metrics',
+    access: 'proxy',
+    readOnly: false,
+    jsonData,
+    meta: { id: 'inhouse-metrics-datasource' } as DataSourcePluginMeta,
+  } as DataSourceInstanceSettings<InhouseOptions>;
+}
