@@ -5,6 +5,7 @@
 //	inhouse-metrics query  --url URL --target NAME [--from now-6h] [--to now] [--payload JSON] [--format time_series|table]
 //	inhouse-metrics health --url URL
 //	inhouse-metrics demo
+//	inhouse-metrics ui     [--listen 127.0.0.1:3000] [--page browser-test/dist] [--dist dist]
 package main
 
 import (
@@ -33,6 +34,7 @@ commands:
   query    run a query through the built plugin, as Grafana would
   health   run Save & test through the built plugin
   demo     start the reference server and run health and queries against it
+  ui       serve the configuration page and query editor, backed by the plugin
 
 Run "inhouse-metrics <command> -h" for a command's flags.
 `
@@ -52,6 +54,8 @@ func main() {
 		err = health(args)
 	case "demo":
 		err = demo(args)
+	case "ui":
+		err = ui(args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 	default:

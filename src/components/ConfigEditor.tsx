@@ -164,7 +164,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       )}
       {sendsSecretsInClear(options) && (
         <Alert severity="info" title="Credentials travel unencrypted" data-testid="cleartext-warning">
-          The URL uses http://, so the credentials below are sent in clear text. Use https:// unless the service is
+          The URL uses http://, so the credentials above are sent in clear text. Use https:// unless the service is
           on a trusted network.
         </Alert>
       )}

@@ -1,0 +1,187 @@
+import './boot';
+
+import React, { useCallback, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import {
+  CoreApp,
+  DataFrame,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceApi,
+  DataSourceInstanceSettings,
+  DataSourcePlugin,
+  DataSourceSettings,
+  dateTime,
+  Field,
+} from '@grafana/data';
+import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
+import { Alert, Button, GlobalStyles, Stack } from '@grafana/ui';
+import { lastValueFrom } from 'rxjs';
+
+import { fakeTemplateSrv } from '../../src/test/templateSrv';
+import { browserBackendSrv } from './backendSrv';
+import { loadPluginModule } from './shared';
+
+// The ui command serves one data source with this uid.
+const UID = 'inhouse';
+const API = `/api/datasources/uid/${UID}`;
+
+type Settings = DataSourceSettings;
+type Query = { refId: string; hide?: boolean } & Record<string, unknown>;
+type Plugin = DataSourcePlugin<DataSourceApi<Query>, Query>;
+
+const backendSrv = browserBackendSrv();
+setBackendSrv(backendSrv);
+// Dashboard variables the pickers offer, as a dashboard would define them.
+setTemplateSrv(fakeTemplateSrv({ service: ['checkout', 'search'], region: 'eu-west' }));
+
+function instanceSettings(s: Settings, plugin: Plugin): DataSourceInstanceSettings {
+  return {
+    id: s.id,
+    uid: s.uid,
+    type: s.type,
+    name: s.name,
+    access: 'proxy',
+    readOnly: false,
+    jsonData: s.jsonData,
+    meta: plugin.meta ?? { id: s.type },
+  } as DataSourceInstanceSettings;
+}
+
+function Host({ plugin }: { plugin: Plugin }) {
+  const ConfigEditor = plugin.components.ConfigEditor!;
+  const QueryEditor = plugin.components.QueryEditor!;
+  const [settings, setSettings] = useState<Settings>();
+  const [health, setHealth] = useState<{ ok: boolean; message: string }>();
+  const [datasource, setDatasource] = useState<DataSourceApi<Query>>();
+  const [query, setQuery] = useState<Query>({ refId: 'A' });
+  const [result, setResult] = useState<string>();
+
+  // As in Grafana, the query editor gets a data source built from the saved settings.
+  const apply = useCallback(
+    (s: Settings) => {
+      setSettings(s);
+      setDatasource(new plugin.DataSourceClass(instanceSettings(s, plugin)));
+    },
+    [plugin]
+  );
+  const load = useCallback(async () => apply((await backendSrv.get(API)) as Settings), [apply]);
+
+  useEffect(() => {
+    let live = true;
+    backendSrv.get(API).then((s) => live && apply(s as Settings));
+    return () => {
+      live = false;
+    };
+  }, [apply]);
+
+  const saveAndTest = async () => {
+    if (!settings) {
+      return;
+    }
+    setHealth(undefined);
+    await backendSrv.put(API, settings);
+    await load();
+    try {
+      const res = (await backendSrv.get(`${API}/health`)) as { message: string };
+      setHealth({ ok: true, message: res.message });
+    } catch (e) {
+      const err = e as { data?: { message?: string } };
+      setHealth({ ok: false, message: err.data?.message ?? String(e) });
+    }
+  };
+
+  const run = async (q: Query) => {
+    if (!datasource) {
+      return;
+    }
+    const now = dateTime();
+    const request = {
+      app: CoreApp.PanelEditor,
+      requestId: 'host',
+      timezone: 'utc',
+      range: { from: dateTime(now).subtract(6, 'hours'), to: now, raw: { from: 'now-6h', to: 'now' } },
+      interval: '1m',
+      intervalMs: 60000,
+      maxDataPoints: 360,
+      targets: [q],
+      scopedVars: {},
+      startTime: Date.now(),
+    } as unknown as DataQueryRequest<Query>;
+    const res = (await lastValueFrom(datasource.query(request) as never)) as DataQueryResponse;
+    if (res.errors?.length || res.error) {
+      setResult(`error: ${(res.errors ?? [res.error]).map((e) => e?.message).join('; ')}`);
+      return;
+    }
+    const frames = res.data as DataFrame[];
+    const fieldName = (f: Field) =>
+      f.config?.displayNameFromDS ??
+      (f.labels ? `${f.name}{${Object.entries(f.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}` : f.name);
+    setResult(
+      `${frames.length} frame(s): ` +
+        frames.map((f) => `${f.name ?? '(unnamed)'} [${f.fields.map(fieldName).join(', ')}] ${f.length} rows`).join('; ')
+    );
+  };
+
+  if (!settings) {
+    return <p>Loading settings…</p>;
+  }
+  return (
+    <div style={{ padding: 24, maxWidth: 1100 }}>
+      <section data-testid="config-page">
+        <h2>Configuration</h2>
+        <ConfigEditor options={settings} onOptionsChange={setSettings} />
+        <Stack gap={2} direction="column">
+          <div>
+            <Button onClick={saveAndTest}>Save &amp; test</Button>
+          </div>
+          {health && (
+            <div data-testid="health-result">
+              <Alert severity={health.ok ? 'success' : 'error'} title={health.ok ? 'Save & test passed' : 'Save & test failed'}>
+                {health.message}
+              </Alert>
+            </div>
+          )}
+        </Stack>
+      </section>
+      <section data-testid="query-page" style={{ marginTop: 48 }}>
+        <h2>Query editor</h2>
+        {datasource && (
+          <QueryEditor
+            key={String(settings.version ?? '') + settings.url}
+            datasource={datasource}
+            query={query}
+            app={CoreApp.PanelEditor}
+            onChange={(q) => setQuery(q)}
+            onRunQuery={() => setQuery((q) => (run(q), q))}
+          />
+        )}
+        <pre data-testid="query-result" style={{ marginTop: 16, whiteSpace: 'pre-wrap' }}>
+          {result ?? 'No query run yet'}
+        </pre>
+      </section>
+    </div>
+  );
+}
+
+async function main() {
+  const root = createRoot(document.getElementById('root')!);
+  try {
+    const exports = await loadPluginModule('/public/plugins/inhouse-metrics-datasource/module.js');
+    const plugin = exports.plugin as Plugin;
+    if (!plugin?.DataSourceClass || !plugin.components.ConfigEditor || !plugin.components.QueryEditor) {
+      throw new Error('module.js does not export a data source plugin with both editors');
+    }
+    root.render(
+      <>
+        <GlobalStyles />
+        <Host plugin={plugin} />
+      </>
+    );
+  } catch (e) {
+    root.render(<pre data-testid="load-error">{String(e)}</pre>);
+    throw e;
+  }
+}
+
+main();
