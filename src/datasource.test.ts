@@ -59,6 +59,13 @@ describe('filterQuery', () => {
   });
 });
 
+it('supports annotations through the backend query path', () => {
+  const ds = newDatasource();
+  expect(ds.annotations).toBeDefined();
+  // No legacy annotationQuery: Grafana then sends annotation queries through query().
+  expect((ds as unknown as { annotationQuery?: unknown }).annotationQuery).toBeUndefined();
+});
+
 it('starts new queries as time series with an empty payload', () => {
   expect(newDatasource().getDefaultQuery(CoreApp.PanelEditor)).toEqual({ format: 'time_series', payload: {} });
 });

@@ -22,6 +22,10 @@ export class DataSource extends DataSourceWithBackend<InhouseQuery, InhouseOptio
     private readonly templateSrv: TemplateSrv = getTemplateSrv()
   ) {
     super(instanceSettings);
+    // Standard annotation support: annotation queries use the query editor
+    // and run through the backend like any query; Grafana maps the answer's
+    // time and text columns (a table metric such as deployments) to events.
+    this.annotations = {};
   }
 
   getDefaultQuery(_app: CoreApp): Partial<InhouseQuery> {
