@@ -54,7 +54,7 @@ func printSeries(w io.Writer, refID string, f *data.Frame) {
 	}
 	vals := make([]float64, 0, v.Len())
 	for i := 0; i < v.Len(); i++ {
-		if p, ok := v.At(i).(*float64); ok && p != nil {
+		if p, err := v.NullableFloatAt(i); err == nil && p != nil {
 			vals = append(vals, *p)
 		}
 	}
@@ -147,6 +147,8 @@ func cell(v any) string {
 		if x != nil {
 			return x.UTC().Format("2006-01-02 15:04")
 		}
+	case float64:
+		return fmt.Sprintf("%g", x)
 	case *float64:
 		if x != nil {
 			return fmt.Sprintf("%g", *x)

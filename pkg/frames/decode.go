@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,12 +31,24 @@ type Answer struct {
 }
 
 // Series is one time series of an answer, already in the field types a
-// data plane frame uses: times ascending, values nullable float64.
+// data plane frame uses: times ascending, values float64, or nullable
+// float64 when the series has nulls.
 type Series struct {
 	Name   string
 	Labels data.Labels
 	Time   *data.Field // []time.Time
-	Value  *data.Field // []*float64
+	Value  *data.Field // []float64 or []*float64
+}
+
+// ValueAt returns the i-th value, ok false for a null.
+func (s *Series) ValueAt(i int) (v float64, ok bool) {
+	if p, isNullable := s.Value.At(i).(*float64); isNullable {
+		if p == nil {
+			return 0, false
+		}
+		return *p, true
+	}
+	return s.Value.At(i).(float64), true
 }
 
 // Table is one table of an answer, with typed fields.
@@ -414,15 +427,23 @@ func (d *decoder) finishSeries(name string, tags data.Labels) *Series {
 
 	timeField := data.NewFieldFromFieldType(data.FieldTypeTime, n)
 	timeField.Name = data.TimeSeriesTimeFieldName
-	valueField := data.NewFieldFromFieldType(data.FieldTypeNullableFloat64, n)
-	// One slab holds every value, so a series of n points costs one
-	// allocation for its values rather than n.
-	slab := make([]float64, n)
-	copy(slab, sc.vals)
 	for i := 0; i < n; i++ {
 		*(timeField.PointerAt(i).(*time.Time)) = time.Unix(0, sc.ms[i]).UTC()
-		if sc.valid[i] {
-			*(valueField.PointerAt(i).(**float64)) = &slab[i]
+	}
+	var valueField *data.Field
+	if !slices.Contains(sc.valid, false) {
+		// Without nulls the values need no pointers: half the memory, no
+		// GC scanning and a cheaper Arrow encoding.
+		valueField = data.NewField("", nil, sc.vals)
+	} else {
+		valueField = data.NewFieldFromFieldType(data.FieldTypeNullableFloat64, n)
+		// One slab holds every value, so a series of n points costs one
+		// allocation for its values rather than n.
+		slab := append([]float64(nil), sc.vals...)
+		for i := 0; i < n; i++ {
+			if sc.valid[i] {
+				*(valueField.PointerAt(i).(**float64)) = &slab[i]
+			}
 		}
 	}
 	d.ans.Points += n
@@ -452,10 +473,8 @@ func millisToNanos(ms float64) (int64, error) {
 	return int64(whole)*int64(time.Millisecond) + int64((ms-whole)*float64(time.Millisecond)), nil
 }
 
-// parseNumber parses a JSON number. Plain decimals of up to 15 digits
-// (epoch milliseconds, most metric values) take an exact fast path: the
-// digits form an integer below 2^53 and one division by an exact power of
-// ten is correctly rounded, which is what strconv would return.
+// parseNumber parses a JSON number, exactly as strconv would (see
+// scanNumber).
 func parseNumber(raw []byte) (float64, error) {
 	if v, ok := parseSimpleDecimal(raw); ok {
 		return v, nil
@@ -469,68 +488,130 @@ func parseNumber(raw []byte) (float64, error) {
 	return v, nil
 }
 
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 func parseSimpleDecimal(raw []byte) (float64, bool) {
-	v, end, ok := scanDecimal(raw, 0)
+	v, end, ok := scanNumber(raw, 0)
 	return v, ok && end == len(raw)
 }
 
-// scanDecimal reads a plain decimal (optional minus, digits, at most one
-// dot, up to 15 digits) starting at b[i], and returns where it stopped.
-// ok is false for anything else (exponents, long numbers), which then
-// takes strconv's path.
-func scanDecimal(b []byte, i int) (v float64, end int, ok bool) {
-	neg := i < len(b) && b[i] == '-'
-	if neg {
+// scanNumber reads the number that starts at b[i] and returns where it
+// stopped. Plain decimals whose digits form an integer up to 2^53 are
+// converted from their digits; others and exponents go to strconv on the
+// same bytes, without copying them. ok is false for anything that is not
+// a number.
+func scanNumber(b []byte, i int) (v float64, end int, ok bool) {
+	start := i
+	if i < len(b) && b[i] == '-' {
 		i++
 	}
-	var mant int64
-	digits, frac, dot := 0, 0, false
-loop:
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			mant = mant*10 + int64(c-'0')
-			digits++
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		case c == 'e' || c == 'E' || c == '.':
-			return 0, i, false
-		default:
-			break loop
-		}
-	}
-	if digits == 0 || digits > 15 {
+	intStart := i
+	i, mant := readDigits(b, i, 0)
+	intDigits, frac := i-intStart, 0
+	if intDigits == 0 {
 		return 0, i, false
 	}
-	v = float64(mant) / pow10[frac]
-	if neg {
+	if i < len(b) && b[i] == '.' {
+		i++
+		fracStart := i
+		i, mant = readDigits(b, i, mant)
+		if frac = i - fracStart; frac == 0 {
+			return 0, i, false
+		}
+	}
+	// Clinger's fast path: an integer mantissa up to 2^53 is exact as a
+	// float64, and so is 10^frac up to 10^22, so one division is correctly
+	// rounded, as strconv's result is. 19 digits cannot overflow uint64.
+	simple := intDigits+frac <= 19 && mant <= 1<<53 && frac <= 22
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		expStart := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == expStart {
+			return 0, i, false
+		}
+		simple = false
+	}
+	if !simple {
+		v, err := strconv.ParseFloat(unsafe.String(&b[start], i-start), 64)
+		return v, i, err == nil
+	}
+	v = float64(mant)
+	if frac > 0 {
+		v /= pow10[frac]
+	}
+	if b[start] == '-' {
 		v = -v
 	}
 	return v, i, true
 }
 
-// parsePointFast reads the common point shape, [decimal, decimal], in one
+// readDigits appends the decimal digits at b[i:] to mant and returns where
+// they end. Past 19 digits mant overflows; callers check the count.
+func readDigits(b []byte, i int, mant uint64) (int, uint64) {
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		mant = mant*10 + uint64(c)
+	}
+	return i, mant
+}
+
+// scanMillis reads epoch milliseconds at b[i] as nanoseconds. Whole
+// milliseconds, by far the most common, stay integers throughout; the
+// rest go through scanNumber and millisToNanos, as the general path does.
+func scanMillis(b []byte, i int) (ns int64, end int, ok bool) {
+	start := i
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	var ms int64
+	digitStart := i
+	for ; i < len(b) && i-digitStart < 14; i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		ms = ms*10 + int64(c)
+	}
+	whole := i > digitStart && (i >= len(b) || (b[i] != '.' && b[i] != 'e' && b[i] != 'E' && (b[i] < '0' || b[i] > '9')))
+	if whole && ms <= maxMillis {
+		if neg {
+			ms = -ms
+		}
+		return ms * int64(time.Millisecond), i, true
+	}
+	v, end, ok := scanNumber(b, start)
+	if !ok {
+		return 0, end, false
+	}
+	ns, err := millisToNanos(v)
+	return ns, end, err == nil
+}
+
+// parsePointFast reads the common point shape, [number, number], in one
 // pass; ok is false for any other shape, which the general path handles.
 func parsePointFast(raw []byte) (v float64, ns int64, ok bool) {
-	v, i, ok := scanDecimal(raw, skipSpace(raw, 1))
+	v, i, ok := scanNumber(raw, skipSpace(raw, 1))
 	if !ok {
 		return 0, 0, false
 	}
 	if i = skipSpace(raw, i); i >= len(raw) || raw[i] != ',' {
 		return 0, 0, false
 	}
-	ts, i, ok := scanDecimal(raw, skipSpace(raw, i+1))
+	ns, i, ok = scanMillis(raw, skipSpace(raw, i+1))
 	if !ok || skipSpace(raw, i) != len(raw)-1 {
 		return 0, 0, false
 	}
-	ns, err := millisToNanos(ts)
-	return v, ns, err == nil
+	return v, ns, true
 }
 
 func parseNumericString(s string) (float64, error) {

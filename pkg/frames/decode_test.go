@@ -99,7 +99,10 @@ func TestDecodeSeries(t *testing.T) {
 					if gotT.UnixMilli() != w.ms {
 						t.Errorf("point %d time %d, want %d", p, gotT.UnixMilli(), w.ms)
 					}
-					gotV := s.Value.At(p).(*float64)
+					var gotV *float64
+					if v, ok := s.ValueAt(p); ok {
+						gotV = &v
+					}
 					if !floatPtrEqual(gotV, w.val) {
 						t.Errorf("point %d value %v, want %v", p, deref(gotV), deref(w.val))
 					}

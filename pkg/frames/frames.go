@@ -86,7 +86,8 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 }
 
 // Frame returns the series as a timeseries-multi frame: a time field and a
-// nullable float64 value field named after the series, its tags as labels.
+// float64 value field (nullable if it has nulls) named after the series,
+// its tags as labels.
 // The frame gets its own Field structs sharing the series' values, so one
 // answer can serve several queries (coalesced calls) with different
 // legends, without copying points.
@@ -217,7 +218,11 @@ func longTable(series []*Series) *data.Frame {
 		for i := 0; i < s.Time.Len(); i++ {
 			times = append(times, s.Time.At(i).(time.Time))
 			metrics = append(metrics, s.Name)
-			values = append(values, s.Value.At(i).(*float64))
+			var value *float64
+			if v, ok := s.ValueAt(i); ok {
+				value = &v
+			}
+			values = append(values, value)
 			for k, key := range keys {
 				tags[k] = append(tags[k], s.Labels[key])
 			}
