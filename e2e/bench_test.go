@@ -1,11 +1,17 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,6 +32,8 @@ func BenchmarkRoundTrip(b *testing.B) {
 		upstream.Store(req.Range.From.UnixMilli(), took)
 	}}))
 	defer srv.Close()
+	// A plugin at the default log level, as Grafana starts it.
+	h := startHost(b, nil)
 	for _, run := range []struct {
 		callers int
 		cached  bool
@@ -43,6 +51,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				wg        sync.WaitGroup
 			)
 			work := make(chan int)
+			pluginCPU0, selfCPU0 := processCPU(b, h.Pid()), selfCPU()
 			start := time.Now()
 			for c := 0; c < callers; c++ {
 				wg.Add(1)
@@ -58,7 +67,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 						q := backend.DataQuery{RefID: "A", JSON: []byte(`{"target":"cpu_usage","payload":{"service":"search","region":"eu-west"}}`),
 							TimeRange: backend.TimeRange{From: now.Add(-time.Hour - offset), To: now}, MaxDataPoints: 60, Interval: time.Minute}
 						t0 := time.Now()
-						res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
+						res, err := h.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
 						d := time.Since(t0)
 						if err != nil || res.Responses["A"].Error != nil {
 							b.Error(err, res.Responses["A"].Error)
@@ -79,6 +88,10 @@ func BenchmarkRoundTrip(b *testing.B) {
 			close(work)
 			wg.Wait()
 			elapsed := time.Since(start)
+			// Where the 2 cores went: the plugin process, and this process
+			// (the harness playing Grafana plus the reference server).
+			b.ReportMetric(float64((processCPU(b, h.Pid())-pluginCPU0).Microseconds())/float64(b.N), "plugin-cpu-µs/query")
+			b.ReportMetric(float64((selfCPU()-selfCPU0).Microseconds())/float64(b.N), "harness+server-cpu-µs/query")
 			sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
 			if len(lats) > 0 {
 				b.ReportMetric(float64(lats[len(lats)/2].Microseconds()), "p50-µs")
@@ -99,14 +112,19 @@ func BenchmarkRoundTrip(b *testing.B) {
 // BenchmarkMillionPoints: one query answering 1M points (6 series),
 // end to end: reference server, HTTP, decode, Arrow, plugin protocol.
 func BenchmarkMillionPoints(b *testing.B) {
-	srv := httptest.NewServer(refserver.New(refserver.Options{}))
+	var upstream atomic.Int64
+	srv := httptest.NewServer(refserver.New(refserver.Options{OnQuery: func(_ contract.QueryRequest, took time.Duration) {
+		upstream.Add(int64(took))
+	}}))
 	defer srv.Close()
+	h := startHost(b, nil)
 	ds := dataSource(srv.URL)
 	const perSeries = 166_667
 	q := backend.DataQuery{RefID: "A", JSON: []byte(`{"target":"cpu_usage"}`),
 		TimeRange: backend.TimeRange{From: now.Add(-perSeries * time.Second), To: now}, MaxDataPoints: perSeries, Interval: time.Second}
+	cpu0 := processCPU(b, h.Pid())
 	for b.Loop() {
-		res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
+		res, err := h.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
 		if err != nil || res.Responses["A"].Error != nil {
 			b.Fatal(err, res.Responses["A"].Error)
 		}
@@ -119,4 +137,31 @@ func BenchmarkMillionPoints(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/query")
+	// The reference server's handler (generating and encoding the answer)
+	// runs inside the measured time; without it, what the plugin and the
+	// protocol cost.
+	b.ReportMetric(float64(time.Duration(upstream.Load()).Milliseconds())/float64(b.N), "upstream-ms/query")
+	b.ReportMetric(float64((processCPU(b, h.Pid())-cpu0).Milliseconds())/float64(b.N), "plugin-cpu-ms/query")
+}
+
+// processCPU is the user+system CPU time /proc reports for pid.
+func processCPU(tb testing.TB, pid int) time.Duration {
+	tb.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces; utime and stime are the 14th and 15th fields of the line.
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	// Linux reports clock ticks of 1/100 s (USER_HZ) on every architecture Go runs on.
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -55,6 +55,8 @@ func TestMain(m *testing.M) {
 	_, port, _ := net.SplitHostPort(pprofAddr)
 	host, err = pluginhost.Start(binaryPath, pluginhost.Options{Logs: pluginLogs, Env: []string{
 		"GF_PLUGIN_PROFILING_ENABLED=true", "GF_PLUGIN_PROFILING_PORT=" + port,
+		// Every line the plugin can log, so the secrets test sees them all.
+		"GF_PLUGIN_LOG_LEVEL=debug",
 	}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

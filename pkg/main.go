@@ -5,15 +5,25 @@ package main
 import (
 	"os"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/plugin"
 )
 
 func main() {
+	level, levelErr := models.LogLevel()
+	// The SDK keeps two logger variables, both set at init; its middleware
+	// and instance manager read backend.Logger when Manage starts.
+	lg := log.NewWithLevel(level)
+	log.DefaultLogger, backend.Logger = lg, lg
+	if levelErr != nil {
+		lg.Warn(levelErr.Error())
+	}
 	if err := datasource.Manage(plugin.PluginID, plugin.NewInstance, datasource.ManageOpts{}); err != nil {
-		log.DefaultLogger.Error(err.Error())
+		lg.Error(err.Error())
 		os.Exit(1)
 	}
 }

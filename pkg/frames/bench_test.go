@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -56,12 +60,23 @@ func eachSize(b *testing.B, newPass func() func(body []byte, points int) error) 
 			pass := newPass()
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
+			// Peak RSS of one pass, outside the timed loop, where the
+			// garbage of earlier iterations would count too.
+			base, peakOK := resetPeakRSS()
+			if err := pass(body, n); err != nil {
+				b.Fatal(err)
+			}
+			peak, ok := readKB("VmHWM:")
 			for b.Loop() {
 				if err := pass(body, n); err != nil {
 					b.Fatal(err)
 				}
 			}
 			perPoint(b, n)
+			if ok && peakOK {
+				b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+				b.ReportMetric(float64(peak-base)/1024, "peak-RSS-growth-MB")
+			}
 		})
 	}
 }
@@ -147,4 +162,33 @@ func BenchmarkTokenizeEncodingJSON(b *testing.B) {
 		}
 		perPoint(b, 100_000)
 	})
+}
+
+// resetPeakRSS returns the memory to the OS and sets the kernel's peak
+// RSS mark (VmHWM) back to the current RSS, so the next reading is this
+// pass's peak (the process is shared by all passes). It returns the RSS
+// it started from; ok is false where /proc does not allow it.
+func resetPeakRSS() (baseKB int64, ok bool) {
+	runtime.GC()
+	debug.FreeOSMemory()
+	// "5" resets the peak RSS (Linux 4.0+, proc(5) clear_refs).
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		return 0, false
+	}
+	return readKB("VmRSS:")
+}
+
+// readKB reads one kB line of /proc/self/status.
+func readKB(field string) (int64, bool) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, found := strings.CutPrefix(line, field); found {
+			v, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return v, err == nil
+		}
+	}
+	return 0, false
 }

@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
+)
+
+// startHost launches a plugin process of its own, for tests that need
+// other settings than the shared host's.
+func startHost(tb testing.TB, logs io.Writer, env ...string) *pluginhost.Host {
+	tb.Helper()
+	h, err := pluginhost.Start(binaryPath, pluginhost.Options{Logs: logs, Env: env})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(h.Close)
+	return h
+}
+
+// The SDK logs every request at debug ("Plugin Request Started") and at
+// info ("Plugin Request Completed"); the operator's log_level decides
+// which of them leave the plugin.
+func TestLogLevel(t *testing.T) {
+	srv := serve(t, refserver.New(refserver.Options{}))
+	tests := []struct {
+		name          string
+		env           []string
+		wantStarted   bool
+		wantCompleted bool
+		wantWarning   string
+	}{
+		{name: "default info", wantCompleted: true},
+		{name: "debug", env: []string{"GF_PLUGIN_LOG_LEVEL=debug"}, wantStarted: true, wantCompleted: true},
+		{name: "warn", env: []string{"GF_PLUGIN_LOG_LEVEL=warn"}},
+		{name: "unknown falls back to info", env: []string{"GF_PLUGIN_LOG_LEVEL=loud"}, wantCompleted: true, wantWarning: `log_level "loud"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs := &syncBuffer{}
+			h := startHost(t, logs, tt.env...)
+			res, err := h.CheckHealth(context.Background(), dataSource(srv.URL))
+			if err != nil || res.Message == "" {
+				t.Fatal(err, res)
+			}
+			h.Close() // flushes the plugin's stderr into logs
+			out := logs.String()
+			if got := strings.Contains(out, "Plugin Request Started"); got != tt.wantStarted {
+				t.Errorf("debug line logged: %v, want %v\n%s", got, tt.wantStarted, out)
+			}
+			if got := strings.Contains(out, "Plugin Request Completed"); got != tt.wantCompleted {
+				t.Errorf("info line logged: %v, want %v\n%s", got, tt.wantCompleted, out)
+			}
+			if tt.wantWarning != "" && !strings.Contains(out, tt.wantWarning) {
+				t.Errorf("no warning %s in\n%s", tt.wantWarning, out)
+			}
+		})
+	}
+}

@@ -1,0 +1,41 @@
+package models
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+)
+
+func TestLogLevel(t *testing.T) {
+	tests := []struct {
+		env     string
+		want    log.Level
+		wantErr string
+	}{
+		{env: "", want: log.Info},
+		{env: "debug", want: log.Debug},
+		{env: " DEBUG ", want: log.Debug},
+		{env: "trace", want: log.Debug},
+		{env: "info", want: log.Info},
+		{env: "warn", want: log.Warn},
+		{env: "Warning", want: log.Warn},
+		{env: "error", want: log.Error},
+		{env: "verbose", want: log.Info, wantErr: `log_level "verbose" in [plugin.inhouse-metrics-datasource] (GF_PLUGIN_LOG_LEVEL) is not one of debug, info, warn, error`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			t.Setenv(LogLevelEnv, tt.env)
+			got, err := LogLevel()
+			if got != tt.want {
+				t.Errorf("level %v, want %v", got, tt.want)
+			}
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("unexpected error %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("error %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
