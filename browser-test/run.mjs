@@ -20,7 +20,7 @@ const STEP_TIMEOUT = 15000;
 const EXPECTED_FAILURES = [
   [400, /^\/api\/datasources\/uid\/inhouse\/health$/], // Save & test without the key
   [401, /^\/api\/datasources\/uid\/inhouse\/resources\/metrics$/], // metric list without the key
-  [500, /^\/api\/datasources\/uid\/inhouse\/resources\/metrics$/], // metric list before a URL is set
+  [400, /^\/api\/datasources\/uid\/inhouse\/resources\/metrics$/], // metric list before a URL is set
   [404, /^\/public\/(fonts|build\/img\/icons)\//],
 ];
 
@@ -115,8 +115,11 @@ async function main() {
         fail(`the configuration page has no ${what}`);
       }
     }
-    // A new data source is incomplete, and the page says why.
+    // A new data source is incomplete, and the page says why; so does the
+    // query editor, with the backend's reason.
     await page.getByTestId('config-problems').getByText('Enter the URL').waitFor();
+    await page.getByTestId('metrics-error').getByText(/URL is not set/).waitFor()
+      .catch(() => fail('before a URL is set, the query editor should say why the metric list is empty'));
 
     // Without the key the service refuses; Save & test says so.
     await page.fill('#inhouse-url', host.service);

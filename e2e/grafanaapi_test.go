@@ -51,6 +51,12 @@ func TestGrafanaAPI(t *testing.T) {
 	}{
 		{name: "unknown data source", method: "GET", path: "/api/datasources/uid/other", status: 404, contains: "not found"},
 		{name: "health before configuring", method: "GET", path: "/api/datasources/uid/ui/health", status: 400, contains: "URL is not set"},
+		// Settings that do not validate reach the page as the reason, not
+		// as Grafana's generic message for a failing plugin.
+		{name: "metrics resource before configuring", method: "POST", path: "/api/datasources/uid/ui/resources/metrics", body: `{}`, status: 400, contains: "URL is not set"},
+		{name: "query before configuring", method: "POST", path: "/api/ds/query",
+			body:   `{"from":"` + ms(-time.Hour) + `","to":"` + ms(0) + `","queries":[{"refId":"A","datasource":{"uid":"ui"},"target":"cpu_usage"}]}`,
+			status: 207, contains: "URL is not set"},
 		{name: "save with a secret", method: "PUT", path: "/api/datasources/uid/ui",
 			body:   `{"url":"` + ref.URL + `","jsonData":{"authMethod":"apiKey"},"secureJsonData":{"apiKey":"` + token + `"}}`,
 			status: 200, contains: `"apiKey":true`, absent: token},

@@ -187,11 +187,23 @@ func TestSettingsChangeBuildsNewInstance(t *testing.T) {
 	}
 }
 
+// Every query of every panel says what is wrong with the settings, as its
+// own error (Grafana shows a plugin-wide error only as "An error occurred
+// within the plugin").
 func TestInvalidSettingsFailEveryQuery(t *testing.T) {
 	ds := dataSource("ftp://metrics.internal")
-	_, err := host.QueryData(context.Background(), ds, []backend.DataQuery{dq("A", `{"target":"x"}`)}, nil)
-	if err == nil || !strings.Contains(err.Error(), "only http and https") {
-		t.Fatalf("got %v", err)
+	res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{dq("A", `{"target":"x"}`), dq("B", `{"target":"y"}`)}, nil)
+	if err != nil {
+		t.Fatalf("the request failed as a whole: %v", err)
+	}
+	for _, ref := range []string{"A", "B"} {
+		r := res.Responses[ref]
+		if r.Error == nil || !strings.Contains(r.Error.Error(), "invalid data source settings") || !strings.Contains(r.Error.Error(), "only http and https") {
+			t.Errorf("%s: error %v", ref, r.Error)
+		}
+		if r.Status != backend.StatusBadRequest || r.ErrorSource != backend.ErrorSourceDownstream {
+			t.Errorf("%s: status %v, source %q; want 400 from downstream (the user's settings)", ref, r.Status, r.ErrorSource)
+		}
 	}
 }
 
@@ -221,6 +233,7 @@ func TestResources(t *testing.T) {
 		{"payload options without name", ref.URL, "metric-payload-options", `{"metric":"m"}`, 400, `"metric\" and \"name\" are required`},
 		{"unknown resource", ref.URL, "nope", ``, 404, `no resource \"nope\"`},
 		{"malformed body", ref.URL, "metrics", `{`, 400, `not the expected JSON`},
+		{"invalid settings", "ftp://metrics.internal", "metrics", ``, 400, `only http and https`},
 		{"oversized body", ref.URL, "metrics", `{"metric":"` + strings.Repeat("x", 70<<10) + `"}`, 413, `limit`},
 	}
 	for _, tt := range tests {

@@ -152,7 +152,9 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.plugin.CheckHealth(r.Context(), ds)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Plugin health check failed: " + err.Error()})
+		// Grafana shows only its public message for a plugin's error and
+		// keeps the detail for its log, so the page never sees it.
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Plugin health check failed"})
 		return
 	}
 	status := http.StatusOK
@@ -178,7 +180,7 @@ func (s *Server) resource(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.plugin.CallResource(r.Context(), ds, r.Method, r.PathValue("path"), body)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Failed to call resource: " + err.Error()})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Failed to call resource"})
 		return
 	}
 	for k, vs := range res.Headers {
@@ -246,7 +248,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := s.plugin.QueryData(ctx, ds, queries, headers)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Query data error: " + err.Error()})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "An error occurred within the plugin"})
 		return
 	}
 	// Grafana answers 207 when some query failed, and 200 otherwise.

@@ -37,6 +37,8 @@ type Datasource struct {
 	mux      *datasource.QueryTypeMux
 	inflight singleflight.Group
 	cache    *cache.Cache[*frames.Answer] // nil when the cache is off
+	// settingsErr is set, and nothing else, when the settings are invalid.
+	settingsErr error
 }
 
 var (
@@ -46,28 +48,42 @@ var (
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
-// NewInstance is the instance factory: Grafana's settings are validated
-// here, so a bad URL or timeout is reported before any query runs.
+// NewInstance is the instance factory. Grafana's settings are validated
+// here; settings that do not validate still make an instance, one that
+// answers every call with what to fix (see invalidSettings).
 //
-// Its errors carry no error source on purpose: for an error with a source
-// the SDK answers only the request's first query, leaving the others
-// blank, while a plain error fails the whole request with the message, so
-// every panel shows what to fix. Save & test shows it either way.
+// Failing the factory instead would hide the message in Grafana: it
+// turns a plugin error into a public "An error occurred within the plugin"
+// (queries) or a bare 500 (resources), and for an error with a source the
+// SDK answers only the request's first query.
 func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	settings, err := models.LoadSettings(s)
 	if err != nil {
-		return nil, fmt.Errorf("invalid data source settings: %w", err)
+		return invalidSettings(err), nil
 	}
 	opts, err := s.HTTPClientOptions(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("invalid data source settings: the HTTP settings are invalid: %s", settings.Scrub(err.Error()))
+		return invalidSettings(fmt.Errorf("the HTTP settings are invalid: %s", settings.Scrub(err.Error()))), nil
 	}
 	c, err := client.New(settings, opts)
 	if err != nil {
-		return nil, fmt.Errorf("invalid data source settings: %w", err)
+		return invalidSettings(err), nil
 	}
 	return New(settings, c), nil
 }
+
+// invalidSettings is an instance whose settings did not validate: every
+// query, health check and resource call gets the reason.
+func invalidSettings(err error) *Datasource {
+	return &Datasource{settingsErr: &settingsError{err}}
+}
+
+// settingsError is a data source configuration that cannot work: the
+// user's input, so a downstream error with status 400, never ours.
+type settingsError struct{ err error }
+
+func (e *settingsError) Error() string { return "invalid data source settings: " + e.err.Error() }
+func (e *settingsError) Unwrap() error { return e.err }
 
 // New wires a data source around a client.
 func New(settings *models.Settings, c *client.Client) *Datasource {
@@ -81,10 +97,21 @@ func New(settings *models.Settings, c *client.Client) *Datasource {
 }
 
 // Dispose closes the old instance's idle connections when settings change.
-func (d *Datasource) Dispose() { d.client.Close() }
+func (d *Datasource) Dispose() {
+	if d.client != nil {
+		d.client.Close()
+	}
+}
 
 // QueryData routes each query by its type.
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	if d.settingsErr != nil {
+		res := backend.NewQueryDataResponse()
+		for _, q := range req.Queries {
+			res.Responses[q.RefID] = errorResponse(d.settingsErr)
+		}
+		return res, nil
+	}
 	return d.mux.QueryData(ctx, req)
 }
 
@@ -94,10 +121,11 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 func errorResponse(err error) backend.DataResponse {
 	var ce *client.Error
 	var qe *queryError
+	var se *settingsError
 	switch {
 	case errors.As(err, &ce):
 		return backend.DataResponse{Error: err, Status: ce.Status(), ErrorSource: backend.ErrorSourceDownstream}
-	case errors.As(err, &qe):
+	case errors.As(err, &qe), errors.As(err, &se):
 		return backend.DataResponse{Error: err, Status: backend.StatusBadRequest, ErrorSource: backend.ErrorSourceDownstream}
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return backend.DataResponse{Error: err, Status: backend.StatusTimeout, ErrorSource: backend.ErrorSourceDownstream}

@@ -13,6 +13,9 @@ import (
 // POST /metrics (or /search on SimpleJSON servers) to prove the service
 // speaks the contract. The message names the first problem found.
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	if d.settingsErr != nil {
+		return healthError(d.settingsErr), nil
+	}
 	if err := d.client.Health(ctx); err != nil {
 		return healthError(err), nil
 	}
