@@ -80,7 +80,11 @@ type scratch struct {
 	ms    []int64 // epoch nanoseconds, despite the name of the wire unit
 	vals  []float64
 	valid []bool
+	buf   []byte // the scanner's read buffer
 }
+
+// maxPooledBuffer is the largest read buffer kept for the next answer.
+const maxPooledBuffer = 1 << 20
 
 // maxPresize bounds the pre-sizing a request can ask for.
 const maxPresize = 1 << 20
@@ -94,11 +98,17 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 func Decode(r io.Reader, sizeHint int) (*Answer, error) {
 	head := &headRecorder{r: r}
 	d := &decoder{
-		dec: jsontext.NewDecoder(head, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
 		ans: &Answer{},
 	}
 	d.sc = scratchPool.Get().(*scratch)
-	defer scratchPool.Put(d.sc)
+	d.dec = newScanner(head, d.sc.buf)
+	defer func() {
+		// The read buffer goes back to the pool unless one huge value grew it.
+		if cap(d.dec.buf) <= maxPooledBuffer {
+			d.sc.buf = d.dec.buf[:0]
+		}
+		scratchPool.Put(d.sc)
+	}()
 	// The hint comes from the request (maxDataPoints), so it only pre-sizes
 	// up to a bound; past it the buffers grow with what really arrives.
 	sizeHint = min(sizeHint, maxPresize)
@@ -134,7 +144,7 @@ func Decode(r io.Reader, sizeHint int) (*Answer, error) {
 }
 
 type decoder struct {
-	dec *jsontext.Decoder
+	dec *scanner
 	ans *Answer
 	sc  *scratch
 }
@@ -270,16 +280,27 @@ type rawField struct {
 }
 
 // datapoints reads [[value, unixMillis], ...] into the scratch buffers.
-// Each point is read as one raw value (jsontext has validated it) and its
-// scalars are parsed from those bytes: one decoder call per point rather
-// than six.
+// A plain pair of numbers is validated and parsed in one pass straight
+// from the read buffer (scanner.point); any other element is read as one
+// validated value and parsed by the general path, which explains what is
+// wrong with it.
 func (d *decoder) datapoints() error {
 	if err := d.expect('['); err != nil {
 		return err
 	}
 	sc := d.sc
-	for p := 0; d.peek() != ']'; p++ {
-		if k := d.peek(); k != '[' {
+	for p := 0; ; p++ {
+		if v, ns, ok := d.dec.point(); ok {
+			sc.ms = append(sc.ms, ns)
+			sc.vals = append(sc.vals, v)
+			sc.valid = append(sc.valid, true)
+			continue
+		}
+		k := d.peek()
+		if k == ']' {
+			break
+		}
+		if k != '[' {
 			if k == 0 {
 				_, err := d.dec.ReadToken()
 				return fmt.Errorf("point %d: %w", p, ioOrSyntax(err))
@@ -290,11 +311,9 @@ func (d *decoder) datapoints() error {
 		if err != nil {
 			return fmt.Errorf("point %d: %w", p, ioOrSyntax(err))
 		}
-		v, ns, ok := parsePointFast(raw)
-		if !ok {
-			if v, ok, ns, err = parsePoint(raw); err != nil {
-				return fmt.Errorf("point %d: %w", p, err)
-			}
+		v, ok, ns, err := parsePoint(raw)
+		if err != nil {
+			return fmt.Errorf("point %d: %w", p, err)
 		}
 		sc.ms = append(sc.ms, ns)
 		sc.vals = append(sc.vals, v)
@@ -508,7 +527,8 @@ func scanNumber(b []byte, i int) (v float64, end int, ok bool) {
 	intStart := i
 	i, mant := readDigits(b, i, 0)
 	intDigits, frac := i-intStart, 0
-	if intDigits == 0 {
+	if intDigits == 0 || (intDigits > 1 && b[intStart] == '0') {
+		// Not a JSON number; a leading zero is not allowed either.
 		return 0, i, false
 	}
 	if i < len(b) && b[i] == '.' {
@@ -582,7 +602,8 @@ func scanMillis(b []byte, i int) (ns int64, end int, ok bool) {
 		}
 		ms = ms*10 + int64(c)
 	}
-	whole := i > digitStart && (i >= len(b) || (b[i] != '.' && b[i] != 'e' && b[i] != 'E' && (b[i] < '0' || b[i] > '9')))
+	whole := i > digitStart && (i-digitStart == 1 || b[digitStart] != '0') &&
+		(i >= len(b) || (b[i] != '.' && b[i] != 'e' && b[i] != 'E' && (b[i] < '0' || b[i] > '9')))
 	if whole && ms <= maxMillis {
 		if neg {
 			ms = -ms
@@ -873,9 +894,7 @@ func ioOrSyntax(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return ErrTruncated
 	case isSyntax(err):
-		var se *jsontext.SyntacticError
-		errors.As(err, &se)
-		return fmt.Errorf("malformed JSON at byte %d: %v", se.ByteOffset, se.Err)
+		return fmt.Errorf("malformed JSON %v", err)
 	}
 	var unwrapper interface{ Unwrap() error }
 	if errors.As(err, &unwrapper) && unwrapper.Unwrap() != nil {
@@ -887,9 +906,10 @@ func ioOrSyntax(err error) error {
 // ErrTruncated reports an answer that ended in the middle of its JSON.
 var ErrTruncated = errors.New("the answer ended before its JSON was complete (truncated body)")
 
+// isSyntax reports whether err is malformed JSON rather than a failed read.
 func isSyntax(err error) bool {
-	var se *jsontext.SyntacticError
-	return errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF)
+	var se *syntaxError
+	return errors.As(err, &se)
 }
 
 // headRecorder keeps the first bytes of the body for error messages about

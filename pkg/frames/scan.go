@@ -1,0 +1,583 @@
+package frames
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// scanner is a streaming JSON tokenizer with the part of jsontext.Decoder's
+// API the decoder uses (PeekKind, ReadToken, ReadValue, SkipValue), plus
+// point, which parses a [value, unixMillis] pair straight out of its read
+// buffer.
+//
+// It exists for speed. Through jsontext every point costs a validating
+// ReadValue and then our own parse of the same bytes; here a plain pair is
+// validated and parsed in one pass, which halves the time per point
+// (bench/README.md). Anything else takes the token path, which validates
+// as jsontext does (FuzzScanner compares the two token for token).
+type scanner struct {
+	r    io.Reader
+	buf  []byte // buf[pos:] is read but not consumed
+	pos  int
+	base int64 // stream offset of buf[0], for error messages
+	rerr error // the reader's error (io.EOF at the end), once it happened
+	serr error // the first syntax error; every later call returns it
+	keep int   // ReadValue's start in buf, kept across refills; -1 when unused
+
+	stack []byte // the open containers, '{' or '['
+	state byte
+}
+
+// Where the scanner is in the grammar.
+const (
+	stTop   byte = iota // before the top-level value
+	stEnd               // after it
+	stFirst             // just after '[' or '{': an element or the close
+	stElem              // after ',': an element
+	stNext              // after an element: ',' or the close
+	stColon             // in an object after a name: ':'
+	stValue             // in an object after ':': a value
+)
+
+// maxDepth bounds nesting, as jsontext does, so recursion over a hostile
+// answer stays bounded.
+const maxDepth = 10000
+
+// minRead is the least free room a read gets; maxPoint bounds how far
+// point looks for the end of a pair before leaving it to the token path.
+const (
+	minRead  = 32 << 10
+	maxPoint = 256
+)
+
+func newScanner(r io.Reader, buf []byte) *scanner {
+	return &scanner{r: r, buf: buf[:0], keep: -1, stack: make([]byte, 0, 8)}
+}
+
+// syntaxError is malformed JSON at an offset of the body.
+type syntaxError struct {
+	Offset int64
+	Msg    string
+}
+
+func (e *syntaxError) Error() string { return fmt.Sprintf("at byte %d: %s", e.Offset, e.Msg) }
+
+func (s *scanner) fail(n int, format string, args ...any) error {
+	if s.serr == nil {
+		s.serr = &syntaxError{Offset: s.base + int64(s.pos+n), Msg: fmt.Sprintf(format, args...)}
+	}
+	return s.serr
+}
+
+// fill reads more of the body into buf, keeping everything from the
+// current token (or ReadValue's start) on. It reports whether bytes came.
+func (s *scanner) fill() bool {
+	for s.rerr == nil {
+		if cap(s.buf)-len(s.buf) < minRead {
+			lo := s.pos
+			if s.keep >= 0 {
+				lo = min(lo, s.keep)
+			}
+			if lo > 0 {
+				n := copy(s.buf, s.buf[lo:])
+				s.buf = s.buf[:n]
+				s.pos -= lo
+				if s.keep >= 0 {
+					s.keep -= lo
+				}
+				s.base += int64(lo)
+			}
+			if cap(s.buf)-len(s.buf) < minRead {
+				grown := make([]byte, len(s.buf), 2*cap(s.buf)+minRead)
+				copy(grown, s.buf)
+				s.buf = grown
+			}
+		}
+		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
+		s.buf = s.buf[:len(s.buf)+n]
+		if err != nil {
+			s.rerr = err
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// endErr is the error for a body that ended (or failed) where more JSON
+// was due: io.EOF only for an empty body, as jsontext reports it.
+func (s *scanner) endErr() error {
+	if s.rerr == io.EOF {
+		if s.state == stTop {
+			return io.EOF
+		}
+		return io.ErrUnexpectedEOF
+	}
+	return s.rerr
+}
+
+// prep skips whitespace and the separators the grammar expects here, and
+// returns the first byte of the next token.
+func (s *scanner) prep() (byte, error) {
+	if s.serr != nil {
+		return 0, s.serr
+	}
+	for {
+		for s.pos < len(s.buf) {
+			c := s.buf[s.pos]
+			if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+				break
+			}
+			s.pos++
+		}
+		if s.pos == len(s.buf) {
+			if !s.fill() {
+				return 0, s.endErr()
+			}
+			continue
+		}
+		c := s.buf[s.pos]
+		switch s.state {
+		case stNext:
+			switch {
+			case c == ',':
+				s.pos++
+				s.state = stElem
+				continue
+			case c == '}' || c == ']':
+				// A mismatched close fails in ReadToken; peeking it lets
+				// the caller say what it wanted instead.
+				return c, nil
+			}
+			return 0, s.fail(0, "invalid character %q after %s element", c, containerName(s.stack[len(s.stack)-1]))
+		case stColon:
+			if c == ':' {
+				s.pos++
+				s.state = stValue
+				continue
+			}
+			return 0, s.fail(0, "invalid character %q after object name (want ':')", c)
+		case stEnd:
+			return 0, s.fail(0, "invalid character %q after top-level value", c)
+		}
+		return c, nil
+	}
+}
+
+func closer(open byte) byte {
+	if open == '{' {
+		return '}'
+	}
+	return ']'
+}
+
+func containerName(open byte) string {
+	if open == '{' {
+		return "object"
+	}
+	return "array"
+}
+
+// PeekKind returns the kind of the next token, or 0 when reading it fails;
+// the next read then reports why.
+func (s *scanner) PeekKind() jsontext.Kind {
+	c, err := s.prep()
+	if err != nil {
+		return 0
+	}
+	switch c {
+	case '{', '}', '[', ']', '"', 'n', 't', 'f':
+		return jsontext.Kind(c)
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return '0'
+	}
+	s.fail(0, "invalid character %q at the start of a value", c)
+	return 0
+}
+
+// token is one JSON token; its bytes are valid until the next read.
+type token struct {
+	kind jsontext.Kind
+	raw  []byte // numbers and literals
+	str  string // strings, unescaped
+}
+
+func (t token) Kind() jsontext.Kind { return t.kind }
+func (t token) Bool() bool          { return t.kind == 't' }
+
+// String is a string's value, or any other token's JSON text.
+func (t token) String() string {
+	switch t.kind {
+	case '"':
+		return t.str
+	case '{', '}', '[', ']':
+		return string(rune(t.kind))
+	}
+	return string(t.raw)
+}
+
+func (s *scanner) afterValue() {
+	if len(s.stack) == 0 {
+		s.state = stEnd
+	} else {
+		s.state = stNext
+	}
+}
+
+func (s *scanner) wantName() bool {
+	return len(s.stack) > 0 && s.stack[len(s.stack)-1] == '{' && (s.state == stFirst || s.state == stElem)
+}
+
+// ReadToken reads the next token.
+func (s *scanner) ReadToken() (token, error) {
+	c, err := s.prep()
+	if err != nil {
+		return token{}, err
+	}
+	switch c {
+	case '{', '[':
+		if s.wantName() {
+			return token{}, s.fail(0, "invalid character %q where an object name is due", c)
+		}
+		if len(s.stack) >= maxDepth {
+			return token{}, s.fail(0, "nesting deeper than %d", maxDepth)
+		}
+		s.pos++
+		s.stack = append(s.stack, c)
+		s.state = stFirst
+		return token{kind: jsontext.Kind(c)}, nil
+	case '}', ']':
+		top := len(s.stack) - 1
+		if top < 0 || closer(s.stack[top]) != c || (s.state != stFirst && s.state != stNext) {
+			return token{}, s.fail(0, "unexpected %q", c)
+		}
+		s.pos++
+		s.stack = s.stack[:top]
+		s.afterValue()
+		return token{kind: jsontext.Kind(c)}, nil
+	case '"':
+		name := s.wantName()
+		str, err := s.readString()
+		if err != nil {
+			return token{}, err
+		}
+		if name {
+			s.state = stColon
+		} else {
+			s.afterValue()
+		}
+		return token{kind: '"', str: str}, nil
+	}
+	if s.wantName() {
+		return token{}, s.fail(0, "invalid character %q where an object name is due", c)
+	}
+	var raw []byte
+	var kind jsontext.Kind
+	switch c {
+	case 'n':
+		raw, err = s.literal("null")
+		kind = 'n'
+	case 't':
+		raw, err = s.literal("true")
+		kind = 't'
+	case 'f':
+		raw, err = s.literal("false")
+		kind = 'f'
+	default:
+		raw, err = s.number()
+		kind = '0'
+	}
+	if err != nil {
+		return token{}, err
+	}
+	s.afterValue()
+	return token{kind: kind, raw: raw}, nil
+}
+
+// at returns buf[pos+n], reading more when needed; ok is false at the end.
+func (s *scanner) at(n int) (byte, bool) {
+	for s.pos+n >= len(s.buf) {
+		if !s.fill() {
+			return 0, false
+		}
+	}
+	return s.buf[s.pos+n], true
+}
+
+func (s *scanner) literal(word string) ([]byte, error) {
+	for n := 0; n < len(word); n++ {
+		c, ok := s.at(n)
+		if !ok {
+			return nil, s.truncated()
+		}
+		if c != word[n] {
+			return nil, s.fail(n, "invalid character %q in literal %s", c, word)
+		}
+	}
+	raw := s.buf[s.pos : s.pos+len(word)]
+	s.pos += len(word)
+	return raw, nil
+}
+
+// truncated is the error for a body that ended inside a token.
+func (s *scanner) truncated() error {
+	if s.rerr == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return s.rerr
+}
+
+// number reads a number by RFC 8259's grammar. Whatever follows it is the
+// next token's business, so "1x" fails there, as in jsontext.
+func (s *scanner) number() ([]byte, error) {
+	n := 0
+	c, _ := s.at(0)
+	if c == '-' {
+		n++
+	}
+	digits := func() (int, error) {
+		count := 0
+		for {
+			c, ok := s.at(n)
+			if !ok {
+				if s.rerr != io.EOF {
+					return 0, s.rerr
+				}
+				return count, nil
+			}
+			if c < '0' || c > '9' {
+				return count, nil
+			}
+			n++
+			count++
+		}
+	}
+	first, ok := s.at(n)
+	switch {
+	case !ok:
+		return nil, s.truncated()
+	case first == '0':
+		n++
+	case first >= '1' && first <= '9':
+		if _, err := digits(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, s.fail(n, "invalid character %q in number", first)
+	}
+	for _, part := range []struct {
+		starts func(byte) bool
+		sign   bool
+	}{
+		{starts: func(c byte) bool { return c == '.' }},
+		{starts: func(c byte) bool { return c == 'e' || c == 'E' }, sign: true},
+	} {
+		c, ok := s.at(n)
+		if !ok || !part.starts(c) {
+			if !ok && s.rerr != io.EOF {
+				return nil, s.rerr
+			}
+			continue
+		}
+		n++
+		if part.sign {
+			if c, ok := s.at(n); ok && (c == '+' || c == '-') {
+				n++
+			}
+		}
+		count, err := digits()
+		if err != nil {
+			return nil, err
+		}
+		if count == 0 {
+			if _, ok := s.at(n); !ok {
+				return nil, s.truncated()
+			}
+			return nil, s.fail(n, "invalid character %q in number", s.buf[s.pos+n])
+		}
+	}
+	raw := s.buf[s.pos : s.pos+n]
+	s.pos += n
+	return raw, nil
+}
+
+// readString reads a string token and returns its value. Invalid UTF-8
+// becomes U+FFFD, as jsontext.AllowInvalidUTF8 has it.
+func (s *scanner) readString() (string, error) {
+	n := 1
+	escaped, high := false, false
+	for {
+		c, ok := s.at(n)
+		if !ok {
+			return "", s.truncated()
+		}
+		switch {
+		case c == '"':
+			body := s.buf[s.pos+1 : s.pos+n]
+			s.pos += n + 1
+			var out string
+			if escaped {
+				out = unescape(body)
+			} else {
+				out = string(body)
+			}
+			if high && !utf8.ValidString(out) {
+				out = strings.ToValidUTF8(out, "\uFFFD")
+			}
+			return out, nil
+		case c == '\\':
+			escaped = true
+			e, ok := s.at(n + 1)
+			if !ok {
+				return "", s.truncated()
+			}
+			switch e {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				n += 2
+			case 'u':
+				for k := 2; k < 6; k++ {
+					h, ok := s.at(n + k)
+					if !ok {
+						return "", s.truncated()
+					}
+					if !isHex(h) {
+						return "", s.fail(n+k, "invalid character %q in \\u escape", h)
+					}
+				}
+				n += 6
+			default:
+				return "", s.fail(n+1, "invalid escape \\%c in string", e)
+			}
+			continue
+		case c < 0x20:
+			return "", s.fail(n, "invalid control character %q in string", c)
+		case c >= utf8.RuneSelf:
+			high = true
+		}
+		n++
+	}
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// unescape decodes a validated string body with escapes. A lone UTF-16
+// surrogate becomes U+FFFD.
+func unescape(b []byte) string {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c != '\\' {
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch b[i+1] {
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r := rune(hex4(b[i+2 : i+6]))
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if i+6 <= len(b) && b[i] == '\\' && b[i+1] == 'u' {
+					if pair := utf16.DecodeRune(r, rune(hex4(b[i+2:i+6]))); pair != utf8.RuneError {
+						out = utf8.AppendRune(out, pair)
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		default: // '"', '\\', '/'
+			out = append(out, b[i+1])
+		}
+		i += 2
+	}
+	return string(out)
+}
+
+func hex4(b []byte) uint16 {
+	var v uint16
+	for _, c := range b {
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		v = v<<4 | uint16(c)
+	}
+	return v
+}
+
+// ReadValue reads the next whole value and returns its JSON text, valid
+// until the next read.
+func (s *scanner) ReadValue() ([]byte, error) {
+	if _, err := s.prep(); err != nil {
+		return nil, err
+	}
+	s.keep = s.pos
+	defer func() { s.keep = -1 }()
+	if err := s.SkipValue(); err != nil {
+		return nil, err
+	}
+	return s.buf[s.keep:s.pos], nil
+}
+
+// SkipValue reads past the next value.
+func (s *scanner) SkipValue() error {
+	depth := len(s.stack)
+	for {
+		if _, err := s.ReadToken(); err != nil {
+			return err
+		}
+		if len(s.stack) <= depth {
+			return nil
+		}
+	}
+}
+
+// point reads the next array element if it is a plain pair of numbers,
+// [value, unixMillis], validating and parsing it in one pass. ok is false,
+// with nothing consumed, for anything else: the caller then reads the
+// element through ReadValue, which validates it and reports errors.
+func (s *scanner) point() (v float64, ns int64, ok bool) {
+	if _, err := s.prep(); err != nil || s.buf[s.pos] != '[' ||
+		(s.state != stFirst && s.state != stElem) || s.stack[len(s.stack)-1] != '[' {
+		return 0, 0, false
+	}
+	for {
+		window := s.buf[s.pos:min(len(s.buf), s.pos+maxPoint)]
+		if end := bytes.IndexByte(window, ']'); end >= 0 {
+			v, ns, ok = parsePointFast(window[:end+1])
+			if ok {
+				s.pos += end + 1
+				s.state = stNext
+			}
+			return v, ns, ok
+		}
+		if len(window) == maxPoint || !s.fill() {
+			return 0, 0, false
+		}
+	}
+}
