@@ -335,25 +335,20 @@ func (s *scanner) truncated() error {
 }
 
 // number reads a number by RFC 8259's grammar. Whatever follows it is the
-// next token's business, so "1x" fails there, as in jsontext.
+// next token's business, so "1x" fails there, as in jsontext; so does a
+// read error right after it.
 func (s *scanner) number() ([]byte, error) {
 	n := 0
-	c, _ := s.at(0)
-	if c == '-' {
+	if c, _ := s.at(0); c == '-' {
 		n++
 	}
-	digits := func() (int, error) {
+	// digits moves n past a run of digits and says how many there were.
+	digits := func() int {
 		count := 0
 		for {
 			c, ok := s.at(n)
-			if !ok {
-				if s.rerr != io.EOF {
-					return 0, s.rerr
-				}
-				return count, nil
-			}
-			if c < '0' || c > '9' {
-				return count, nil
+			if !ok || c < '0' || c > '9' {
+				return count
 			}
 			n++
 			count++
@@ -366,46 +361,37 @@ func (s *scanner) number() ([]byte, error) {
 	case first == '0':
 		n++
 	case first >= '1' && first <= '9':
-		if _, err := digits(); err != nil {
-			return nil, err
-		}
+		digits()
 	default:
 		return nil, s.fail(n, "invalid character %q in number", first)
 	}
-	for _, part := range []struct {
-		starts func(byte) bool
-		sign   bool
-	}{
-		{starts: func(c byte) bool { return c == '.' }},
-		{starts: func(c byte) bool { return c == 'e' || c == 'E' }, sign: true},
-	} {
-		c, ok := s.at(n)
-		if !ok || !part.starts(c) {
-			if !ok && s.rerr != io.EOF {
-				return nil, s.rerr
-			}
-			continue
-		}
+	if c, ok := s.at(n); ok && c == '.' {
 		n++
-		if part.sign {
-			if c, ok := s.at(n); ok && (c == '+' || c == '-') {
-				n++
-			}
+		if digits() == 0 {
+			return nil, s.missingDigit(n)
 		}
-		count, err := digits()
-		if err != nil {
-			return nil, err
+	}
+	if c, ok := s.at(n); ok && (c == 'e' || c == 'E') {
+		n++
+		if c, ok := s.at(n); ok && (c == '+' || c == '-') {
+			n++
 		}
-		if count == 0 {
-			if _, ok := s.at(n); !ok {
-				return nil, s.truncated()
-			}
-			return nil, s.fail(n, "invalid character %q in number", s.buf[s.pos+n])
+		if digits() == 0 {
+			return nil, s.missingDigit(n)
 		}
 	}
 	raw := s.buf[s.pos : s.pos+n]
 	s.pos += n
 	return raw, nil
+}
+
+// missingDigit is the error for a number that needs a digit at n.
+func (s *scanner) missingDigit(n int) error {
+	c, ok := s.at(n)
+	if !ok {
+		return s.truncated()
+	}
+	return s.fail(n, "invalid character %q in number (want a digit)", c)
 }
 
 // readString reads a string token and returns its value. Invalid UTF-8

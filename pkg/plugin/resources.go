@@ -33,10 +33,10 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 }
 
 func (d *Datasource) resource(ctx context.Context, req *backend.CallResourceRequest) (int, any) {
-	path := strings.Trim(req.Path, "/")
 	if d.settingsErr != nil {
 		return http.StatusBadRequest, errorBody(d.settingsErr)
 	}
+	path := strings.Trim(req.Path, "/")
 	if req.Method != http.MethodPost && req.Method != http.MethodGet {
 		return http.StatusMethodNotAllowed, errorBody(fmt.Errorf("resource %q accepts POST (or GET), not %s", path, req.Method))
 	}
