@@ -381,3 +381,15 @@ func TestDecodeHugeSizeHint(t *testing.T) {
 		t.Errorf("allocated %d MB for a one-point answer", grown>>20)
 	}
 }
+
+// stuckReader returns nothing, and no error, for ever.
+type stuckReader struct{}
+
+func (stuckReader) Read([]byte) (int, error) { return 0, nil }
+
+func TestDecodeGivesUpOnAReaderThatMakesNoProgress(t *testing.T) {
+	_, err := Decode(io.MultiReader(strings.NewReader(`[{"target":"a","datapoints":[[1,`), stuckReader{}), 0)
+	if !errors.Is(err, io.ErrNoProgress) {
+		t.Fatalf("got %v, want io.ErrNoProgress", err)
+	}
+}

@@ -78,7 +78,13 @@ func (s *scanner) fail(n int, format string, args ...any) error {
 // fill reads more of the body into buf, keeping everything from the
 // current token (or ReadValue's start) on. It reports whether bytes came.
 func (s *scanner) fill() bool {
-	for s.rerr == nil {
+	for empty := 0; s.rerr == nil; empty++ {
+		if empty == 100 {
+			// A reader that keeps returning nothing, and no error, would
+			// spin here; bufio gives up the same way.
+			s.rerr = io.ErrNoProgress
+			break
+		}
 		if cap(s.buf)-len(s.buf) < minRead {
 			lo := s.pos
 			if s.keep >= 0 {
