@@ -120,13 +120,10 @@ func (s *scanner) fill() bool {
 // endErr is the error for a body that ended (or failed) where more JSON
 // was due: io.EOF only for an empty body, as jsontext reports it.
 func (s *scanner) endErr() error {
-	if s.rerr == io.EOF {
-		if s.state == stTop {
-			return io.EOF
-		}
-		return io.ErrUnexpectedEOF
+	if s.rerr == io.EOF && s.state == stTop {
+		return io.EOF
 	}
-	return s.rerr
+	return s.truncated()
 }
 
 // prep skips whitespace and the separators the grammar expects here, and
@@ -136,14 +133,7 @@ func (s *scanner) prep() (byte, error) {
 		return 0, s.serr
 	}
 	for {
-		for s.pos < len(s.buf) {
-			c := s.buf[s.pos]
-			if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-				break
-			}
-			s.pos++
-		}
-		if s.pos == len(s.buf) {
+		if s.pos = skipSpace(s.buf, s.pos); s.pos == len(s.buf) {
 			if !s.fill() {
 				return 0, s.endErr()
 			}
@@ -248,17 +238,6 @@ func (s *scanner) ReadToken() (token, error) {
 		return token{}, err
 	}
 	switch c {
-	case '{', '[':
-		if s.wantName() {
-			return token{}, s.fail(0, "invalid character %q where an object name is due", c)
-		}
-		if len(s.stack) >= maxDepth {
-			return token{}, s.fail(0, "nesting deeper than %d", maxDepth)
-		}
-		s.pos++
-		s.stack = append(s.stack, c)
-		s.state = stFirst
-		return token{kind: jsontext.Kind(c)}, nil
 	case '}', ']':
 		top := len(s.stack) - 1
 		if top < 0 || closer(s.stack[top]) != c || (s.state != stFirst && s.state != stNext) {
@@ -287,6 +266,14 @@ func (s *scanner) ReadToken() (token, error) {
 	var raw []byte
 	var kind jsontext.Kind
 	switch c {
+	case '{', '[':
+		if len(s.stack) >= maxDepth {
+			return token{}, s.fail(0, "nesting deeper than %d", maxDepth)
+		}
+		s.pos++
+		s.stack = append(s.stack, c)
+		s.state = stFirst
+		return token{kind: jsontext.Kind(c)}, nil
 	case 'n':
 		raw, err = s.literal("null")
 		kind = 'n'
