@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/grafanaapi"
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
@@ -28,7 +27,7 @@ func TestGrafanaAPI(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(assets, "module.js"), []byte("define([],function(){})"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(grafanaapi.New(host, pluginhost.DataSource{ID: 7, UID: "ui", Name: "In-house Metrics"}, assets, nil))
+	api := httptest.NewServer(grafanahost.NewAPI(host, grafanahost.DataSource{ID: 7, UID: "ui", Name: "In-house Metrics"}, assets, nil))
 	defer api.Close()
 
 	call := func(method, path, body string) (int, string) {
@@ -84,7 +83,7 @@ func TestGrafanaAPI(t *testing.T) {
 			t.Errorf("%s: %s %s = %d %s; want %d containing %q", s.name, s.method, s.path, status, trim(body), s.status, s.contains)
 		}
 	}
-	if got := api.Config.Handler.(*grafanaapi.Server).DataSource().Secure; len(got) != 0 {
+	if got := api.Config.Handler.(*grafanahost.API).DataSource().Secure; len(got) != 0 {
 		t.Errorf("after the reset the stored secrets are %v, want none", keys(got))
 	}
 }

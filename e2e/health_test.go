@@ -16,7 +16,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
@@ -24,9 +24,9 @@ var nextID atomic.Int64
 
 // dataSource returns settings with a fresh id, so each test gets its own
 // plugin instance, as separate data sources in Grafana do.
-func dataSource(url string) pluginhost.DataSource {
+func dataSource(url string) grafanahost.DataSource {
 	id := nextID.Add(1)
-	return pluginhost.DataSource{
+	return grafanahost.DataSource{
 		ID: id, UID: "ds" + string(rune('a'+id%26)) + time.Now().Format("150405.000000000"),
 		Name: "In-house Metrics", URL: url, JSONData: map[string]any{},
 	}
@@ -109,66 +109,66 @@ func TestHealth(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		ds     func() pluginhost.DataSource
+		ds     func() grafanahost.DataSource
 		ok     bool
 		want   []string
 		reject []string // must not appear
 	}{
-		{name: "working", ds: func() pluginhost.DataSource { return dataSource(ref.URL) }, ok: true, want: []string{"Data source is working", "5 metrics"}},
-		{name: "URL with a path", ds: func() pluginhost.DataSource { return dataSource(prefixed.URL + "/api/grafana/json") }, ok: true, want: []string{"working"}},
-		{name: "SimpleJSON server without /metrics", ds: func() pluginhost.DataSource { return dataSource(simpleJSON.URL) }, ok: true, want: []string{"working", "2 metrics"}},
-		{name: "same-host redirect on health", ds: func() pluginhost.DataSource { return dataSource(redirecting.URL) }, ok: true, want: []string{"working"}},
-		{name: "HTML health page", ds: func() pluginhost.DataSource { return dataSource(htmlRoot.URL) }, ok: true, want: []string{"working"}},
-		{name: "API key", ds: func() pluginhost.DataSource {
+		{name: "working", ds: func() grafanahost.DataSource { return dataSource(ref.URL) }, ok: true, want: []string{"Data source is working", "5 metrics"}},
+		{name: "URL with a path", ds: func() grafanahost.DataSource { return dataSource(prefixed.URL + "/api/grafana/json") }, ok: true, want: []string{"working"}},
+		{name: "SimpleJSON server without /metrics", ds: func() grafanahost.DataSource { return dataSource(simpleJSON.URL) }, ok: true, want: []string{"working", "2 metrics"}},
+		{name: "same-host redirect on health", ds: func() grafanahost.DataSource { return dataSource(redirecting.URL) }, ok: true, want: []string{"working"}},
+		{name: "HTML health page", ds: func() grafanahost.DataSource { return dataSource(htmlRoot.URL) }, ok: true, want: []string{"working"}},
+		{name: "API key", ds: func() grafanahost.DataSource {
 			ds := dataSource(withToken.URL)
 			ds.Secure = map[string]string{"apiKey": secretKey}
 			return ds
 		}, ok: true, want: []string{"working"}},
-		{name: "URL not set", ds: func() pluginhost.DataSource { return dataSource("") }, want: []string{"URL is not set"}},
-		{name: "URL without scheme", ds: func() pluginhost.DataSource { return dataSource("metrics.internal:8080") }, want: []string{"http://"}},
-		{name: "URL with another scheme", ds: func() pluginhost.DataSource { return dataSource("ftp://metrics.internal") }, want: []string{`scheme "ftp"`, "only http and https"}},
-		{name: "malformed URL", ds: func() pluginhost.DataSource { return dataSource("http://[::1") }, want: []string{"not a valid URL"}},
-		{name: "negative timeout", ds: func() pluginhost.DataSource {
+		{name: "URL not set", ds: func() grafanahost.DataSource { return dataSource("") }, want: []string{"URL is not set"}},
+		{name: "URL without scheme", ds: func() grafanahost.DataSource { return dataSource("metrics.internal:8080") }, want: []string{"http://"}},
+		{name: "URL with another scheme", ds: func() grafanahost.DataSource { return dataSource("ftp://metrics.internal") }, want: []string{`scheme "ftp"`, "only http and https"}},
+		{name: "malformed URL", ds: func() grafanahost.DataSource { return dataSource("http://[::1") }, want: []string{"not a valid URL"}},
+		{name: "negative timeout", ds: func() grafanahost.DataSource {
 			ds := dataSource(ref.URL)
 			ds.JSONData["timeout"] = -5
 			return ds
 		}, want: []string{"timeout is -5", "positive"}},
-		{name: "DNS failure", ds: func() pluginhost.DataSource { return dataSource("http://no-such-host.invalid:8080") }, want: []string{"cannot resolve", "no-such-host.invalid"}},
-		{name: "connection refused", ds: func() pluginhost.DataSource { return dataSource("http://" + freeAddr(t)) }, want: []string{"connection refused", "running"}},
-		{name: "TLS unknown authority", ds: func() pluginhost.DataSource { return dataSource(tlsSrv.URL) }, want: []string{"unknown authority", "CA certificate"}},
-		{name: "TLS with the CA", ds: func() pluginhost.DataSource {
+		{name: "DNS failure", ds: func() grafanahost.DataSource { return dataSource("http://no-such-host.invalid:8080") }, want: []string{"cannot resolve", "no-such-host.invalid"}},
+		{name: "connection refused", ds: func() grafanahost.DataSource { return dataSource("http://" + freeAddr(t)) }, want: []string{"connection refused", "running"}},
+		{name: "TLS unknown authority", ds: func() grafanahost.DataSource { return dataSource(tlsSrv.URL) }, want: []string{"unknown authority", "CA certificate"}},
+		{name: "TLS with the CA", ds: func() grafanahost.DataSource {
 			ds := dataSource(tlsSrv.URL)
 			ds.JSONData["tlsAuthWithCACert"] = true
 			ds.Secure = map[string]string{"tlsCACert": certPEM(tlsSrv.Certificate())}
 			return ds
 		}, ok: true, want: []string{"working"}},
-		{name: "TLS client certificate missing", ds: func() pluginhost.DataSource {
+		{name: "TLS client certificate missing", ds: func() grafanahost.DataSource {
 			ds := dataSource(mtlsSrv.URL)
 			ds.JSONData["tlsAuthWithCACert"] = true
 			ds.Secure = map[string]string{"tlsCACert": certPEM(mtlsSrv.Certificate())}
 			return ds
 		}, want: []string{"TLS", "client certificate"}},
-		{name: "plain HTTP URL on a TLS server", ds: func() pluginhost.DataSource {
+		{name: "plain HTTP URL on a TLS server", ds: func() grafanahost.DataSource {
 			return dataSource(strings.Replace(tlsSrv.URL, "https://", "http://", 1))
 		}, want: []string{"400 Bad Request"}},
-		{name: "timeout", ds: func() pluginhost.DataSource {
+		{name: "timeout", ds: func() grafanahost.DataSource {
 			ds := dataSource(slow.URL)
 			ds.JSONData["timeout"] = 1
 			return ds
 		}, want: []string{"did not answer within 1s", "Timeout"}},
-		{name: "401 wrong API key", ds: func() pluginhost.DataSource {
+		{name: "401 wrong API key", ds: func() grafanahost.DataSource {
 			ds := dataSource(withToken.URL)
 			ds.Secure = map[string]string{"apiKey": "wrong-" + secretKey}
 			return ds
 		}, want: []string{"401 Unauthorized", "API key"}, reject: []string{secretKey}},
-		{name: "403", ds: func() pluginhost.DataSource { return dataSource(forbidden.URL) }, want: []string{"403 Forbidden", "not allowed"}},
-		{name: "404 wrong base URL", ds: func() pluginhost.DataSource { return dataSource(ref.URL + "/wrong/path") }, want: []string{"404 Not Found", "base URL"}},
-		{name: "500 with its body, secrets scrubbed", ds: func() pluginhost.DataSource {
+		{name: "403", ds: func() grafanahost.DataSource { return dataSource(forbidden.URL) }, want: []string{"403 Forbidden", "not allowed"}},
+		{name: "404 wrong base URL", ds: func() grafanahost.DataSource { return dataSource(ref.URL + "/wrong/path") }, want: []string{"404 Not Found", "base URL"}},
+		{name: "500 with its body, secrets scrubbed", ds: func() grafanahost.DataSource {
 			ds := dataSource(failing.URL)
 			ds.Secure = map[string]string{"apiKey": secretKey}
 			return ds
 		}, want: []string{"500 Internal Server Error", "database on fire", "[redacted]"}, reject: []string{secretKey}},
-		{name: "2xx that is not the contract", ds: func() pluginhost.DataSource { return dataSource(plainOK.URL) }, want: []string{"POST /metrics", "not", "contract", `"ok"`}},
+		{name: "2xx that is not the contract", ds: func() grafanahost.DataSource { return dataSource(plainOK.URL) }, want: []string{"POST /metrics", "not", "contract", `"ok"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

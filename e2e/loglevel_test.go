@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
 // startHost launches a plugin process of its own, for tests that need
 // other settings than the shared host's.
-func startHost(tb testing.TB, logs io.Writer, env ...string) *pluginhost.Host {
+func startHost(tb testing.TB, logs io.Writer, env ...string) *grafanahost.Host {
 	tb.Helper()
-	h, err := pluginhost.Start(binaryPath, pluginhost.Options{Logs: logs, Env: env})
+	h, err := grafanahost.Start(binaryPath, grafanahost.Options{Logs: logs, Env: env})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -13,11 +13,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 )
 
 var (
-	host *pluginhost.Host
+	host *grafanahost.Host
 	// pluginLogs holds everything the plugin logged, so tests can check
 	// that no secret ever reaches the logs.
 	pluginLogs = &syncBuffer{}
@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binaryPath = filepath.Join(dir, pluginhost.BinaryName())
+	binaryPath = filepath.Join(dir, grafanahost.BinaryName())
 	// The same package and tags mage builds; built here so the test never
 	// runs against a stale dist/.
 	build := exec.Command("go", "build", "-tags", "arrow_json_stdlib", "-o", binaryPath, "../pkg")
@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 	// the plugin's goroutines.
 	pprofAddr = freeLoopbackAddr()
 	_, port, _ := net.SplitHostPort(pprofAddr)
-	host, err = pluginhost.Start(binaryPath, pluginhost.Options{Logs: pluginLogs, Env: []string{
+	host, err = grafanahost.Start(binaryPath, grafanahost.Options{Logs: pluginLogs, Env: []string{
 		"GF_PLUGIN_PROFILING_ENABLED=true", "GF_PLUGIN_PROFILING_PORT=" + port,
 		// Every line the plugin can log, so the secrets test sees them all.
 		"GF_PLUGIN_LOG_LEVEL=debug",

@@ -12,7 +12,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 )
 
 // echoServer fails in every way the plugin reports, and echoes the
@@ -65,7 +65,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 	basic.Secure = map[string]string{"basicAuthPassword": secrets["basicAuthPassword"]}
 
 	var out strings.Builder
-	for _, ds := range []pluginhost.DataSource{bearer, basic} {
+	for _, ds := range []grafanahost.DataSource{bearer, basic} {
 		res, err := host.CheckHealth(context.Background(), ds)
 		if err != nil {
 			t.Fatal(err)

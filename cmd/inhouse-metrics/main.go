@@ -23,7 +23,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
@@ -118,8 +118,8 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.timeout, "timeout", 0, "timeout in seconds (0: the plugin's default)")
 }
 
-func (c *connFlags) dataSource() pluginhost.DataSource {
-	ds := pluginhost.DataSource{ID: 1, UID: "cli", Name: "In-house Metrics", URL: c.url, JSONData: map[string]any{}}
+func (c *connFlags) dataSource() grafanahost.DataSource {
+	ds := grafanahost.DataSource{ID: 1, UID: "cli", Name: "In-house Metrics", URL: c.url, JSONData: map[string]any{}}
 	if c.timeout > 0 {
 		ds.JSONData["timeout"] = c.timeout
 	}
@@ -129,15 +129,15 @@ func (c *connFlags) dataSource() pluginhost.DataSource {
 	return ds
 }
 
-func (c *connFlags) start() (*pluginhost.Host, error) {
+func (c *connFlags) start() (*grafanahost.Host, error) {
 	bin := c.plugin
 	if bin == "" {
 		var err error
-		if bin, err = pluginhost.FindBinary("."); err != nil {
+		if bin, err = grafanahost.FindBinary("."); err != nil {
 			return nil, err
 		}
 	}
-	return pluginhost.Start(bin, pluginhost.Options{})
+	return grafanahost.Start(bin, grafanahost.Options{})
 }
 
 func health(args []string) error {

@@ -12,8 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/grafanaapi"
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
@@ -37,7 +36,7 @@ func ui(args []string) error {
 	if _, err := os.Stat(filepath.Join(*dist, "module.js")); err != nil {
 		return fmt.Errorf("no frontend bundle in %s: build it with `npm run build`", *dist)
 	}
-	bin, err := pluginhost.FindBinary(filepath.Dir(filepath.Clean(*dist)))
+	bin, err := grafanahost.FindBinary(filepath.Dir(filepath.Clean(*dist)))
 	if err != nil {
 		return err
 	}
@@ -53,14 +52,14 @@ func ui(args []string) error {
 	go func() { _ = svc.Serve(svcLn) }()
 	defer svc.Close()
 
-	h, err := pluginhost.Start(bin, pluginhost.Options{})
+	h, err := grafanahost.Start(bin, grafanahost.Options{})
 	if err != nil {
 		return err
 	}
 	defer h.Close()
 
-	ds := pluginhost.DataSource{ID: 1, UID: UIDataSourceUID, Name: "In-house Metrics", JSONData: map[string]any{}}
-	api := grafanaapi.New(h, ds, *dist, http.FileServer(http.Dir(*page)))
+	ds := grafanahost.DataSource{ID: 1, UID: UIDataSourceUID, Name: "In-house Metrics", JSONData: map[string]any{}}
+	api := grafanahost.NewAPI(h, ds, *dist, http.FileServer(http.Dir(*page)))
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err

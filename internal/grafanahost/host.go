@@ -1,8 +1,16 @@
-// Package pluginhost plays Grafana's part: it starts the built plugin
-// binary over the hashicorp/go-plugin handshake with the SDK's protocol
-// constants and calls it over gRPC, exactly as Grafana does. The command
-// line and the end-to-end tests use it; no Grafana server is needed.
-package pluginhost
+// Package grafanahost emulates Grafana's side of the plugin, for the
+// end-to-end tests and the command line only; product code must never
+// import it. Grafana cannot run here, so this package plays it: Start
+// launches the built plugin binary over the hashicorp/go-plugin handshake
+// with the SDK's protocol constants and calls it over gRPC, exactly as
+// Grafana does (host.go), and NewAPI serves the slice of Grafana's HTTP
+// API the plugin's frontend calls, answered through that plugin (api.go),
+// so the real frontend bundle can talk to the real backend binary in a
+// browser.
+//
+// It lives under internal/ and apart from pkg/ because in other plugins
+// "plugin host" names the plugin's own handlers; this is the other end.
+package grafanahost
 
 import (
 	"context"
@@ -151,10 +159,10 @@ func (ds DataSource) PluginContext() backend.PluginContext {
 		updated = time.Unix(1700000000, 0)
 	}
 	return backend.PluginContext{
-		PluginID: "inhouse-metrics-datasource",
+		PluginID: PluginID,
 		User:     &backend.User{Login: "admin", Role: "Admin"},
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
-			ID: ds.ID, UID: ds.UID, Name: ds.Name, Type: "inhouse-metrics-datasource",
+			ID: ds.ID, UID: ds.UID, Name: ds.Name, Type: PluginID,
 			URL: ds.URL, BasicAuthEnabled: ds.BasicAuth, BasicAuthUser: ds.User,
 			JSONData: jd, DecryptedSecureJSONData: ds.Secure, Updated: updated,
 		},

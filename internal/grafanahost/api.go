@@ -1,10 +1,4 @@
-// Package grafanaapi serves the slice of Grafana's HTTP API that the
-// plugin's frontend calls (data source settings, Save & test, resource
-// routes, /api/ds/query, plugin assets) and answers it through a plugin
-// started by pluginhost, the way Grafana's server does. Grafana cannot run
-// here; this lets the real frontend bundle talk to the real backend binary
-// in a browser.
-package grafanaapi
+package grafanahost
 
 import (
 	"context"
@@ -18,29 +12,29 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pluginhost"
 )
 
-// PluginID is the plugin whose assets are served under /public/plugins/.
+// PluginID is the id Grafana sends in every plugin context and serves the
+// plugin's assets under (/public/plugins/<id>/).
 const PluginID = "inhouse-metrics-datasource"
 
 // maxBody bounds request bodies as Grafana does for data source calls.
 const maxBody = 10 << 20
 
-// Server holds one data source and routes calls for it to the plugin.
-type Server struct {
-	plugin *pluginhost.Host
+// API answers Grafana's HTTP routes for one data source by calling the
+// plugin, the way Grafana's server does.
+type API struct {
+	plugin *Host
 	mux    *http.ServeMux
 
 	mu sync.Mutex
-	ds pluginhost.DataSource
+	ds DataSource
 }
 
-// New serves ds through plugin. pluginDir holds the built plugin (dist/);
+// NewAPI serves ds through plugin. pluginDir holds the built plugin (dist/);
 // page, if not nil, serves everything else (the host page).
-func New(plugin *pluginhost.Host, ds pluginhost.DataSource, pluginDir string, page http.Handler) *Server {
-	s := &Server{plugin: plugin, ds: ds, mux: http.NewServeMux()}
+func NewAPI(plugin *Host, ds DataSource, pluginDir string, page http.Handler) *API {
+	s := &API{plugin: plugin, ds: ds, mux: http.NewServeMux()}
 	base := "/api/datasources/uid/{uid}"
 	s.mux.HandleFunc("GET "+base, s.getSettings)
 	s.mux.HandleFunc("PUT "+base, s.putSettings)
@@ -54,17 +48,17 @@ func New(plugin *pluginhost.Host, ds pluginhost.DataSource, pluginDir string, pa
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // DataSource returns the current settings, secrets included (for tests).
-func (s *Server) DataSource() pluginhost.DataSource {
+func (s *API) DataSource() DataSource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ds
 }
 
 // lookup finds the data source a route names.
-func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (pluginhost.DataSource, bool) {
+func (s *API) lookup(w http.ResponseWriter, r *http.Request) (DataSource, bool) {
 	ds := s.DataSource()
 	if r.PathValue("uid") != ds.UID {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Data source not found"})
@@ -90,7 +84,7 @@ type settingsView struct {
 	ReadOnly         bool              `json:"readOnly"`
 }
 
-func view(ds pluginhost.DataSource) settingsView {
+func view(ds DataSource) settingsView {
 	fields := map[string]bool{}
 	for k, v := range ds.Secure {
 		fields[k] = v != ""
@@ -103,7 +97,7 @@ func view(ds pluginhost.DataSource) settingsView {
 		BasicAuth: ds.BasicAuth, BasicAuthUser: ds.User, JSONData: jd, SecureJSONFields: fields}
 }
 
-func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
+func (s *API) getSettings(w http.ResponseWriter, r *http.Request) {
 	if ds, ok := s.lookup(w, r); ok {
 		writeJSON(w, http.StatusOK, view(ds))
 	}
@@ -112,7 +106,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 // putSettings saves the page's settings. Like Grafana, secureJsonData
 // values replace stored secrets, an empty value removes one, and keys not
 // sent keep their stored value.
-func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
+func (s *API) putSettings(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.lookup(w, r); !ok {
 		return
 	}
@@ -145,7 +139,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"message": "Datasource updated", "datasource": view(ds)})
 }
 
-func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+func (s *API) health(w http.ResponseWriter, r *http.Request) {
 	ds, ok := s.lookup(w, r)
 	if !ok {
 		return
@@ -168,7 +162,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, map[string]any{"status": res.Status.String(), "message": res.Message, "details": details})
 }
 
-func (s *Server) resource(w http.ResponseWriter, r *http.Request) {
+func (s *API) resource(w http.ResponseWriter, r *http.Request) {
 	ds, ok := s.lookup(w, r)
 	if !ok {
 		return
@@ -210,7 +204,7 @@ type queryMeta struct {
 	} `json:"datasource"`
 }
 
-func (s *Server) query(w http.ResponseWriter, r *http.Request) {
+func (s *API) query(w http.ResponseWriter, r *http.Request) {
 	var req queryRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "bad request data: " + err.Error()})
