@@ -1,10 +1,11 @@
 import { CoreApp, ScopedVars } from '@grafana/data';
 
 import { DataSource } from './datasource';
+import { QUERY_TYPE_METRICS } from './names';
 import { installBackend } from './test/backendSrv';
 import { instanceSettings } from './test/instance';
 import { fakeTemplateSrv } from './test/templateSrv';
-import { InhouseQuery } from './types';
+import { Query } from './types';
 
 const vars = { host: 'web-1', hosts: ['web-1', 'web-2'], region: 'eu "west"', metric: 'cpu' };
 
@@ -14,7 +15,7 @@ function newDatasource() {
 
 describe('applyTemplateVariables', () => {
   const scoped: ScopedVars = { host: { text: 'db-9', value: 'db-9' } };
-  const cases: Array<{ name: string; query: Partial<InhouseQuery>; scopedVars?: ScopedVars; want: Partial<InhouseQuery> }> = [
+  const cases: Array<{ name: string; query: Partial<Query>; scopedVars?: ScopedVars; want: Partial<Query> }> = [
     { name: 'target', query: { target: '$metric' }, want: { target: 'cpu' } },
     { name: 'alias keeps {{tag}} for the backend', query: { alias: '$host {{region}}' }, want: { alias: 'web-1 {{region}}' } },
     { name: 'legendFormat of JSON datasource models', query: { legendFormat: '${host}' }, want: { legendFormat: 'web-1' } },
@@ -34,7 +35,7 @@ describe('applyTemplateVariables', () => {
     },
   ];
   it.each(cases)('$name', ({ query, scopedVars, want }) => {
-    const got = newDatasource().applyTemplateVariables({ refId: 'A', ...query } as InhouseQuery, scopedVars ?? {});
+    const got = newDatasource().applyTemplateVariables({ refId: 'A', ...query } as Query, scopedVars ?? {});
     expect(got).toMatchObject(want);
     if (typeof got.payload === 'string') {
       expect(() => JSON.parse(got.payload as string)).not.toThrow();
@@ -42,7 +43,7 @@ describe('applyTemplateVariables', () => {
   });
 
   it('does not change the saved query', () => {
-    const query: InhouseQuery = { refId: 'A', target: '$metric', payload: { hosts: ['$hosts'] } };
+    const query: Query = { refId: 'A', target: '$metric', payload: { hosts: ['$hosts'] } };
     newDatasource().applyTemplateVariables(query, {});
     expect(query).toEqual({ refId: 'A', target: '$metric', payload: { hosts: ['$hosts'] } });
   });
@@ -66,8 +67,13 @@ it('supports annotations through the backend query path', () => {
   expect((ds as unknown as { annotationQuery?: unknown }).annotationQuery).toBeUndefined();
 });
 
-it('starts new queries as time series with an empty payload', () => {
-  expect(newDatasource().getDefaultQuery(CoreApp.PanelEditor)).toEqual({ format: 'time_series', payload: {} });
+it('starts new queries as metric queries, time series with an empty payload', () => {
+  expect(newDatasource().getDefaultQuery(CoreApp.PanelEditor)).toEqual({
+    queryType: QUERY_TYPE_METRICS,
+    format: 'time_series',
+    payload: {},
+  });
+  expect(QUERY_TYPE_METRICS).toBe('metrics');
 });
 
 describe('resources', () => {

@@ -1,24 +1,17 @@
 import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv, TemplateSrv } from '@grafana/runtime';
 
-import {
-  DEFAULT_QUERY,
-  InhouseOptions,
-  InhouseQuery,
-  MetricDef,
-  PayloadScalar,
-  PayloadValue,
-  SelectOption,
-} from './types';
+import { RESOURCE_METRIC_PAYLOAD_OPTIONS, RESOURCE_METRICS } from './names';
+import { DEFAULT_QUERY, JsonData, Metric, PayloadScalar, PayloadValue, Query, SelectOption } from './types';
 
 // A multi-value variable inside a multi-select payload field must become
 // several list entries, not one comma-joined string. Its values are joined
 // with a separator no variable value contains, then split again.
 const LIST_SEPARATOR = '\u001f';
 
-export class DataSource extends DataSourceWithBackend<InhouseQuery, InhouseOptions> {
+export class DataSource extends DataSourceWithBackend<Query, JsonData> {
   constructor(
-    instanceSettings: DataSourceInstanceSettings<InhouseOptions>,
+    instanceSettings: DataSourceInstanceSettings<JsonData>,
     private readonly templateSrv: TemplateSrv = getTemplateSrv()
   ) {
     super(instanceSettings);
@@ -28,16 +21,16 @@ export class DataSource extends DataSourceWithBackend<InhouseQuery, InhouseOptio
     this.annotations = {};
   }
 
-  getDefaultQuery(_app: CoreApp): Partial<InhouseQuery> {
+  getDefaultQuery(_app: CoreApp): Partial<Query> {
     return DEFAULT_QUERY;
   }
 
   /** Hidden queries and queries without a metric never reach the backend. */
-  filterQuery(query: InhouseQuery): boolean {
+  filterQuery(query: Query): boolean {
     return !query.hide && typeof query.target === 'string' && query.target.trim() !== '';
   }
 
-  applyTemplateVariables(query: InhouseQuery, scopedVars: ScopedVars): InhouseQuery {
+  applyTemplateVariables(query: Query, scopedVars: ScopedVars): Query {
     const replace = (text: string) => this.templateSrv.replace(text, scopedVars);
     return {
       ...query,
@@ -49,9 +42,9 @@ export class DataSource extends DataSourceWithBackend<InhouseQuery, InhouseOptio
   }
 
   private interpolatePayload(
-    payload: InhouseQuery['payload'],
+    payload: Query['payload'],
     scopedVars: ScopedVars
-  ): InhouseQuery['payload'] {
+  ): Query['payload'] {
     if (payload === undefined) {
       return undefined;
     }
@@ -87,17 +80,17 @@ export class DataSource extends DataSourceWithBackend<InhouseQuery, InhouseOptio
     return joined.split(LIST_SEPARATOR);
   }
 
-  /** Metrics the service offers, with the payload fields each one takes (backend resource "metrics"). */
-  async getMetrics(metric?: string, payload?: Record<string, PayloadValue>): Promise<MetricDef[]> {
+  /** Metrics the service offers, with the payload fields each one takes (backend resource RESOURCE_METRICS). */
+  async getMetrics(metric?: string, payload?: Record<string, PayloadValue>): Promise<Metric[]> {
     const body = {
       metric: metric ? this.templateSrv.replace(metric) : '',
       payload: payload ? this.interpolatePayload(payload, {}) : {},
     };
-    const answer = await this.postResource<MetricDef[] | null>('metrics', body);
+    const answer = await this.postResource<Metric[] | null>(RESOURCE_METRICS, body);
     return Array.isArray(answer) ? answer : [];
   }
 
-  /** Options of one payload field, for fields whose definition lists none (backend resource "metric-payload-options"). */
+  /** Options of one payload field, for fields whose definition lists none (backend resource RESOURCE_METRIC_PAYLOAD_OPTIONS). */
   async getPayloadOptions(
     metric: string,
     name: string,
@@ -108,7 +101,7 @@ export class DataSource extends DataSourceWithBackend<InhouseQuery, InhouseOptio
       name,
       payload: this.interpolatePayload(payload, {}),
     };
-    const answer = await this.postResource<SelectOption[] | null>('metric-payload-options', body);
+    const answer = await this.postResource<SelectOption[] | null>(RESOURCE_METRIC_PAYLOAD_OPTIONS, body);
     return Array.isArray(answer) ? answer : [];
   }
 

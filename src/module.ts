@@ -3,8 +3,8 @@ import { DataSourcePlugin } from '@grafana/data';
 import { ConfigEditor } from './components/ConfigEditor';
 import { QueryEditor } from './components/QueryEditor';
 import { DataSource } from './datasource';
-import { InhouseOptions, InhouseQuery, InhouseSecureOptions } from './types';
+import { JsonData, Query, SecureJsonData } from './types';
 
-export const plugin = new DataSourcePlugin<DataSource, InhouseQuery, InhouseOptions, InhouseSecureOptions>(DataSource)
+export const plugin = new DataSourcePlugin<DataSource, Query, JsonData, SecureJsonData>(DataSource)
   .setConfigEditor(ConfigEditor)
   .setQueryEditor(QueryEditor);

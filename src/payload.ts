@@ -1,4 +1,4 @@
-import { InhouseQuery, PayloadScalar, PayloadValue } from './types';
+import { PayloadScalar, PayloadValue, Query } from './types';
 
 /** The payload as fields, and whether it could be read as such. */
 export interface ParsedPayload {
@@ -12,7 +12,7 @@ export interface ParsedPayload {
  * text becomes fields only when it is an object, so nothing the user wrote
  * is dropped by editing a field.
  */
-export function parsePayload(payload: InhouseQuery['payload']): ParsedPayload {
+export function parsePayload(payload: Query['payload']): ParsedPayload {
   if (payload === undefined || payload === null || payload === '') {
     return { fields: {} };
   }

@@ -1,8 +1,36 @@
-import { authChoice, numberProblem, sendsSecretsInClear, Settings, urlProblem, validate } from './settings';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { authChoice, NUMBER_KEYS, NumberKey, numberProblem, sendsSecretsInClear, Settings, urlProblem, validate } from './settings';
 import { settings as base } from './test/settings';
 
 const settings = (over: Partial<Settings> = {}) => base({ url: 'https://metrics.internal:8080', ...over });
 
+interface Verdict {
+  key: NumberKey;
+  value: unknown;
+  ok: boolean;
+  message?: string;
+}
+
+// Written by the backend's test from what LoadSettings says (go test ./pkg/models -update).
+// Read with JSON.parse, not imported, so values such as 1e999 arrive as JSON.parse makes them.
+const VERDICTS: Verdict[] = JSON.parse(
+  readFileSync(resolve(__dirname, '../pkg/models/testdata/settings-verdicts.json'), 'utf8')
+);
+
+describe('numberProblem agrees with the backend', () => {
+  it('has a verdict for every number setting', () => {
+    expect([...new Set(VERDICTS.map((v) => v.key))]).toEqual(NUMBER_KEYS);
+  });
+
+  it.each(VERDICTS.map((v) => [v.key, JSON.stringify(v.value), v]))('%s = %s', (_key, _shown, v) => {
+    expect({ ok: numberProblem(v.key, v.value) === undefined, message: numberProblem(v.key, v.value) }).toEqual({
+      ok: v.ok,
+      message: v.message,
+    });
+  });
+});
 
 describe('urlProblem', () => {
   it.each([
@@ -42,8 +70,13 @@ describe('validate', () => {
     { name: 'mTLS without cert and key', s: settings({ jsonData: { tlsAuth: true } }), want: ['tlsClientCert', 'tlsClientKey'] },
     {
       name: 'numbers out of range',
-      s: settings({ jsonData: { timeout: 0, concurrency: 11, cacheTTLSeconds: -1, maxResponseMB: Number.NaN, cacheMaxMB: 5 } }),
+      s: settings({ jsonData: { timeout: -1, concurrency: 11, cacheTTLSeconds: -1, maxResponseMB: Number.NaN, cacheMaxMB: 5 } }),
       want: ['timeout', 'maxResponseMB', 'concurrency', 'cacheTTLSeconds'],
+    },
+    {
+      name: '0 means the default, as saved data sources have it',
+      s: settings({ jsonData: { timeout: 0, maxResponseMB: 0, concurrency: 0, cacheTTLSeconds: 0, cacheMaxMB: 0 } }),
+      want: [],
     },
     { name: 'fractional concurrency', s: settings({ jsonData: { concurrency: 2.5 } }), want: ['concurrency'] },
   ];
@@ -53,9 +86,12 @@ describe('validate', () => {
 
   it('says how to fix a number', () => {
     expect(numberProblem('concurrency', 11)).toBe(
-      'Concurrent queries must be a whole number from 1 to 10; leave it empty for the default'
+      'Concurrency is 11; it must be a whole number from 1 to 10, or 0 or empty for the default (10)'
     );
-    expect(numberProblem('timeout', 0)).toBe('Timeout must be a number above 0; leave it empty for the default');
+    // The page's own NaN (an input it could not read) never reaches the backend's file.
+    expect(numberProblem('maxResponseMB', Number.NaN)).toBe(
+      'Maximum response size is NaN, which is not a number; it must be a positive number of MB, or 0 or empty for the default (64 MB)'
+    );
   });
 });
 

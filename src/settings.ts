@@ -1,8 +1,9 @@
 import { DataSourceSettings } from '@grafana/data';
 
-import { InhouseOptions, InhouseSecureOptions } from './types';
+import rules from '../pkg/models/settings.json';
+import { JsonData, SecureJsonData } from './types';
 
-export type Settings = DataSourceSettings<InhouseOptions, InhouseSecureOptions>;
+export type Settings = DataSourceSettings<JsonData, SecureJsonData>;
 
 export type AuthChoice = 'none' | 'basic' | 'apiKey';
 
@@ -16,27 +17,38 @@ export interface Problem {
     | 'tlsCACert'
     | 'tlsClientCert'
     | 'tlsClientKey'
-    | keyof typeof NUMBER_RULES;
+    | NumberKey;
   message: string;
 }
 
-// The backend's rules (pkg/models.LoadSettings), so the page refuses what Save & test would.
-interface NumberRule {
+/** One numeric jsonData setting, as pkg/models/settings.json states it for the backend and this page alike. */
+export interface NumberRule {
+  key: string;
   label: string;
+  unit: string;
   min: number;
   /** Whether min itself is allowed. */
   minIncluded: boolean;
-  max?: number;
-  whole?: boolean;
+  max: number | null;
+  whole: boolean;
+  default: number;
+  /** Whether 0 means what an empty field means. */
+  zeroMeansEmpty: boolean;
+  /** What an empty field means, as messages say it. */
+  emptyMeans: string;
 }
 
-export const NUMBER_RULES: Record<'timeout' | 'maxResponseMB' | 'concurrency' | 'cacheTTLSeconds' | 'cacheMaxMB', NumberRule> = {
-  timeout: { label: 'Timeout', min: 0, minIncluded: false },
-  maxResponseMB: { label: 'Maximum response size', min: 0, minIncluded: false },
-  concurrency: { label: 'Concurrent queries', min: 1, minIncluded: true, max: 10, whole: true },
-  cacheTTLSeconds: { label: 'Cache time to live', min: 0, minIncluded: true },
-  cacheMaxMB: { label: 'Cache size', min: 0, minIncluded: false },
-};
+/** The jsonData keys that hold numbers; ConfigEditor's test checks they are settings.json's. */
+export type NumberKey = 'timeout' | 'maxResponseMB' | 'concurrency' | 'cacheTTLSeconds' | 'cacheMaxMB';
+
+const RULES: readonly NumberRule[] = rules.numbers;
+
+/** The number settings in the order the page shows them. */
+export const NUMBER_KEYS = RULES.map((r) => r.key as NumberKey);
+
+export const NUMBER_RULES = Object.fromEntries(RULES.map((r) => [r.key, r])) as Record<NumberKey, NumberRule>;
+
+const NUMBER_PATTERN = new RegExp(rules.numberPattern);
 
 export function authChoice(s: Settings): AuthChoice {
   if (s.basicAuth) {
@@ -53,12 +65,12 @@ export function authChoice(s: Settings): AuthChoice {
 }
 
 /** Whether a secret is set: saved before (secureJsonFields) or typed now (secureJsonData). */
-export function hasSecret(s: Settings, key: keyof InhouseSecureOptions & string): boolean {
+export function hasSecret(s: Settings, key: keyof SecureJsonData & string): boolean {
   return Boolean(s.secureJsonFields?.[key]) || Boolean(s.secureJsonData?.[key]);
 }
 
 /** Forgets a secret: the backend stops sending it once the settings are saved. */
-export function resetSecret(s: Settings, key: keyof InhouseSecureOptions & string): Settings {
+export function resetSecret(s: Settings, key: keyof SecureJsonData & string): Settings {
   return {
     ...s,
     secureJsonData: { ...s.secureJsonData, [key]: '' },
@@ -90,17 +102,69 @@ export function urlProblem(url: string | undefined): string | undefined {
   return undefined;
 }
 
-export function numberProblem(key: keyof typeof NUMBER_RULES, value: number | undefined): string | undefined {
+type Reading = { state: 'empty' } | { state: 'number'; value: number; shown: string } | { state: 'not a number'; shown: string };
+
+// Only ASCII space, tab and line breaks, as the backend trims.
+const EDGE_SPACE = /^[ \t\n\r]+|[ \t\n\r]+$/g;
+
+/** Reads a value the page saved as a number or provisioning saved as a string, as the backend reads it. */
+function readNumber(value: unknown): Reading {
   if (value === undefined || value === null) {
+    return { state: 'empty' };
+  }
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? { state: 'number', value, shown: String(value) } : { state: 'not a number', shown: String(value) };
+  }
+  if (typeof value === 'string') {
+    const trimmed = value.replace(EDGE_SPACE, '');
+    if (trimmed === '') {
+      return { state: 'empty' };
+    }
+    const n = Number(trimmed);
+    if (NUMBER_PATTERN.test(trimmed) && Number.isFinite(n)) {
+      return { state: 'number', value: n, shown: String(n) };
+    }
+  }
+  return { state: 'not a number', shown: JSON.stringify(value) ?? String(value) };
+}
+
+function allows(r: NumberRule, v: number): boolean {
+  const tooSmall = v < r.min || (v === r.min && !r.minIncluded);
+  const tooBig = r.max !== null && v > r.max;
+  return !tooSmall && !tooBig && (!r.whole || Number.isInteger(v));
+}
+
+// Worded as pkg/models (numberRule.problem) words it; settings.test.ts holds
+// both to pkg/models/testdata/settings-verdicts.json.
+function problem(r: NumberRule, what: string): string {
+  const kind = (r.whole ? 'whole number' : 'number') + (r.unit !== '' ? ` of ${r.unit}` : '');
+  let want: string;
+  if (r.max === null) {
+    want =
+      r.min === 0 && !r.minIncluded
+        ? `a positive ${kind}`
+        : r.minIncluded
+          ? `a ${kind} of ${r.min} or more`
+          : `a ${kind} above ${r.min}`;
+  } else {
+    want = r.minIncluded ? `a ${kind} from ${r.min} to ${r.max}` : `a ${kind} above ${r.min} and at most ${r.max}`;
+  }
+  const empty = r.zeroMeansEmpty ? '0 or empty' : 'empty';
+  return `${r.label} is ${what}; it must be ${want}, or ${empty} for ${r.emptyMeans}`;
+}
+
+/** What Save & test would say of this value, in the same words; undefined when the backend accepts it. */
+export function numberProblem(key: NumberKey, value: unknown): string | undefined {
+  const r = NUMBER_RULES[key];
+  const read = readNumber(value);
+  if (read.state === 'empty' || (read.state === 'number' && read.value === 0 && r.zeroMeansEmpty)) {
     return undefined;
   }
-  const r = NUMBER_RULES[key];
-  const tooSmall = r.minIncluded ? value < r.min : value <= r.min;
-  if (!Number.isFinite(value) || tooSmall || (r.max !== undefined && value > r.max) || (r.whole && !Number.isInteger(value))) {
-    const kind = r.whole ? 'a whole number' : 'a number';
-    const range =
-      r.max !== undefined ? `from ${r.min} to ${r.max}` : r.minIncluded ? `of ${r.min} or more` : `above ${r.min}`;
-    return `${r.label} must be ${kind} ${range}; leave it empty for the default`;
+  if (read.state === 'not a number') {
+    return problem(r, `${read.shown}, which is not a number`);
+  }
+  if (!allows(r, read.value)) {
+    return problem(r, r.unit !== '' ? `${read.shown} ${r.unit}` : read.shown);
   }
   return undefined;
 }
@@ -138,7 +202,7 @@ export function validate(s: Settings): Problem[] {
       problems.push({ field: 'tlsClientKey', message: 'TLS client authentication needs the client key' });
     }
   }
-  for (const key of Object.keys(NUMBER_RULES) as Array<keyof typeof NUMBER_RULES>) {
+  for (const key of NUMBER_KEYS) {
     const p = numberProblem(key, s.jsonData[key]);
     if (p) {
       problems.push({ field: key, message: p });

@@ -1,6 +1,8 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
+import { QUERY_TYPE_METRICS } from './names';
+
 /** How the backend shapes an answer; older saved models may also say "timeserie" or "table" in `type`. */
 export type QueryFormat = 'time_series' | 'table';
 
@@ -9,11 +11,11 @@ export type PayloadScalar = string | number | boolean;
 export type PayloadValue = PayloadScalar | PayloadScalar[];
 
 /**
- * The saved query. The backend (pkg/models.ParseQuery) also accepts the JSON
- * datasource's and SimpleJSON's saved models: `payload` as a JSON string,
- * `type`, `legendFormat`.
+ * The saved query, which pkg/models.ParseQuery reads into models.Query. The
+ * backend also accepts the JSON datasource's and SimpleJSON's saved models:
+ * `payload` as a JSON string, `type`, `legendFormat`.
  */
-export interface InhouseQuery extends DataQuery {
+export interface Query extends DataQuery {
   target?: string;
   payload?: Record<string, PayloadValue> | string;
   format?: QueryFormat;
@@ -24,13 +26,18 @@ export interface InhouseQuery extends DataQuery {
   legendFormat?: string;
 }
 
-export const DEFAULT_QUERY: Partial<InhouseQuery> = {
+export const DEFAULT_QUERY: Partial<Query> = {
+  queryType: QUERY_TYPE_METRICS,
   format: 'time_series',
   payload: {},
 };
 
-/** jsonData as pkg/models.Settings reads it, plus Grafana's standard HTTP keys. */
-export interface InhouseOptions extends DataSourceJsonData {
+/**
+ * The data source's jsonData, which pkg/models.LoadSettings reads into
+ * models.Settings (the numbers by pkg/models/settings.json), plus Grafana's
+ * standard HTTP keys, which the SDK reads.
+ */
+export interface JsonData extends DataSourceJsonData {
   /** Which authentication the page shows; the backend decides by what is set. */
   authMethod?: 'none' | 'basic' | 'apiKey';
   timeout?: number;
@@ -46,7 +53,8 @@ export interface InhouseOptions extends DataSourceJsonData {
   [customHeaderName: `httpHeaderName${number}`]: string | undefined;
 }
 
-export interface InhouseSecureOptions {
+/** The data source's secureJsonData: the API key for models.Settings, the rest Grafana's standard secrets. */
+export interface SecureJsonData {
   apiKey?: string;
   basicAuthPassword?: string;
   tlsCACert?: string;
@@ -55,8 +63,8 @@ export interface InhouseSecureOptions {
   [customHeaderValue: `httpHeaderValue${number}`]: string | undefined;
 }
 
-/** One entry of the `metrics` resource (the service's POST /metrics). */
-export interface MetricDef {
+/** One entry of the `metrics` resource (the service's POST /metrics): Go's contract.Metric. */
+export interface Metric {
   label?: string;
   value: string;
   payloads?: PayloadDef[];
@@ -64,6 +72,7 @@ export interface MetricDef {
 
 export type PayloadType = 'select' | 'multi-select' | 'input' | 'textarea';
 
+/** One payload field a metric takes: Go's contract.PayloadDef. */
 export interface PayloadDef {
   label?: string;
   name: string;
@@ -74,6 +83,7 @@ export interface PayloadDef {
   options?: SelectOption[];
 }
 
+/** Go's contract.SelectOption. */
 export interface SelectOption {
   label?: string;
   value: PayloadScalar;

@@ -3,12 +3,16 @@
 package models
 
 import (
+	"bytes"
+	_ "embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,13 +21,13 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
-// Defaults for settings the operator may leave empty.
-const (
-	DefaultTimeout          = 30 * time.Second
-	DefaultMaxResponseBytes = 64 << 20
-	DefaultConcurrency      = 10
-	DefaultCacheMaxBytes    = 64 << 20
-	maxConcurrency          = 10 // experimental/concurrent caps at 10
+// Defaults of the settings an operator may leave empty, as settings.json
+// gives them.
+var (
+	DefaultTimeout          = defaultSettings.Timeout
+	DefaultMaxResponseBytes = defaultSettings.MaxResponseBytes
+	DefaultConcurrency      = defaultSettings.Concurrency
+	DefaultCacheMaxBytes    = defaultSettings.CacheMaxBytes
 )
 
 // Settings are the validated settings of one data source instance.
@@ -55,15 +59,6 @@ type Settings struct {
 	Secrets []string
 }
 
-type jsonData struct {
-	Timeout       json.RawMessage `json:"timeout"`
-	MaxResponseMB json.RawMessage `json:"maxResponseMB"`
-	Concurrency   json.RawMessage `json:"concurrency"`
-	CacheTTL      json.RawMessage `json:"cacheTTLSeconds"`
-	CacheMaxMB    json.RawMessage `json:"cacheMaxMB"`
-	AllowedHosts  json.RawMessage `json:"allowedHosts"`
-}
-
 // AllowedHostsEnv is where the Grafana operator lists hosts every data
 // source may be redirected to: Grafana passes the plugin's
 // [plugin.inhouse-metrics-datasource] allowed_hosts setting in it.
@@ -73,12 +68,8 @@ const AllowedHostsEnv = "GF_PLUGIN_ALLOWED_HOSTS"
 // Every error says which field is wrong and how to fix it.
 func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	out := &Settings{
-		Timeout:          DefaultTimeout,
-		MaxResponseBytes: DefaultMaxResponseBytes,
-		Concurrency:      DefaultConcurrency,
-		CacheMaxBytes:    DefaultCacheMaxBytes,
-		APIKey:           strings.TrimSpace(s.DecryptedSecureJSONData["apiKey"]),
-		BasicAuth:        s.BasicAuthEnabled,
+		APIKey:    strings.TrimSpace(s.DecryptedSecureJSONData["apiKey"]),
+		BasicAuth: s.BasicAuthEnabled,
 	}
 	u, err := ParseServiceURL(s.URL)
 	if err != nil {
@@ -86,29 +77,20 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	}
 	out.URL = u
 
-	var jd jsonData
+	var jd map[string]json.RawMessage
 	if len(s.JSONData) > 0 {
 		if err := json.Unmarshal(s.JSONData, &jd); err != nil {
 			return nil, fmt.Errorf("the data source's JSON settings are not a JSON object (%v); save the configuration page again", err)
 		}
 	}
-	for _, n := range []numericSetting{
-		{label: "Timeout", raw: jd.Timeout, unit: " seconds", zero: "the default, " + DefaultTimeout.String(),
-			set: func(v float64) { out.Timeout = time.Duration(v * float64(time.Second)) }},
-		{label: "Maximum response size", raw: jd.MaxResponseMB, unit: " MB", zero: fmt.Sprintf("the default, %d MB", DefaultMaxResponseBytes>>20),
-			set: func(v float64) { out.MaxResponseBytes = int64(v * (1 << 20)) }},
-		{label: "Concurrency", raw: jd.Concurrency, whole: true, zero: fmt.Sprintf("the default, %d; more than %d counts as %d", DefaultConcurrency, maxConcurrency, maxConcurrency),
-			set: func(v float64) { out.Concurrency = int(min(v, maxConcurrency)) }},
-		{label: "Cache TTL", raw: jd.CacheTTL, unit: " seconds", zero: "no cache",
-			set: func(v float64) { out.CacheTTL = time.Duration(v * float64(time.Second)) }},
-		{label: "Cache size", raw: jd.CacheMaxMB, unit: " MB", zero: fmt.Sprintf("the default, %d MB", DefaultCacheMaxBytes>>20),
-			set: func(v float64) { out.CacheMaxBytes = int64(v * (1 << 20)) }},
-	} {
-		if err := n.apply(); err != nil {
+	for _, r := range settingRules.Numbers {
+		v, err := r.value(jd[r.Key])
+		if err != nil {
 			return nil, err
 		}
+		numberSetters[r.Key](out, v)
 	}
-	hosts, err := hostList(jd.AllowedHosts)
+	hosts, err := hostList(jd["allowedHosts"])
 	if err != nil {
 		return nil, err
 	}
@@ -213,53 +195,6 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// numericSetting is an optional, non-negative number in jsonData; absent
-// or 0 keeps the default.
-type numericSetting struct {
-	label string // as the configuration page names it
-	raw   json.RawMessage
-	unit  string
-	zero  string // what 0 means
-	whole bool
-	set   func(float64)
-}
-
-func (n numericSetting) apply() error {
-	v, ok, err := number(n.label, n.raw)
-	if err != nil || !ok {
-		return err
-	}
-	if v < 0 || n.whole && v != math.Trunc(v) {
-		kind := "a positive number"
-		if n.whole {
-			kind = "a positive whole number"
-		}
-		name := strings.ToLower(n.label[:1]) + n.label[1:]
-		return fmt.Errorf("%s is %v%s; it must be 0 (%s) or %s%s", name, v, n.unit, n.zero, kind, n.unit)
-	}
-	if v > 0 {
-		n.set(v)
-	}
-	return nil
-}
-
-// number reads a setting that the configuration page may have saved as a
-// JSON number or as a string.
-func number(field string, raw json.RawMessage) (float64, bool, error) {
-	s := strings.TrimSpace(string(raw))
-	if s == "" || s == "null" || s == `""` {
-		return 0, false, nil
-	}
-	if unq, err := strconv.Unquote(s); err == nil {
-		s = strings.TrimSpace(unq)
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, false, fmt.Errorf("%s is %s, which is not a number", field, string(raw))
-	}
-	return v, true, nil
-}
-
 // Scrub removes every secret value from text that may have come from the
 // service (which could echo our headers) or from a library error.
 func (s *Settings) Scrub(text string) string {
@@ -267,4 +202,215 @@ func (s *Settings) Scrub(text string) string {
 		text = strings.ReplaceAll(text, secret, "[redacted]")
 	}
 	return text
+}
+
+// settings.json is the one statement of the numeric settings' rules: the
+// configuration page imports it too, so the page refuses exactly what Save &
+// test and every query would refuse, in the same words.
+//
+//go:embed settings.json
+var settingsJSON []byte
+
+// numberRule is one numeric jsonData setting as settings.json states it.
+type numberRule struct {
+	Key            string   `json:"key"`
+	Label          string   `json:"label"`
+	Unit           string   `json:"unit"`
+	Min            float64  `json:"min"`
+	MinIncluded    bool     `json:"minIncluded"`
+	Max            *float64 `json:"max"`
+	Whole          bool     `json:"whole"`
+	Default        float64  `json:"default"`
+	ZeroMeansEmpty bool     `json:"zeroMeansEmpty"`
+	EmptyMeans     string   `json:"emptyMeans"`
+}
+
+type rulesFile struct {
+	NumberPattern string       `json:"numberPattern"`
+	Numbers       []numberRule `json:"numbers"`
+}
+
+// numberSetters turn a setting, in the unit settings.json gives, into
+// Settings; every rule needs one, so a rule added to the JSON alone fails
+// at start-up rather than being ignored.
+var numberSetters = map[string]func(*Settings, float64){
+	"timeout":         func(s *Settings, v float64) { s.Timeout = seconds(v) },
+	"maxResponseMB":   func(s *Settings, v float64) { s.MaxResponseBytes = megabytes(v) },
+	"concurrency":     func(s *Settings, v float64) { s.Concurrency = int(v) },
+	"cacheTTLSeconds": func(s *Settings, v float64) { s.CacheTTL = seconds(v) },
+	"cacheMaxMB":      func(s *Settings, v float64) { s.CacheMaxBytes = megabytes(v) },
+}
+
+var (
+	settingRules  = loadRules(settingsJSON)
+	numberPattern = regexp.MustCompile(settingRules.NumberPattern)
+)
+
+var defaultSettings = func() Settings {
+	var s Settings
+	for _, r := range settingRules.Numbers {
+		numberSetters[r.Key](&s, r.Default)
+	}
+	return s
+}()
+
+// loadRules panics on a broken settings.json: it is embedded, so any test
+// of the package finds the mistake.
+func loadRules(b []byte) rulesFile {
+	var f rulesFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		panic(fmt.Sprintf("settings.json: %v", err))
+	}
+	if len(f.Numbers) != len(numberSetters) {
+		panic(fmt.Sprintf("settings.json has %d number settings, settings.go sets %d", len(f.Numbers), len(numberSetters)))
+	}
+	for _, r := range f.Numbers {
+		if numberSetters[r.Key] == nil || r.Label == "" || r.EmptyMeans == "" {
+			panic(fmt.Sprintf("settings.json: setting %q needs a setter in settings.go, a label and emptyMeans", r.Key))
+		}
+	}
+	return f
+}
+
+// value is the setting's value in its unit: the default when it is empty
+// (or 0, where 0 means empty), an error that names the field, the value
+// and what it must be otherwise.
+func (r numberRule) value(raw json.RawMessage) (float64, error) {
+	v, shown, state := readNumber(raw)
+	switch {
+	case state == numberEmpty || state == numberOK && v == 0 && r.ZeroMeansEmpty:
+		return r.Default, nil
+	case state == notANumber:
+		return 0, errors.New(r.problem(shown + ", which is not a number"))
+	case !r.allows(v):
+		return 0, errors.New(r.problem(strings.TrimSpace(shown + " " + r.Unit)))
+	}
+	return v, nil
+}
+
+func (r numberRule) allows(v float64) bool {
+	tooSmall := v < r.Min || v == r.Min && !r.MinIncluded
+	tooBig := r.Max != nil && v > *r.Max
+	return !tooSmall && !tooBig && (!r.Whole || v == math.Trunc(v))
+}
+
+// problem words a refusal; numberProblem in src/settings.ts words it the
+// same way, and testdata/settings-verdicts.json holds both to it.
+func (r numberRule) problem(what string) string {
+	kind := "number"
+	if r.Whole {
+		kind = "whole number"
+	}
+	if r.Unit != "" {
+		kind += " of " + r.Unit
+	}
+	var want string
+	switch {
+	case r.Max == nil && r.Min == 0 && !r.MinIncluded:
+		want = "a positive " + kind
+	case r.Max == nil && r.MinIncluded:
+		want = "a " + kind + " of " + formatNumber(r.Min) + " or more"
+	case r.Max == nil:
+		want = "a " + kind + " above " + formatNumber(r.Min)
+	case r.MinIncluded:
+		want = "a " + kind + " from " + formatNumber(r.Min) + " to " + formatNumber(*r.Max)
+	default:
+		want = "a " + kind + " above " + formatNumber(r.Min) + " and at most " + formatNumber(*r.Max)
+	}
+	empty := "empty"
+	if r.ZeroMeansEmpty {
+		empty = "0 or empty"
+	}
+	return r.Label + " is " + what + "; it must be " + want + ", or " + empty + " for " + r.EmptyMeans
+}
+
+type numberState int
+
+const (
+	numberEmpty numberState = iota
+	numberOK
+	notANumber
+)
+
+// The page trims only these, so a value is empty or a number alike on
+// both sides whatever Unicode space it holds.
+const asciiSpace = " \t\n\r"
+
+// readNumber reads a setting the page saved as a JSON number or that
+// provisioning saved as a string. shown is the value as a message quotes
+// it: the number as JavaScript prints it, anything else as JSON.
+func readNumber(raw json.RawMessage) (v float64, shown string, state numberState) {
+	text := bytes.TrimSpace(raw)
+	if len(text) == 0 || string(text) == "null" {
+		return 0, "", numberEmpty
+	}
+	if text[0] != '"' {
+		v, err := strconv.ParseFloat(string(text), 64)
+		switch {
+		case err == nil:
+			return v, formatNumber(v), numberOK
+		case math.IsInf(v, 0):
+			// JSON.parse makes Infinity of the same text.
+			return 0, formatNumber(v), notANumber
+		}
+		var compact bytes.Buffer
+		if json.Compact(&compact, text) != nil {
+			return 0, string(text), notANumber
+		}
+		return 0, compact.String(), notANumber
+	}
+	var s string
+	if err := json.Unmarshal(text, &s); err != nil {
+		return 0, string(text), notANumber
+	}
+	trimmed := strings.Trim(s, asciiSpace)
+	if trimmed == "" {
+		return 0, "", numberEmpty
+	}
+	if numberPattern.MatchString(trimmed) {
+		if v, err := strconv.ParseFloat(trimmed, 64); err == nil {
+			return v, formatNumber(v), numberOK
+		}
+	}
+	return 0, quoteJSON(s), notANumber
+}
+
+// formatNumber prints v as JavaScript's String(v) does, which
+// encoding/json follows for finite numbers.
+func formatNumber(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "Infinity"
+	case math.IsInf(v, -1):
+		return "-Infinity"
+	case v == 0:
+		return "0" // also -0, as JavaScript prints it
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// quoteJSON quotes s as JSON.stringify does, which leaves <, > and & alone.
+func quoteJSON(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// seconds and megabytes saturate: no upper limit is set for these, and a
+// value past what int64 holds means "no practical limit", not an overflow
+// into a negative duration or size.
+func seconds(v float64) time.Duration { return time.Duration(saturate(v * float64(time.Second))) }
+
+func megabytes(v float64) int64 { return saturate(v * (1 << 20)) }
+
+func saturate(f float64) int64 {
+	if f >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(f)
 }

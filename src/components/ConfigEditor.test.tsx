@@ -2,9 +2,9 @@ import React, { useState } from 'react';
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { Settings } from '../settings';
+import { NUMBER_KEYS, NUMBER_RULES, Settings } from '../settings';
 import { settings } from '../test/settings';
-import { ConfigEditor } from './ConfigEditor';
+import { ConfigEditor, NUMBER_HELP } from './ConfigEditor';
 
 
 /** Renders the page the way Grafana does: it keeps the settings and re-renders on every change. */
@@ -104,11 +104,22 @@ describe('ConfigEditor', () => {
   it('stores limits as numbers and an emptied field as the default', async () => {
     const page = renderPage(settings({ url: 'https://m', jsonData: { concurrency: 4 } }));
     await userEvent.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));
-    const concurrency = screen.getByLabelText(/^Concurrent queries/);
+    const concurrency = screen.getByLabelText(/^Concurrency/);
     await userEvent.clear(concurrency);
     expect('concurrency' in page.last().jsonData).toBe(false);
     await userEvent.type(concurrency, '12');
     expect(page.last().jsonData.concurrency).toBe(12);
     expect(screen.getByTestId('config-problems')).toHaveTextContent('whole number from 1 to 10');
+  });
+
+  it('shows every number setting of settings.json under its label, with its default as placeholder', async () => {
+    renderPage(settings({ url: 'https://m' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));
+    expect(Object.keys(NUMBER_HELP).sort()).toEqual([...NUMBER_KEYS].sort());
+    for (const key of NUMBER_KEYS) {
+      const input = screen.getByLabelText(new RegExp(`^${NUMBER_RULES[key].label}`));
+      expect(input).toHaveAttribute('id', `inhouse-${key}`);
+      expect(input).toHaveAttribute('placeholder', String(NUMBER_RULES[key].default));
+    }
   });
 });

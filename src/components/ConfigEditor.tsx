@@ -6,20 +6,31 @@ import { Alert, Divider, InlineField, Input, SecretInput, TagsInput } from '@gra
 import {
   AuthChoice,
   authChoice,
+  NUMBER_KEYS,
   NUMBER_RULES,
+  NumberKey,
   Problem,
   resetSecret,
   sendsSecretsInClear,
   Settings,
   validate,
 } from '../settings';
-import { InhouseOptions, InhouseSecureOptions } from '../types';
+import { JsonData, SecureJsonData } from '../types';
 
-type Props = DataSourcePluginOptionsEditorProps<InhouseOptions, InhouseSecureOptions>;
+type Props = DataSourcePluginOptionsEditorProps<JsonData, SecureJsonData>;
 
 const API_KEY_METHOD = 'custom-apiKey' as const;
 const LABEL_WIDTH = 24;
 const DOCS = 'https://github.com/inhouse-metrics/inhouse-metrics-datasource#configuration';
+
+/** Tooltips of the number fields; their labels, ranges and defaults come from pkg/models/settings.json. */
+export const NUMBER_HELP: Record<NumberKey, string> = {
+  timeout: 'Seconds for a whole call to the service, body included.',
+  maxResponseMB: 'Larger answers fail with a clear error, in MB.',
+  concurrency: `Queries of one panel or alert run at once, ${NUMBER_RULES.concurrency.min} to ${NUMBER_RULES.concurrency.max}.`,
+  cacheTTLSeconds: 'Seconds to reuse an identical answer; 0 turns the cache off. Alert rules always bypass it.',
+  cacheMaxMB: 'MB the cache may hold.',
+};
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const problems = validate(options);
@@ -45,7 +56,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     onOptionsChange(s);
   };
 
-  const setNumber = (key: keyof typeof NUMBER_RULES) => (e: ChangeEvent<HTMLInputElement>) => {
+  const setNumber = (key: NumberKey) => (e: ChangeEvent<HTMLInputElement>) => {
     const text = e.currentTarget.value.trim();
     const jsonData = { ...options.jsonData };
     if (text === '') {
@@ -56,11 +67,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     onOptionsChange({ ...options, jsonData });
   };
 
-  const numberField = (key: keyof typeof NUMBER_RULES, label: string, tooltip: string, placeholder: string) => (
+  const numberField = (key: NumberKey) => (
     <InlineField
-      label={label}
+      key={key}
+      label={NUMBER_RULES[key].label}
       labelWidth={LABEL_WIDTH}
-      tooltip={tooltip}
+      tooltip={NUMBER_HELP[key]}
       invalid={Boolean(problemFor(key))}
       error={problemFor(key)}
       disabled={options.readOnly}
@@ -70,7 +82,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         id={`inhouse-${key}`}
         type="number"
         width={24}
-        placeholder={placeholder}
+        placeholder={String(NUMBER_RULES[key].default)}
         value={options.jsonData[key] ?? ''}
         onChange={setNumber(key)}
       />
@@ -177,16 +189,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         isCollapsible
         isInitiallyOpen={problems.some((p) => p.field in NUMBER_RULES)}
       >
-        {numberField('timeout', 'Timeout', 'Seconds for a whole call to the service, body included.', '30')}
-        {numberField('maxResponseMB', 'Maximum response size', 'Larger answers fail with a clear error, in MB.', '64')}
-        {numberField('concurrency', 'Concurrent queries', 'Queries of one panel or alert run at once, 1 to 10.', '10')}
-        {numberField(
-          'cacheTTLSeconds',
-          'Cache time to live',
-          'Seconds to reuse an identical answer; 0 turns the cache off. Alert rules always bypass it.',
-          '0'
-        )}
-        {numberField('cacheMaxMB', 'Cache size', 'MB the cache may hold.', '64')}
+        {NUMBER_KEYS.map((key) => numberField(key))}
         <InlineField
           label="Allowed hosts"
           labelWidth={LABEL_WIDTH}

@@ -6,10 +6,10 @@ import { DataSource } from '../datasource';
 import { installBackend, ResourceCall } from '../test/backendSrv';
 import { instanceSettings } from '../test/instance';
 import { fakeTemplateSrv } from '../test/templateSrv';
-import { InhouseQuery, MetricDef } from '../types';
+import { Metric, Query } from '../types';
 import { QueryEditor } from './QueryEditor';
 
-const METRICS: MetricDef[] = [
+const METRICS: Metric[] = [
   { label: 'CPU usage', value: 'cpu', payloads: [] },
   {
     label: 'Requests',
@@ -35,12 +35,12 @@ function backend(fail = false) {
   });
 }
 
-function renderEditor(initial: Partial<InhouseQuery>) {
+function renderEditor(initial: Partial<Query>) {
   const datasource = new DataSource(instanceSettings(), fakeTemplateSrv({ region: 'eu' }));
-  const changes: InhouseQuery[] = [];
+  const changes: Query[] = [];
   let runs = 0;
   function Host() {
-    const [query, setQuery] = useState<InhouseQuery>({ refId: 'A', ...initial });
+    const [query, setQuery] = useState<Query>({ refId: 'A', ...initial });
     return (
       <QueryEditor
         datasource={datasource}

@@ -7,9 +7,9 @@ import { DataSource } from '../datasource';
 import { PayloadField } from './PayloadField';
 import { useDraft } from './useDraft';
 import { errorMessage, parsePayload, withField } from '../payload';
-import { InhouseOptions, InhouseQuery, MetricDef, PayloadDef, PayloadValue, QueryFormat } from '../types';
+import { JsonData, Metric, PayloadDef, PayloadValue, Query, QueryFormat } from '../types';
 
-type Props = QueryEditorProps<DataSource, InhouseQuery, InhouseOptions>;
+type Props = QueryEditorProps<DataSource, Query, JsonData>;
 
 const FORMATS: Array<SelectableValue<QueryFormat>> = [
   { label: 'Time series', value: 'time_series' },
@@ -32,7 +32,7 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery }: Props) 
   const selected = metrics.list.find((m) => m.value === query.target);
   const variables = useMemo(() => datasource.variableNames(), [datasource]);
 
-  const change = (next: Partial<InhouseQuery>, run = true) => {
+  const change = (next: Partial<Query>, run = true) => {
     onChange({ ...query, ...next });
     if (run) {
       onRunQuery();
@@ -200,7 +200,7 @@ function useMetrics(datasource: DataSource, target: string | undefined, fields: 
   const reloadPayload = Object.fromEntries(reloadFields.filter((n) => n in fields).map((n) => [n, fields[n]]));
   // What the list depends on; a list loaded for another key is stale.
   const key = JSON.stringify([target ?? '', reloadPayload]);
-  const [loaded, setLoaded] = useState<{ key: string; list: MetricDef[]; error?: string }>();
+  const [loaded, setLoaded] = useState<{ key: string; list: Metric[]; error?: string }>();
 
   useEffect(() => {
     let live = true;

@@ -1,8 +1,8 @@
 import { DataSourceInstanceSettings, DataSourcePluginMeta } from '@grafana/data';
 
-import { InhouseOptions } from '../types';
+import { JsonData } from '../types';
 
-export function instanceSettings(jsonData: InhouseOptions = {}): DataSourceInstanceSettings<InhouseOptions> {
+export function instanceSettings(jsonData: JsonData = {}): DataSourceInstanceSettings<JsonData> {
   return {
     id: 1,
     uid: 'inhouse-uid',
@@ -12,5 +12,5 @@ export function instanceSettings(jsonData: InhouseOptions = {}): DataSourceInsta
     readOnly: false,
     jsonData,
     meta: { id: 'inhouse-metrics-datasource' } as DataSourcePluginMeta,
-  } as DataSourceInstanceSettings<InhouseOptions>;
+  } as DataSourceInstanceSettings<JsonData>;
 }
