@@ -132,7 +132,7 @@ func TestHealth(t *testing.T) {
 			ds := dataSource(ref.URL)
 			ds.JSONData["timeout"] = -5
 			return ds
-		}, want: []string{"timeout is -5", "positive"}},
+		}, want: []string{"Timeout is -5", "positive"}},
 		{name: "DNS failure", ds: func() grafanahost.DataSource { return dataSource("http://no-such-host.invalid:8080") }, want: []string{"cannot resolve", "no-such-host.invalid"}},
 		{name: "connection refused", ds: func() grafanahost.DataSource { return dataSource("http://" + freeAddr(t)) }, want: []string{"connection refused", "running"}},
 		{name: "TLS unknown authority", ds: func() grafanahost.DataSource { return dataSource(tlsSrv.URL) }, want: []string{"unknown authority", "CA certificate"}},

@@ -136,15 +136,47 @@ func (c *Client) credentialGuard() httpclient.Middleware {
 	})
 }
 
-// Health checks that the service answers GET on the URL exactly as
-// configured; any 2xx body counts.
-func (c *Client) Health(ctx context.Context) error {
-	res, err := c.do(ctx, http.MethodGet, c.base.String(), "GET "+c.BaseURL(), nil)
+// Health checks that the service answers GET on the URL as configured;
+// any 2xx body counts. It returns the URL that answered: servers that
+// register only the exact path answer 404 to the other form of it (with or
+// without a trailing slash, which READMEs write both ways), so on 404 the
+// other form is tried before giving up.
+func (c *Client) Health(ctx context.Context) (string, error) {
+	err := c.get(ctx, c.base)
+	if !isStatus(err, http.StatusNotFound) {
+		return c.BaseURL(), err
+	}
+	other, ok := toggleSlash(c.base)
+	if !ok || c.get(ctx, other) != nil {
+		return c.BaseURL(), err
+	}
+	return models.RedactURL(other.String()), nil
+}
+
+func (c *Client) get(ctx context.Context, u *url.URL) error {
+	res, err := c.do(ctx, http.MethodGet, u.String(), "GET "+models.RedactURL(u.String()), nil)
 	if err != nil {
 		return err
 	}
 	drainAndClose(res.Body)
 	return nil
+}
+
+// toggleSlash returns u with its trailing slash added or removed; a URL
+// without a path has no other form.
+func toggleSlash(u *url.URL) (*url.URL, bool) {
+	path := u.EscapedPath()
+	if path == "" || path == "/" {
+		return nil, false
+	}
+	other := *u
+	if strings.HasSuffix(path, "/") {
+		path = strings.TrimRight(path, "/")
+	} else {
+		path += "/"
+	}
+	other.Path, other.RawPath = mustUnescape(path), path
+	return &other, true
 }
 
 // Metrics lists metric names and their payload fields. Servers of the
@@ -197,26 +229,28 @@ func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadO
 }
 
 // Query sends one POST /query with body, an encoded
-// contract.QueryRequest (the caller already encoded it as its coalescing
-// key), and hands the answer's body to decode, which reads it as a
-// stream. Errors while reading (size limit, timeout, reset) are reported
-// as such; anything else decode returns means the answer is not the
-// contract.
-func (c *Client) Query(ctx context.Context, body []byte, decode func(io.Reader) error) error {
+// contract.QueryRequest, and hands the answer's body to decode, which
+// reads it as a stream. It returns the URL it called, for the query
+// inspector. Errors while reading (size limit, timeout, reset) are
+// reported as such; anything else decode returns means the answer is not
+// the contract.
+func (c *Client) Query(ctx context.Context, body []byte, decode func(io.Reader) error) (string, error) {
 	op := "POST " + contract.PathQuery
-	res, err := c.do(ctx, http.MethodPost, c.endpoint(contract.PathQuery), op, body)
+	target := c.endpoint(contract.PathQuery)
+	called := redactedURL(target)
+	res, err := c.do(ctx, http.MethodPost, target.String(), op, body)
 	if err != nil {
-		return err
+		return called, err
 	}
 	limited := &limitedBody{r: res.Body, left: c.maxBytes, limit: c.maxBytes}
 	defer drainAndClose(res.Body)
 	if err := decode(limited); err != nil {
 		if limited.err != nil {
-			return c.classify(ctx, op, limited.err)
+			return called, c.classify(ctx, op, limited.err)
 		}
-		return c.notContract(op, err)
+		return called, c.notContract(op, err)
 	}
-	return nil
+	return called, nil
 }
 
 // postJSON sends one contract call and returns its body, bounded by the
@@ -227,7 +261,7 @@ func (c *Client) postJSON(ctx context.Context, path string, payload any) ([]byte
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the request: %w", err)
 	}
-	res, err := c.do(ctx, http.MethodPost, c.endpoint(path), op, buf)
+	res, err := c.do(ctx, http.MethodPost, c.endpoint(path).String(), op, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -240,11 +274,32 @@ func (c *Client) postJSON(ctx context.Context, path string, payload any) ([]byte
 	return out, nil
 }
 
-func (c *Client) endpoint(path string) string {
+// endpoint is the URL of a contract call: the base URL's path, without
+// its trailing slash, then the call's path. The base URL's query string
+// is kept on every call: a user who writes ?tenant=x means it.
+func (c *Client) endpoint(path string) *url.URL {
 	u := *c.base
-	u.Path = strings.TrimRight(u.Path, "/") + path
-	u.RawPath = ""
-	return u.String()
+	escaped := strings.TrimRight(u.EscapedPath(), "/") + path
+	u.Path, u.RawPath = mustUnescape(escaped), escaped
+	return &u
+}
+
+// mustUnescape unescapes a path that came from an already parsed URL, so
+// it cannot fail; on a failure it keeps the escaped text.
+func mustUnescape(p string) string {
+	if s, err := url.PathUnescape(p); err == nil {
+		return s
+	}
+	return p
+}
+
+// redactedURL is a URL as the service receives it, for the query
+// inspector: user info is dropped (credentials travel in headers), the
+// query string is kept. Messages use models.RedactURL, which drops both.
+func redactedURL(u *url.URL) string {
+	cp := *u
+	cp.User = nil
+	return cp.String()
 }
 
 // do sends one request, retrying reads that failed for a reason that may

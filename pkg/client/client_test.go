@@ -67,7 +67,7 @@ func TestRetries(t *testing.T) {
 			}))
 			defer srv.Close()
 			c := newClient(t, srv.URL, 2*time.Second)
-			err := c.Query(context.Background(), []byte(`{}`), func(io.Reader) error { return nil })
+			_, err := c.Query(context.Background(), []byte(`{}`), func(io.Reader) error { return nil })
 			var ce *Error
 			switch {
 			case tt.wantErr == 0 && err != nil:
@@ -94,5 +94,78 @@ func TestMetricsFallsBackToSearch(t *testing.T) {
 	m, err := newClient(t, srv.URL, time.Second).Metrics(context.Background(), contract.MetricsRequest{})
 	if err != nil || len(m) != 2 || m[1].Value != "b" {
 		t.Fatalf("%v %v", m, err)
+	}
+}
+
+// Every call keeps the base URL's path prefix and query string, drops one
+// trailing slash, and reports the URL the service received.
+func TestQueryCallsTheURLItReports(t *testing.T) {
+	tests := []struct {
+		name, base, wantRequest string
+	}{
+		{name: "bare host", base: "", wantRequest: "/query"},
+		{name: "path prefix", base: "/api/grafana/json", wantRequest: "/api/grafana/json/query"},
+		{name: "trailing slash", base: "/api/", wantRequest: "/api/query"},
+		{name: "query string", base: "/api?tenant=x", wantRequest: "/api/query?tenant=x"},
+		{name: "trailing slash and query string", base: "/api/?tenant=x&b=2", wantRequest: "/api/query?tenant=x&b=2"},
+		{name: "escaped path", base: "/a%2Fb/", wantRequest: "/a%2Fb/query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = r.URL.RequestURI()
+				_, _ = w.Write([]byte(`[]`))
+			}))
+			defer srv.Close()
+			called, err := newClient(t, srv.URL+tt.base, time.Second).Query(context.Background(), []byte(`{}`), func(io.Reader) error { return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.wantRequest {
+				t.Errorf("the service received %s, want %s", got, tt.wantRequest)
+			}
+			if called != srv.URL+got {
+				t.Errorf("reported %s, but the service received %s%s", called, srv.URL, got)
+			}
+		})
+	}
+}
+
+// Save & test passes when only the other form of the URL (with or without
+// a trailing slash) is served, and says which one answered.
+func TestHealthTriesTheOtherFormOnNotFound(t *testing.T) {
+	tests := []struct {
+		name, serves, base string
+		wantAnswered       string // path; "" means the error is expected
+	}{
+		{name: "as written", serves: "/api/json", base: "/api/json", wantAnswered: "/api/json"},
+		{name: "slash written, exact path served", serves: "/api/json", base: "/api/json/", wantAnswered: "/api/json"},
+		{name: "no slash written, slash served", serves: "/api/json/", base: "/api/json", wantAnswered: "/api/json/"},
+		{name: "neither served", serves: "/other", base: "/api/json/"},
+		{name: "bare host has no other form", serves: "/other", base: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != tt.serves {
+					http.NotFound(w, r)
+				}
+			}))
+			defer srv.Close()
+			answered, err := newClient(t, srv.URL+tt.base, time.Second).Health(context.Background())
+			if tt.wantAnswered == "" {
+				if !isStatus(err, http.StatusNotFound) {
+					t.Fatalf("error %v, want the 404 of the URL as written", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if answered != srv.URL+tt.wantAnswered {
+				t.Errorf("answered %s, want %s", answered, srv.URL+tt.wantAnswered)
+			}
+		})
 	}
 }

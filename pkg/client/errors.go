@@ -91,7 +91,9 @@ func (e *Error) Retryable() bool {
 	return false
 }
 
-// errRedirect is returned by CheckRedirect for a redirect to another host.
+// errRedirect is the credential guard's refusal of a request to a host
+// that is neither the URL's nor allowed (the only way to reach one is a
+// redirect).
 type errRedirect struct{ from, to string }
 
 func (e *errRedirect) Error() string {

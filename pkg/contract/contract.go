@@ -11,7 +11,6 @@ import "time"
 
 // Endpoint paths, relative to the configured base URL.
 const (
-	PathHealth               = "/"
 	PathMetrics              = "/metrics"
 	PathSearch               = "/search" // SimpleJSON dialect of PathMetrics
 	PathMetricPayloadOptions = "/metric-payload-options"
@@ -148,21 +147,6 @@ const (
 	ColumnBoolean = "boolean"
 )
 
-// DataFrame is the data-frame-shaped item of the POST /query answer that
-// servers written for the JSON datasource's frontend return.
-type DataFrame struct {
-	Name   string      `json:"name,omitempty"`
-	Fields []DataField `json:"fields"`
-}
-
-// DataField is a field of a DataFrame.
-type DataField struct {
-	Name   string            `json:"name"`
-	Type   string            `json:"type,omitempty"`
-	Values []any             `json:"values"`
-	Labels map[string]string `json:"labels,omitempty"`
-}
-
 // VariableRequest is the body of POST /variable.
 type VariableRequest struct {
 	Payload VariablePayload `json:"payload"`
@@ -217,11 +201,4 @@ type Annotation struct {
 	Title   string   `json:"title"`
 	Text    string   `json:"text"`
 	Tags    []string `json:"tags,omitempty"`
-}
-
-// SearchResult is one entry of a POST /search answer, which may also be a
-// bare string.
-type SearchResult struct {
-	Text  string `json:"text"`
-	Value any    `json:"value"`
 }

@@ -33,7 +33,6 @@ type Query struct {
 	Payload map[string]any
 	Format  string
 	Alias   string
-	Hide    bool
 	Filters []contract.Filter
 
 	From, To      time.Time
@@ -52,7 +51,6 @@ type rawQuery struct {
 	Type         string            `json:"type"`
 	Alias        string            `json:"alias"`
 	LegendFormat string            `json:"legendFormat"`
-	Hide         bool              `json:"hide"`
 	Filters      []contract.Filter `json:"filters"`
 	AdhocFilters []contract.Filter `json:"adhocFilters"`
 }
@@ -64,7 +62,7 @@ func ParseQuery(dq backend.DataQuery) (*Query, error) {
 	if err := json.Unmarshal(dq.JSON, &raw); err != nil {
 		return nil, fmt.Errorf("the query is not valid JSON (%v); open it in the query editor and save it again", err)
 	}
-	q := &Query{RefID: dq.RefID, Alias: raw.Alias, Hide: raw.Hide}
+	q := &Query{RefID: dq.RefID, Alias: raw.Alias}
 	if q.Alias == "" {
 		q.Alias = raw.LegendFormat
 	}

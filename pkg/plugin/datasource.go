@@ -1,7 +1,8 @@
 // Package plugin is the glue between Grafana's plugin SDK and the
-// in-house metrics client: instance lifecycle, query routing, health
+// in-house metrics service: instance lifecycle, query routing, health
 // checks and resource routes. Handlers stay thin; the work is in models
-// (validation), client (the wire) and frames (conversion).
+// (validation), pipeline (the /query round trip), client (the wire) and
+// frames (conversion).
 package plugin
 
 import (
@@ -12,33 +13,22 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
-	"golang.org/x/sync/singleflight"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/cache"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
 )
 
 // PluginID is the id in plugin.json.
 const PluginID = "inhouse-metrics-datasource"
 
-// Query types routed by the QueryTypeMux. Queries saved without a type
-// (every dashboard made before types existed) are metric queries.
-const (
-	QueryTypeMetrics = "metrics"
-)
-
 // Datasource is one instance of the data source: one version of its
-// settings, with its own HTTP client and connection pool.
+// settings, with its own HTTP client, connection pool and cache.
 type Datasource struct {
 	settings *models.Settings
 	client   *client.Client
+	pipeline *pipeline.Pipeline
 	mux      *datasource.QueryTypeMux
-	inflight singleflight.Group
-	cache    *cache.Cache[*frames.Answer] // nil when the cache is off
-	// settingsErr is set, and nothing else, when the settings are invalid.
-	settingsErr error
 }
 
 var (
@@ -49,8 +39,8 @@ var (
 )
 
 // NewInstance is the instance factory. Grafana's settings are validated
-// here; settings that do not validate still make an instance, one that
-// answers every call with what to fix (see invalidSettings).
+// here; settings that do not validate make an invalidInstance, which
+// answers every call with what to fix.
 //
 // Failing the factory instead would hide the message in Grafana: it
 // turns a plugin error into a public "An error occurred within the plugin"
@@ -59,65 +49,66 @@ var (
 func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	settings, err := models.LoadSettings(s)
 	if err != nil {
-		return invalidSettings(err), nil
+		return newInvalidInstance(err), nil
 	}
 	opts, err := s.HTTPClientOptions(ctx)
 	if err != nil {
-		return invalidSettings(fmt.Errorf("the HTTP settings are invalid: %s", settings.Scrub(err.Error()))), nil
+		return newInvalidInstance(fmt.Errorf("the HTTP settings are invalid: %s", settings.Scrub(err.Error()))), nil
 	}
 	c, err := client.New(settings, opts)
 	if err != nil {
-		return invalidSettings(err), nil
+		return newInvalidInstance(err), nil
 	}
 	return New(settings, c), nil
 }
 
-// invalidSettings is an instance whose settings did not validate: every
-// query, health check and resource call gets the reason.
-func invalidSettings(err error) *Datasource {
-	return &Datasource{settingsErr: &settingsError{err}}
-}
-
-// settingsError is a data source configuration that cannot work: the
-// user's input, so a downstream error with status 400, never ours.
-type settingsError struct{ err error }
-
-func (e *settingsError) Error() string { return "invalid data source settings: " + e.err.Error() }
-func (e *settingsError) Unwrap() error { return e.err }
-
 // New wires a data source around a client.
 func New(settings *models.Settings, c *client.Client) *Datasource {
-	d := &Datasource{settings: settings, client: c, mux: datasource.NewQueryTypeMux()}
-	if settings.CacheTTL > 0 {
-		d.cache = cache.New[*frames.Answer](settings.CacheTTL, settings.CacheMaxBytes)
-	}
-	d.mux.HandleFunc("", d.queryMetrics)
-	d.mux.HandleFunc(QueryTypeMetrics, d.queryMetrics)
+	d := &Datasource{settings: settings, client: c, pipeline: pipeline.New(settings, c), mux: datasource.NewQueryTypeMux()}
+	d.mux.HandleFunc(models.QueryTypeMetrics, d.queryMetrics)
+	d.mux.HandleFunc("", unknownQueryType)
 	return d
 }
 
 // Dispose closes the old instance's idle connections when settings change.
-func (d *Datasource) Dispose() {
-	if d.client != nil {
-		d.client.Close()
-	}
-}
+func (d *Datasource) Dispose() { d.client.Close() }
 
-// QueryData routes each query by its type.
+// QueryData routes each query by its type. Queries saved without a type
+// (every dashboard made before types existed, and the JSON datasource's)
+// are metric queries: they join the same batch, under the same
+// concurrency limit, instead of a second one the mux would run after it.
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-	if d.settingsErr != nil {
-		res := backend.NewQueryDataResponse()
-		for _, q := range req.Queries {
-			res.Responses[q.RefID] = errorResponse(d.settingsErr)
+	for i, q := range req.Queries {
+		if q.QueryType != "" {
+			continue
 		}
-		return res, nil
+		typed := *req
+		typed.Queries = append([]backend.DataQuery(nil), req.Queries...)
+		for j := i; j < len(typed.Queries); j++ {
+			if typed.Queries[j].QueryType == "" {
+				typed.Queries[j].QueryType = models.QueryTypeMetrics
+			}
+		}
+		req = &typed
+		break
 	}
 	return d.mux.QueryData(ctx, req)
 }
 
+// unknownQueryType answers queries of a type this version does not serve:
+// a dashboard saved by a newer version, or edited by hand.
+func unknownQueryType(_ context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	res := backend.NewQueryDataResponse()
+	for _, q := range req.Queries {
+		res.Responses[q.RefID] = errorResponse(&queryError{fmt.Errorf("query type %q is not supported: this data source runs %q queries; open the query in the query editor and save it again", q.QueryType, models.QueryTypeMetrics)})
+	}
+	return res, nil
+}
+
 // errorResponse gives each error its source and status: faults of the
 // service are downstream errors with the matching status, and so are
-// invalid queries (the user's input, not our bug); anything else is ours.
+// invalid queries and settings (the user's input, not our bug); anything
+// else is ours.
 func errorResponse(err error) backend.DataResponse {
 	var ce *client.Error
 	var qe *queryError

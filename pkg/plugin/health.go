@@ -9,24 +9,25 @@ import (
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
-// CheckHealth is Save & test: GET on the URL as configured, then one
-// POST /metrics (or /search on SimpleJSON servers) to prove the service
-// speaks the contract. The message names the first problem found.
+// CheckHealth is Save & test: GET on the URL as configured (or its other
+// form, with or without a trailing slash, when that one is the one
+// served), then one POST /metrics (or /search on SimpleJSON servers) to
+// prove the service speaks the contract. The message names the first
+// problem found.
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	if d.settingsErr != nil {
-		return healthError(d.settingsErr), nil
-	}
-	if err := d.client.Health(ctx); err != nil {
+	answered, err := d.client.Health(ctx)
+	if err != nil {
 		return healthError(err), nil
 	}
 	metrics, err := d.client.Metrics(ctx, contract.MetricsRequest{})
 	if err != nil {
 		return healthError(err), nil
 	}
-	return &backend.CheckHealthResult{
-		Status:  backend.HealthStatusOk,
-		Message: fmt.Sprintf("Data source is working: %s answered and lists %d metrics", d.client.BaseURL(), len(metrics)),
-	}, nil
+	msg := fmt.Sprintf("Data source is working: %s answered and lists %d metrics", answered, len(metrics))
+	if base := d.client.BaseURL(); answered != base {
+		msg += fmt.Sprintf(". The URL as written, %s, answered 404 Not Found; every call works either way, but you may save the URL as %s", base, answered)
+	}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}, nil
 }
 
 func healthError(err error) *backend.CheckHealthResult {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
 // maxResourceBody bounds what the query editor may post to a resource.
@@ -21,6 +22,10 @@ const maxResourceBody = 64 << 10
 // payload fields, "metric-payload-options" the options of one field.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
 	status, body := d.resource(ctx, req)
+	return sendJSON(sender, status, body)
+}
+
+func sendJSON(sender backend.CallResourceResponseSender, status int, body any) error {
 	out, err := json.Marshal(body)
 	if err != nil {
 		status, out = http.StatusInternalServerError, []byte(`{"error":"cannot encode the answer"}`)
@@ -33,9 +38,6 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 }
 
 func (d *Datasource) resource(ctx context.Context, req *backend.CallResourceRequest) (int, any) {
-	if d.settingsErr != nil {
-		return http.StatusBadRequest, errorBody(d.settingsErr)
-	}
 	path := strings.Trim(req.Path, "/")
 	if req.Method != http.MethodPost && req.Method != http.MethodGet {
 		return http.StatusMethodNotAllowed, errorBody(fmt.Errorf("resource %q accepts POST (or GET), not %s", path, req.Method))
@@ -44,7 +46,7 @@ func (d *Datasource) resource(ctx context.Context, req *backend.CallResourceRequ
 		return http.StatusRequestEntityTooLarge, errorBody(fmt.Errorf("the request body is %d KB, above the %d KB limit", len(req.Body)>>10, maxResourceBody>>10))
 	}
 	switch path {
-	case "metrics":
+	case models.ResourceMetrics:
 		var r contract.MetricsRequest
 		if err := decodeBody(req.Body, &r); err != nil {
 			return http.StatusBadRequest, errorBody(err)
@@ -54,7 +56,7 @@ func (d *Datasource) resource(ctx context.Context, req *backend.CallResourceRequ
 			return resourceError(err)
 		}
 		return http.StatusOK, metrics
-	case "metric-payload-options":
+	case models.ResourceMetricPayloadOptions:
 		var r contract.MetricPayloadOptionsRequest
 		if err := decodeBody(req.Body, &r); err != nil {
 			return http.StatusBadRequest, errorBody(err)
@@ -68,7 +70,7 @@ func (d *Datasource) resource(ctx context.Context, req *backend.CallResourceRequ
 		}
 		return http.StatusOK, opts
 	}
-	return http.StatusNotFound, errorBody(fmt.Errorf("no resource %q: this data source serves \"metrics\" and \"metric-payload-options\"", path))
+	return http.StatusNotFound, errorBody(fmt.Errorf("no resource %q: this data source serves %q and %q", path, models.ResourceMetrics, models.ResourceMetricPayloadOptions))
 }
 
 func decodeBody(body []byte, v any) error {

@@ -1,0 +1,64 @@
+package plugin
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
+)
+
+func TestCheckHealth(t *testing.T) {
+	ref := serve(t, refserver.New(refserver.Options{Token: "s3cret-key"}))
+	// Serves the contract only under its exact path, as some servers do:
+	// the URL written with a trailing slash answers 404 to GET.
+	exact := serve(t, http.StripPrefix("/api/grafana/json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" {
+			r.URL.Path = "/"
+		} else if r.URL.Path == "/" {
+			http.NotFound(w, r)
+			return
+		}
+		refserver.New(refserver.Options{}).ServeHTTP(w, r)
+	})))
+	tests := []struct {
+		name, url, jsonData string
+		secure              map[string]string
+		ok                  bool
+		want                []string
+	}{
+		{name: "working", url: ref.URL, secure: map[string]string{"apiKey": "s3cret-key"}, ok: true,
+			want: []string{"Data source is working: " + ref.URL + " answered and lists 5 metrics"}},
+		{name: "wrong key", url: ref.URL, secure: map[string]string{"apiKey": "wrong"}, want: []string{"401", "check the API key"}},
+		{name: "trailing slash on an exact-path server", url: exact.URL + "/api/grafana/json/", ok: true,
+			want: []string{exact.URL + "/api/grafana/json answered", "The URL as written, " + exact.URL + "/api/grafana/json/, answered 404"}},
+		{name: "invalid settings", url: "ftp://metrics.internal", want: []string{"invalid data source settings", "only http and https"}},
+		{name: "invalid number setting", url: ref.URL, jsonData: `{"timeout":-1}`, want: []string{"invalid data source settings", "imeout"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.jsonData == "" {
+				tt.jsonData = `{}`
+			}
+			inst := instance(t, tt.url, tt.jsonData, tt.secure)
+			res, err := inst.(backend.CheckHealthHandler).CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (res.Status == backend.HealthStatusOk) != tt.ok {
+				t.Errorf("status %v: %s", res.Status, res.Message)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.Message, w) {
+					t.Errorf("message %q does not say %q", res.Message, w)
+				}
+			}
+			if strings.Contains(res.Message, "s3cret-key") {
+				t.Errorf("the message shows the key: %s", res.Message)
+			}
+		})
+	}
+}

@@ -1,0 +1,221 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/grafana/dataplane/sdata/timeseries"
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/experimental"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
+)
+
+// Each case's whole response (frames, types, labels, notices, errors) is
+// kept in testdata/<name>.jsonc; regenerate with -update after a change
+// that is meant to alter what Grafana receives.
+func TestQueryDataGolden(t *testing.T) {
+	ref := serve(t, refserver.New(refserver.Options{}))
+	tests := []struct {
+		name    string
+		query   string
+		headers map[string]string
+	}{
+		{"series-alias", `{"target":"requests_per_second","payload":{"service":["checkout"]},"alias":"{{service}} {{region}}"}`, nil},
+		// Saved by the JSON datasource's frontend: payload as a string, editorMode, no format.
+		{"json-datasource-model", `{"target":"latency_p99_ms","payload":"{\"region\":\"eu-west\"}","editorMode":"code"}`, nil},
+		// Saved by SimpleJSON: "type": "timeserie", legendFormat.
+		{"simplejson-model", `{"target":"error_ratio","type":"timeserie","legendFormat":"{{region}}"}`, nil},
+		{"series-as-table", `{"target":"cpu_usage","payload":{"region":"eu-west"},"format":"table"}`, nil},
+		{"table", `{"target":"deployments","format":"table"}`, nil},
+		{"series-in-alert-rule", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`, alerting},
+	}
+	inst := instance(t, ref.URL, `{}`, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := query(t, inst, tt.headers, dataQuery("A", tt.query))
+			dr := res.Responses["A"]
+			for _, f := range dr.Frames {
+				// The port changes every run; the golden file names the
+				// service by a fixed address.
+				if f.Meta != nil {
+					f.Meta.ExecutedQueryString = strings.ReplaceAll(f.Meta.ExecutedQueryString, ref.URL, "http://service")
+				}
+			}
+			experimental.CheckGoldenJSONResponse(t, "testdata", tt.name, &dr, *update)
+		})
+	}
+}
+
+// A query that cannot run gets its own 400 error from downstream (the
+// user's input) that says what to change. The SDK's golden files cannot
+// hold a response without frames, so these are checked directly.
+func TestQueryErrors(t *testing.T) {
+	ref := serve(t, refserver.New(refserver.Options{}))
+	tests := []struct {
+		name, query string
+		headers     map[string]string
+		want        string
+	}{
+		{"no metric", `{"payload":{}}`, nil, "no metric selected: choose a metric in the query editor"},
+		{"unknown format", `{"target":"cpu_usage","format":"heatmap"}`, nil, `format "heatmap" is not supported: use "time_series" or "table"`},
+		{"malformed payload", `{"target":"cpu_usage","payload":"{region"}`, nil, "payload is not valid JSON"},
+		{"table format in an alert rule", `{"target":"deployments","format":"table"}`, alerting, `alert rules cannot evaluate; set Format to "Time series"`},
+		{"table answer in an alert rule", `{"target":"deployments"}`, alerting, `alert rules cannot evaluate; set Format to "Time series"`},
+	}
+	inst := instance(t, ref.URL, `{}`, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dr := query(t, inst, tt.headers, dataQuery("A", tt.query)).Responses["A"]
+			if dr.Error == nil || !strings.Contains(dr.Error.Error(), tt.want) {
+				t.Fatalf("error %v, want it to say %q", dr.Error, tt.want)
+			}
+			if dr.Status != backend.StatusBadRequest || dr.ErrorSource != backend.ErrorSourceDownstream || len(dr.Frames) != 0 {
+				t.Errorf("status %v, source %q, %d frames; want 400 from downstream and no frames", dr.Status, dr.ErrorSource, len(dr.Frames))
+			}
+		})
+	}
+}
+
+// Alert rules read every series as a data plane time series collection.
+func TestAlertRuleSeriesAreDataPlane(t *testing.T) {
+	inst := instance(t, serve(t, refserver.New(refserver.Options{})).URL, `{}`, nil)
+	res := query(t, inst, alerting, dataQuery("A", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`))
+	reader, err := timeseries.CollectionReaderFromFrames(res.Responses["A"].Frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := reader.GetCollection(true)
+	if err != nil || len(c.Refs) != 3 {
+		t.Fatalf("collection: %d refs, %v", len(c.Refs), err)
+	}
+}
+
+// The query inspector shows exactly the request the service received:
+// method, URL with the base path and query string, and body.
+func TestInspectorShowsTheRequestSent(t *testing.T) {
+	tests := []struct{ name, base string }{
+		{"bare host", ""},
+		{"path prefix", "/api/grafana/json"},
+		{"trailing slash", "/api/grafana/json/"},
+		{"query string", "/api?tenant=x"},
+		{"trailing slash and query string", "/api/?tenant=x&region=eu"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var received string
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				var indented bytes.Buffer
+				if err := json.Indent(&indented, body, "", "  "); err != nil {
+					t.Error(err)
+				}
+				received = r.Method + " http://" + r.Host + r.URL.RequestURI() + "\n" + indented.String()
+				_, _ = io.WriteString(w, `[]`)
+			}))
+			inst := instance(t, srv.URL+tt.base, `{}`, nil)
+			dr := query(t, inst, nil, dataQuery("A", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`)).Responses["A"]
+			if dr.Error != nil {
+				t.Fatal(dr.Error)
+			}
+			if shown := dr.Frames[0].Meta.ExecutedQueryString; shown != received {
+				t.Errorf("the inspector shows\n%s\nbut the service received\n%s", shown, received)
+			}
+		})
+	}
+}
+
+// With the cache on, a repeated query is answered without calling the
+// service, unless the request asks for fresh data (alert rules).
+func TestCache(t *testing.T) {
+	ref := refserver.New(refserver.Options{})
+	inst := instance(t, serve(t, ref).URL, `{"cacheTTLSeconds": 60}`, nil)
+	q := dataQuery("A", `{"target":"cpu_usage"}`)
+	first := query(t, inst, nil, q).Responses["A"]
+	second := query(t, inst, nil, q).Responses["A"]
+	if first.Error != nil || second.Error != nil {
+		t.Fatal(first.Error, second.Error)
+	}
+	if n := ref.Count("/query"); n != 1 {
+		t.Errorf("%d calls to /query for two identical queries with the cache on, want 1", n)
+	}
+	if a, b := first.Frames[0].Fields[1].At(3), second.Frames[0].Fields[1].At(3); a != b {
+		t.Errorf("cached answer differs: %v, %v", a, b)
+	}
+	query(t, inst, map[string]string{cacheSkipHeader: "true"}, q)
+	if n := ref.Count("/query"); n != 2 {
+		t.Errorf("%d calls to /query after X-Cache-Skip, want 2", n)
+	}
+}
+
+// Identical queries in flight at once share one call to the service; the
+// answer is built into frames for each, with its own legend.
+func TestIdenticalQueriesShareOneCall(t *testing.T) {
+	var calls atomic.Int64
+	release := make(chan struct{})
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		<-release
+		_, _ = io.WriteString(w, `[{"target":"up","tags":{"host":"a"},"datapoints":[[1,1764000000000]]}]`)
+	}))
+	inst := instance(t, srv.URL, `{}`, nil)
+	const callers = 20
+	var wg sync.WaitGroup
+	legends := make([]string, callers)
+	for i := range callers {
+		wg.Go(func() {
+			alias := strings.Repeat("x", i) + "{{host}}"
+			dr := query(t, inst, nil, dataQuery("A", `{"target":"up","alias":"`+alias+`"}`)).Responses["A"]
+			if dr.Error != nil {
+				t.Error(dr.Error)
+				return
+			}
+			legends[i] = dr.Frames[0].Fields[1].Config.DisplayNameFromDS
+		})
+	}
+	// The one call is held while the other callers arrive, as a slow
+	// service would hold it.
+	for calls.Load() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d calls to the service for %d identical queries, want 1", n, callers)
+	}
+	for i, l := range legends {
+		if want := strings.Repeat("x", i) + "a"; l != want {
+			t.Errorf("caller %d got legend %q, want %q", i, l, want)
+		}
+	}
+}
+
+// A caller whose request is canceled stops waiting; the shared call goes
+// on for the others.
+func TestCanceledQueryStopsWaiting(t *testing.T) {
+	release := make(chan struct{})
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		_, _ = io.WriteString(w, `[]`)
+	}))
+	defer close(release)
+	inst := instance(t, srv.URL, `{}`, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := inst.(backend.QueryDataHandler).QueryData(ctx, &backend.QueryDataRequest{Queries: []backend.DataQuery{dataQuery("A", `{"target":"up"}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Responses["A"]; r.Error == nil || r.Status != backend.StatusTimeout {
+		t.Errorf("got %v (status %v), want a canceled query", r.Error, r.Status)
+	}
+}

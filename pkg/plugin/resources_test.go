@@ -1,0 +1,81 @@
+package plugin
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
+)
+
+func callResource(t *testing.T, url, method, path, body string) *backend.CallResourceResponse {
+	t.Helper()
+	inst := instance(t, url, `{}`, nil)
+	var got *backend.CallResourceResponse
+	err := inst.(backend.CallResourceHandler).CallResource(context.Background(),
+		&backend.CallResourceRequest{Method: method, Path: path, Body: []byte(body)},
+		backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestCallResource(t *testing.T) {
+	ref := serve(t, refserver.New(refserver.Options{}))
+	simple := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/search" {
+			_, _ = io.WriteString(w, `["upload_rate"]`)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	oldOptions := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/options" {
+			_, _ = io.WriteString(w, `["a","b"]`)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	unsupported := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "not implemented", http.StatusNotImplemented)
+	}))
+	failing := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	}))
+	tests := []struct {
+		name, url, method, path, body string
+		status                        int
+		want                          string
+	}{
+		{"metrics", ref.URL, "POST", "metrics", `{"metric":"","payload":{}}`, 200, `"payloads":[{"label":"Service","name":"service","type":"multi-select"`},
+		{"metrics by GET", ref.URL, "GET", "/metrics/", ``, 200, `"value":"cpu_usage"`},
+		{"metrics via /search", simple.URL, "POST", "metrics", ``, 200, `{"label":"upload_rate","value":"upload_rate","payloads":[]}`},
+		{"payload options", ref.URL, "POST", "metric-payload-options", `{"metric":"cpu_usage","name":"region","payload":{}}`, 200, `[{"label":"eu-west","value":"eu-west"},{"label":"us-east","value":"us-east"}]`},
+		{"payload options via /options", oldOptions.URL, "POST", "metric-payload-options", `{"metric":"m","name":"n"}`, 200, `[{"label":"a","value":"a"},{"label":"b","value":"b"}]`},
+		{"payload options not supported (501)", unsupported.URL, "POST", "metric-payload-options", `{"metric":"m","name":"n"}`, 200, `[]`},
+		{"payload options without name", ref.URL, "POST", "metric-payload-options", `{"metric":"m"}`, 400, `\"metric\" and \"name\" are required`},
+		{"payload options, malformed body", ref.URL, "POST", "metric-payload-options", `[`, 400, `not the expected JSON`},
+		{"service failing: 502 from the plugin, naming the 503", failing.URL, "POST", "metrics", ``, 502, `503 Service Unavailable`},
+		{"unknown resource", ref.URL, "POST", "nope", ``, 404, `no resource \"nope\"`},
+		{"wrong method", ref.URL, "DELETE", "metrics", ``, 405, `accepts POST`},
+		{"malformed body", ref.URL, "POST", "metrics", `{`, 400, `not the expected JSON`},
+		{"invalid settings", "ftp://metrics.internal", "POST", "metrics", ``, 400, `only http and https`},
+		{"oversized body", ref.URL, "POST", "metrics", `{"metric":"` + strings.Repeat("x", 70<<10) + `"}`, 413, `limit`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := callResource(t, tt.url, tt.method, tt.path, tt.body)
+			if res.Status != tt.status || !strings.Contains(string(res.Body), tt.want) {
+				t.Fatalf("got %d %s, want %d with %s", res.Status, res.Body, tt.status, tt.want)
+			}
+			if ct := res.Headers["Content-Type"]; len(ct) != 1 || ct[0] != "application/json" {
+				t.Errorf("Content-Type %v", ct)
+			}
+		})
+	}
+}
