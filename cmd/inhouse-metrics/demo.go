@@ -21,9 +21,11 @@ import (
 // the built plugin against it: Save & test, several queries in one
 // request, an alert-rule query, and what a user sees when things go wrong.
 func demo(args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ExitOnError)
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	plugin := fs.String("plugin", "", "path to the built plugin binary (default: dist/ of this repository)")
-	_ = fs.Parse(args)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
 
 	token := randomToken()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

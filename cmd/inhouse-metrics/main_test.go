@@ -1,54 +1,165 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
 
-func TestParseTime(t *testing.T) {
-	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in      string
-		want    time.Time
-		wantErr string
-	}{
-		{in: "now", want: now},
-		{in: "now-6h", want: now.Add(-6 * time.Hour)},
-		{in: "now-7d", want: now.Add(-7 * 24 * time.Hour)},
-		{in: "2026-01-02T03:04:05Z", want: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
-		{in: "1700000000000", want: time.UnixMilli(1700000000000)},
-		{in: "now-soon", wantErr: "not a duration"},
-		{in: "yesterday", wantErr: "not RFC3339"},
+// cliEnv makes this test binary, re-executed, run the command line's main
+// instead of the tests: exit codes, panics and stderr are then exactly
+// what a user sees, and the tests run against any version of main.
+const cliEnv = "INHOUSE_METRICS_TEST_CLI"
+
+func TestMain(m *testing.M) {
+	// Checked first: the fake plugin is started by a re-executed command
+	// line and so inherits cliEnv too.
+	if os.Getenv(grpcplugin.MagicCookieKey) == grpcplugin.MagicCookieValue {
+		serveFakePlugin()
+		os.Exit(0)
 	}
-	for _, tt := range tests {
-		got, err := parseTime(tt.in, now)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("parseTime(%q) error %v, want %q", tt.in, err, tt.wantErr)
+	if os.Getenv(cliEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// serveFakePlugin answers over the real plugin protocol so the command
+// line's whole path runs without building the plugin. Each query's answer
+// is a notice echoing what the plugin received, which query prints.
+func serveFakePlugin() {
+	err := backend.Manage("inhouse-metrics-test-fake", backend.ServeOpts{
+		CheckHealthHandler: backend.CheckHealthHandlerFunc(func(context.Context, *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+			return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: "fake plugin"}, nil
+		}),
+		CallResourceHandler: backend.CallResourceHandlerFunc(func(_ context.Context, _ *backend.CallResourceRequest, s backend.CallResourceResponseSender) error {
+			return s.Send(&backend.CallResourceResponse{Status: 404})
+		}),
+		QueryDataHandler: backend.QueryDataHandlerFunc(func(_ context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+			res := backend.NewQueryDataResponse()
+			for _, q := range req.Queries {
+				f := data.NewFrame("")
+				f.Meta = &data.FrameMeta{Notices: []data.Notice{{Text: fmt.Sprintf("range %s..%s points %d interval %s model %s",
+					q.TimeRange.From.UTC().Format(time.RFC3339), q.TimeRange.To.UTC().Format(time.RFC3339), q.MaxDataPoints, q.Interval, q.JSON)}}}
+				res.Responses[q.RefID] = backend.DataResponse{Frames: data.Frames{f}}
 			}
-			continue
+			return res, nil
+		}),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// fakePlugin is the --plugin argument that starts serveFakePlugin.
+func fakePlugin(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+// noPlugin is a --plugin path that cannot start: commands given bad flags
+// must say so before they need the plugin.
+const noPlugin = "/nonexistent/gpx_inhouse_metrics"
+
+// runCLI runs inhouse-metrics with args in a child process.
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(os.Environ(), cliEnv+"=1")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("inhouse-metrics %s did not finish in 30s; stdout %q stderr %q", strings.Join(args, " "), out.String(), errOut.String())
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// checkUsageError checks what every error must look like: a non-zero
+// exit, nothing on stdout, and one line on stderr, no panic or stack,
+// that contains each of want.
+func checkUsageError(t *testing.T, args []string, stdout, stderr string, code int, want ...string) {
+	t.Helper()
+	cmdline := "inhouse-metrics " + strings.Join(args, " ")
+	if code == 0 {
+		t.Errorf("%s: exit code 0, want an error; stdout %q", cmdline, stdout)
+	}
+	if stdout != "" {
+		t.Errorf("%s: stdout %q, want nothing before the error", cmdline, stdout)
+	}
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if len(lines) != 1 || lines[0] == "" {
+		t.Errorf("%s: stderr has %d lines, want one:\n%s", cmdline, len(lines), stderr)
+	}
+	for _, bad := range []string{"panic", "goroutine", ".go:", "json: ", "Go value", "RawMessage"} {
+		if strings.Contains(stderr, bad) {
+			t.Errorf("%s: stderr shows Go internals (%q):\n%s", cmdline, bad, stderr)
 		}
-		if err != nil || !got.Equal(tt.want) {
-			t.Errorf("parseTime(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("%s: stderr %q does not contain %q", cmdline, strings.TrimSpace(stderr), w)
 		}
 	}
 }
 
-func TestSparkline(t *testing.T) {
+// TestArguments covers what every command shares: positional arguments
+// and unknown flags are rejected with a usage hint, not ignored.
+func TestArguments(t *testing.T) {
 	tests := []struct {
-		vals  []float64
-		width int
-		want  string
+		args []string
+		want []string
 	}{
-		{nil, 10, ""},
-		{[]float64{1, 1, 1}, 10, "▁▁▁"},
-		{[]float64{0, 7}, 10, "▁█"},
-		{[]float64{0, 0, 7, 7}, 2, "▁█"},
+		{args: []string{"serve", "--listen", "127.0.0.1:0", "extra"}, want: []string{`unexpected argument "extra"`, "inhouse-metrics serve -h"}},
+		{args: []string{"query", "--plugin", noPlugin, "--url", "http://x", "--target", "cpu_usage", "extra"}, want: []string{`unexpected argument "extra"`, "inhouse-metrics query -h"}},
+		// flag stops at the first argument that is not a flag, so
+		// everything after it would be silently dropped.
+		{args: []string{"query", "--plugin", noPlugin, "cpu_usage", "--url", "http://x"}, want: []string{`unexpected argument "cpu_usage"`, "--target"}},
+		{args: []string{"health", "--plugin", noPlugin, "extra", "--url", "http://x"}, want: []string{`unexpected argument "extra"`, "inhouse-metrics health -h"}},
+		{args: []string{"demo", "--plugin", noPlugin, "extra"}, want: []string{`unexpected argument "extra"`, "inhouse-metrics demo -h"}},
+		{args: []string{"ui", "--page", "/nonexistent", "extra"}, want: []string{`unexpected argument "extra"`, "inhouse-metrics ui -h"}},
+		{args: []string{"query", "--bogus"}, want: []string{"-bogus", "inhouse-metrics query -h"}},
+		{args: []string{"query", "--max-data-points", "many"}, want: []string{"-max-data-points", "many", "inhouse-metrics query -h"}},
+		{args: []string{"bogus"}, want: []string{`unknown command "bogus"`, "inhouse-metrics help"}},
 	}
 	for _, tt := range tests {
-		if got := sparkline(tt.vals, tt.width); got != tt.want {
-			t.Errorf("sparkline(%v, %d) = %q, want %q", tt.vals, tt.width, got, tt.want)
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, tt.args...)
+			checkUsageError(t, tt.args, stdout, stderr, code, tt.want...)
+		})
+	}
+}
+
+// TestHelp checks that asked-for help goes to stdout and succeeds.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"query", "-h"}, {"serve", "--help"}} {
+		stdout, stderr, code := runCLI(t, args...)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "usage") {
+			t.Errorf("inhouse-metrics %s: exit %d, stdout %q, stderr %q; want usage on stdout and exit 0", strings.Join(args, " "), code, stdout, stderr)
 		}
 	}
 }

@@ -23,12 +23,14 @@ const UIDataSourceUID = "inhouse"
 // Grafana's API routes, and a reference server to point it at. The data
 // source starts unconfigured, as a new data source in Grafana does.
 func ui(args []string) error {
-	fs := flag.NewFlagSet("ui", flag.ExitOnError)
+	fs := flag.NewFlagSet("ui", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:3000", "address of the host page (loopback by default)")
 	page := fs.String("page", "browser-test/dist", "folder with the built host page")
 	dist := fs.String("dist", "dist", "the built plugin folder (module.js, plugin.json, binary)")
 	token := fs.String("token", "", "API key the reference server requires (default: a random one)")
-	_ = fs.Parse(args)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
 
 	if _, err := os.Stat(filepath.Join(*page, "index.html")); err != nil {
 		return fmt.Errorf("no host page in %s: build it with `npx vite build --config browser-test/vite.config.ts`", *page)

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
+)
+
+// defaultMaxDataPoints stands in for the panel width Grafana derives it
+// from.
+const defaultMaxDataPoints = 1000
+
+// connFlags are the flags every plugin-driving command shares.
+type connFlags struct {
+	url, apiKey, plugin string
+	timeout             float64
+}
+
+func (c *connFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.url, "url", "", "base URL of the in-house metrics service")
+	fs.StringVar(&c.apiKey, "api-key", os.Getenv("INHOUSE_METRICS_API_KEY"), "API key, sent as a bearer token (default $INHOUSE_METRICS_API_KEY)")
+	fs.StringVar(&c.plugin, "plugin", "", "path to the built plugin binary (default: dist/ of this repository)")
+	fs.Float64Var(&c.timeout, "timeout", 0, "timeout in seconds (0: the plugin's default)")
+}
+
+// check runs before the plugin starts, so a mistyped flag costs nothing.
+func (c *connFlags) check() error {
+	if c.timeout < 0 || math.IsNaN(c.timeout) || math.IsInf(c.timeout, 0) {
+		return badFlag("--timeout %v: give 0 or more seconds (0, the default, uses the plugin's timeout)", c.timeout)
+	}
+	return nil
+}
+
+func (c *connFlags) dataSource() grafanahost.DataSource {
+	ds := grafanahost.DataSource{ID: 1, UID: "cli", Name: "In-house Metrics", URL: c.url, JSONData: map[string]any{}}
+	if c.timeout > 0 {
+		ds.JSONData["timeout"] = c.timeout
+	}
+	if c.apiKey != "" {
+		ds.Secure = map[string]string{"apiKey": c.apiKey}
+	}
+	return ds
+}
+
+func (c *connFlags) start() (*grafanahost.Host, error) {
+	bin := c.plugin
+	if bin == "" {
+		var err error
+		if bin, err = grafanahost.FindBinary("."); err != nil {
+			return nil, err
+		}
+	}
+	return grafanahost.Start(bin, grafanahost.Options{})
+}
+
+func health(args []string) error {
+	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	var c connFlags
+	c.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	h, err := c.start()
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	res, err := h.CheckHealth(context.Background(), c.dataSource())
+	if err != nil {
+		return err
+	}
+	printHealth(os.Stdout, res)
+	if res.Status != backend.HealthStatusOk {
+		return errors.New("health check failed")
+	}
+	return nil
+}
+
+func query(args []string) error {
+	fs := flag.NewFlagSet("query", flag.ContinueOnError)
+	var c connFlags
+	c.register(fs)
+	target := fs.String("target", "", "metric name")
+	from := fs.String("from", "now-6h", "start: "+timeForms)
+	to := fs.String("to", "now", "end: "+timeForms)
+	payload := fs.String("payload", "{}", `payload as a JSON object, e.g. '{"region":"eu-west"}'`)
+	format := fs.String("format", "time_series", "time_series or table")
+	alias := fs.String("alias", "", "legend, may use {{tag}}")
+	maxPoints := fs.Int64("max-data-points", defaultMaxDataPoints, "most points per series (Grafana derives it from the panel width)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	if *maxPoints < 1 {
+		return badFlag("--max-data-points %d: give at least 1, or leave the flag out for %d", *maxPoints, defaultMaxDataPoints)
+	}
+	p, err := parsePayload(*payload)
+	if err != nil {
+		return err
+	}
+	tr, err := parseRange(*from, *to, time.Now())
+	if err != nil {
+		return badFlag("%v", err)
+	}
+	q, err := json.Marshal(map[string]any{"target": *target, "payload": p, "format": *format, "alias": *alias})
+	if err != nil {
+		return err
+	}
+	h, err := c.start()
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	res, err := h.QueryData(context.Background(), c.dataSource(), []backend.DataQuery{{
+		RefID: "A", JSON: q, TimeRange: tr, MaxDataPoints: *maxPoints, Interval: tr.Duration() / time.Duration(*maxPoints),
+	}}, nil)
+	if err != nil {
+		return err
+	}
+	r := res.Responses["A"]
+	printResponse(os.Stdout, "A", r)
+	if r.Error != nil {
+		return errors.New("query failed")
+	}
+	return nil
+}
+
+// payloadExample ends every --payload error: the usual mistake is a shell
+// that ate the double quotes of an unquoted payload.
+const payloadExample = `write a JSON object in single quotes, for example --payload '{"region":"eu-west"}'`
+
+// parsePayload checks --payload here, because json.Marshal's and the
+// plugin's errors describe Go types rather than the flag.
+func parsePayload(s string) (json.RawMessage, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, badFlag("--payload is empty: %s, or leave the flag out", payloadExample)
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		var syntax *json.SyntaxError
+		switch {
+		case errors.As(err, &syntax):
+			return nil, badFlag("--payload is not valid JSON: %s at character %d: %s", strings.TrimPrefix(syntax.Error(), "json: "), syntax.Offset, payloadExample)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, badFlag("--payload ends before its JSON does (a closing } or \" is missing): %s", payloadExample)
+		}
+		return nil, badFlag("--payload is not valid JSON: %s", payloadExample)
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return nil, badFlag("--payload must be a JSON object, not %s: %s", jsonKind(v), payloadExample)
+	}
+	if rest := strings.TrimSpace(s[dec.InputOffset():]); rest != "" {
+		return nil, badFlag("--payload has text after the object (%q): %s", rest, payloadExample)
+	}
+	return json.RawMessage(s), nil
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "true or false"
+	}
+	return "null"
+}
