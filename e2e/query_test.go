@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -184,67 +182,5 @@ func TestSettingsChangeBuildsNewInstance(t *testing.T) {
 	}
 	if second.Count("/query") != 1 {
 		t.Errorf("new settings not used: second server saw %d queries", second.Count("/query"))
-	}
-}
-
-// Every query of every panel says what is wrong with the settings, as its
-// own error (Grafana shows a plugin-wide error only as "An error occurred
-// within the plugin").
-func TestInvalidSettingsFailEveryQuery(t *testing.T) {
-	ds := dataSource("ftp://metrics.internal")
-	res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{dq("A", `{"target":"x"}`), dq("B", `{"target":"y"}`)}, nil)
-	if err != nil {
-		t.Fatalf("the request failed as a whole: %v", err)
-	}
-	for _, ref := range []string{"A", "B"} {
-		r := res.Responses[ref]
-		if r.Error == nil || !strings.Contains(r.Error.Error(), "invalid data source settings") || !strings.Contains(r.Error.Error(), "only http and https") {
-			t.Errorf("%s: error %v", ref, r.Error)
-		}
-		if r.Status != backend.StatusBadRequest || r.ErrorSource != backend.ErrorSourceDownstream {
-			t.Errorf("%s: status %v, source %q; want 400 from downstream (the user's settings)", ref, r.Status, r.ErrorSource)
-		}
-	}
-}
-
-func TestResources(t *testing.T) {
-	simple := serve(t, simpleJSONServer())
-	oldOptions := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/options" {
-			_, _ = io.WriteString(w, `["a","b"]`)
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	unsupported := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "not implemented", http.StatusNotImplemented)
-	}))
-	ref := serve(t, refserver.New(refserver.Options{}))
-	tests := []struct {
-		name, url, path, body string
-		status                int
-		want                  string
-	}{
-		{"metrics", ref.URL, "metrics", `{"metric":"","payload":{}}`, 200, `"payloads":[{"label":"Service","name":"service","type":"multi-select"`},
-		{"metrics via /search", simple.URL, "metrics", ``, 200, `{"label":"upload_rate","value":"upload_rate","payloads":[]}`},
-		{"payload options", ref.URL, "metric-payload-options", `{"metric":"cpu_usage","name":"region","payload":{}}`, 200, `[{"label":"eu-west","value":"eu-west"},{"label":"us-east","value":"us-east"}]`},
-		{"payload options via /options", oldOptions.URL, "metric-payload-options", `{"metric":"m","name":"n"}`, 200, `[{"label":"a","value":"a"},{"label":"b","value":"b"}]`},
-		{"payload options on a server that does not support them (501)", unsupported.URL, "metric-payload-options", `{"metric":"m","name":"n"}`, 200, `[]`},
-		{"payload options without name", ref.URL, "metric-payload-options", `{"metric":"m"}`, 400, `"metric\" and \"name\" are required`},
-		{"unknown resource", ref.URL, "nope", ``, 404, `no resource \"nope\"`},
-		{"malformed body", ref.URL, "metrics", `{`, 400, `not the expected JSON`},
-		{"invalid settings", "ftp://metrics.internal", "metrics", ``, 400, `only http and https`},
-		{"oversized body", ref.URL, "metrics", `{"metric":"` + strings.Repeat("x", 70<<10) + `"}`, 413, `limit`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res, err := host.CallResource(context.Background(), dataSource(tt.url), http.MethodPost, tt.path, []byte(tt.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Status != tt.status || !strings.Contains(string(res.Body), tt.want) {
-				t.Fatalf("got %d %s, want %d with %s", res.Status, res.Body, tt.status, tt.want)
-			}
-		})
 	}
 }

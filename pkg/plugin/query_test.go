@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -133,26 +134,39 @@ func TestInspectorShowsTheRequestSent(t *testing.T) {
 	}
 }
 
-// With the cache on, a repeated query is answered without calling the
-// service, unless the request asks for fresh data (alert rules).
+// The cache is off unless a TTL is set; with it on, repeated queries
+// cost one call and still get their own legends, and requests that ask
+// for fresh data (alert rules send X-Cache-Skip) always call the service.
 func TestCache(t *testing.T) {
-	ref := refserver.New(refserver.Options{})
-	inst := instance(t, serve(t, ref).URL, `{"cacheTTLSeconds": 60}`, nil)
-	q := dataQuery("A", `{"target":"cpu_usage"}`)
-	first := query(t, inst, nil, q).Responses["A"]
-	second := query(t, inst, nil, q).Responses["A"]
-	if first.Error != nil || second.Error != nil {
-		t.Fatal(first.Error, second.Error)
+	tests := []struct {
+		name      string
+		jsonData  string
+		headers   map[string]string
+		wantCalls int64
+	}{
+		{name: "off by default", jsonData: `{}`, wantCalls: 3},
+		{name: "on", jsonData: `{"cacheTTLSeconds": 60}`, wantCalls: 1},
+		{name: "on, saved as a string", jsonData: `{"cacheTTLSeconds": "60"}`, wantCalls: 1},
+		{name: "on, alert queries skip it", jsonData: `{"cacheTTLSeconds": 60}`, headers: map[string]string{cacheSkipHeader: "true", backend.FromAlertHeaderName: "true"}, wantCalls: 3},
 	}
-	if n := ref.Count("/query"); n != 1 {
-		t.Errorf("%d calls to /query for two identical queries with the cache on, want 1", n)
-	}
-	if a, b := first.Frames[0].Fields[1].At(3), second.Frames[0].Fields[1].At(3); a != b {
-		t.Errorf("cached answer differs: %v, %v", a, b)
-	}
-	query(t, inst, map[string]string{cacheSkipHeader: "true"}, q)
-	if n := ref.Count("/query"); n != 2 {
-		t.Errorf("%d calls to /query after X-Cache-Skip, want 2", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ref := refserver.New(refserver.Options{})
+			inst := instance(t, serve(t, ref).URL, tt.jsonData, nil)
+			for i := range 3 {
+				legend := fmt.Sprintf("run %d", i)
+				dr := query(t, inst, tt.headers, dataQuery("A", `{"target":"cpu_usage","alias":"`+legend+`"}`)).Responses["A"]
+				if dr.Error != nil {
+					t.Fatal(dr.Error)
+				}
+				if got := dr.Frames[0].Fields[1].Config.DisplayNameFromDS; got != legend {
+					t.Errorf("a cached answer kept an old legend: %q, want %q", got, legend)
+				}
+			}
+			if got := ref.Count("/query"); got != tt.wantCalls {
+				t.Errorf("%d calls to /query, want %d", got, tt.wantCalls)
+			}
+		})
 	}
 }
 
