@@ -7,7 +7,124 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/jsonscan"
 )
+
+// Table is one table of an answer, with typed fields.
+type Table struct {
+	Name   string
+	Fields []*data.Field
+}
+
+// column is a table column as declared: its name and, if given, its type.
+type column struct{ name, typ string }
+
+// rawField is one field of a data-frame-shaped item, its values not yet
+// typed.
+type rawField struct {
+	name, typ string
+	labels    data.Labels
+	values    []any
+}
+
+// columns reads table columns: {text, type} objects or bare names.
+func (d *decoder) columns() ([]column, error) {
+	if err := d.expect('['); err != nil {
+		return nil, err
+	}
+	var cols []column
+	for i := 0; d.peek() != ']'; i++ {
+		if d.peek() != '{' {
+			s, err := d.text()
+			if err != nil {
+				return nil, fmt.Errorf("column %d: %w", i, err)
+			}
+			cols = append(cols, column{name: s})
+			continue
+		}
+		v, err := d.any()
+		if err != nil {
+			return nil, fmt.Errorf("column %d: %w", i, err)
+		}
+		obj := v.(map[string]any)
+		c := column{name: cellText(obj["text"]), typ: cellText(obj["type"])}
+		if c.name == "" {
+			c.name = cellText(obj["name"])
+		}
+		cols = append(cols, c)
+	}
+	_, err := d.scan.ReadToken()
+	return cols, ioOrSyntax(err)
+}
+
+// rows reads table rows, arrays of cells typed later by their column.
+func (d *decoder) rows() ([][]any, error) {
+	if err := d.expect('['); err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	for i := 0; d.peek() != ']'; i++ {
+		v, err := d.any()
+		if err != nil {
+			return nil, fmt.Errorf("row %d: %w", i, err)
+		}
+		row, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("row %d: want an array of cells, got %s", i, describe(v))
+		}
+		rows = append(rows, row)
+	}
+	_, err := d.scan.ReadToken()
+	return rows, ioOrSyntax(err)
+}
+
+// dataFields reads the "fields" of a data-frame-shaped item.
+func (d *decoder) dataFields() ([]rawField, error) {
+	if err := d.expect('['); err != nil {
+		return nil, err
+	}
+	var fields []rawField
+	for i := 0; d.peek() != ']'; i++ {
+		if err := d.expect('{'); err != nil {
+			return nil, fmt.Errorf("field %d: %w", i, err)
+		}
+		var f rawField
+		for d.peek() != '}' {
+			k, err := d.scan.ReadToken()
+			if err != nil {
+				return nil, ioOrSyntax(err)
+			}
+			switch key := k.String(); key {
+			case "name":
+				f.name, err = d.text()
+			case "type":
+				f.typ, err = d.text()
+			case "labels":
+				f.labels, err = d.labels()
+			case "values":
+				var v any
+				if v, err = d.any(); err == nil {
+					var ok bool
+					if f.values, ok = v.([]any); !ok && v != nil {
+						err = fmt.Errorf("want an array, got %s", describe(v))
+					}
+				}
+			default:
+				err = ioOrSyntax(d.scan.SkipValue())
+			}
+			if err != nil {
+				return nil, fmt.Errorf("field %d (%q): %w", i, f.name, err)
+			}
+		}
+		if _, err := d.scan.ReadToken(); err != nil {
+			return nil, ioOrSyntax(err)
+		}
+		fields = append(fields, f)
+	}
+	_, err := d.scan.ReadToken()
+	return fields, ioOrSyntax(err)
+}
 
 // cellType is the Grafana type a table column or frame field becomes.
 type cellType int
@@ -72,7 +189,7 @@ func typedField(name string, typ cellType, cell func(int) any, n int) (*data.Fie
 				slab[i] = v
 				vals[i] = &slab[i]
 			case string:
-				f, err := parseNumericString(v)
+				f, err := jsonscan.ParseNumericString(v)
 				if err != nil {
 					return nil, fmt.Errorf("row %d: %w", i, err)
 				}
@@ -105,7 +222,7 @@ func typedField(name string, typ cellType, cell func(int) any, n int) (*data.Fie
 		vals := make([]*string, n)
 		for i := range vals {
 			if v := cell(i); v != nil {
-				s := str(v)
+				s := cellText(v)
 				vals[i] = &s
 			}
 		}
@@ -120,8 +237,8 @@ func toTime(v any) (time.Time, bool, error) {
 	case nil:
 		return time.Time{}, false, nil
 	case float64:
-		ns, err := millisToNanos(x)
-		return time.Unix(0, ns).UTC(), err == nil, err
+		nanos, err := jsonscan.MillisToNanos(x)
+		return time.Unix(0, nanos).UTC(), err == nil, err
 	case string:
 		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
 			return t.UTC(), true, nil
@@ -164,7 +281,7 @@ func buildTable(name string, cols []column, rows [][]any) (*Table, []string, err
 			}
 			return nil
 		}
-		colName := c.text
+		colName := c.name
 		if colName == "" {
 			colName = fmt.Sprintf("Column %d", j+1)
 		}
@@ -226,6 +343,8 @@ func (d *decoder) buildFromFields(name string, fields []rawField) ([]*Series, *T
 	return nil, t, nil
 }
 
+// nullTimeError is a null in a frame's time field: such a frame is not a
+// time series, so buildFromFields reads it as a table instead of failing.
 type nullTimeError struct{ row int }
 
 func (e nullTimeError) Error() string { return fmt.Sprintf("row %d: time is null", e.row) }
@@ -242,8 +361,7 @@ func (d *decoder) seriesFromFields(fields []rawField, types []cellType, timeIdx 
 		if types[j] != cellNumber {
 			continue
 		}
-		sc := d.sc
-		sc.ms, sc.vals, sc.valid = sc.ms[:0], sc.vals[:0], sc.valid[:0]
+		d.scratch.reset()
 		for i, tv := range times {
 			t, ok, err := toTime(tv)
 			if err != nil {
@@ -261,17 +379,29 @@ func (d *decoder) seriesFromFields(fields []rawField, types []cellType, timeIdx 
 				valid = false
 			case string:
 				var err error
-				if v, err = parseNumericString(x); err != nil {
+				if v, err = jsonscan.ParseNumericString(x); err != nil {
 					return nil, fmt.Errorf("field %q: row %d: %w", f.name, i, err)
 				}
 			default:
 				return nil, fmt.Errorf("field %q: row %d: want a number, got %s", f.name, i, describe(x))
 			}
-			sc.ms = append(sc.ms, t.UnixNano())
-			sc.vals = append(sc.vals, v)
-			sc.valid = append(sc.valid, valid)
+			d.scratch.add(t.UnixNano(), v, valid)
 		}
 		out = append(out, d.finishSeries(f.name, f.labels))
 	}
 	return out, nil
+}
+
+// cellText is a cell as text: a string as it is, a number in its shortest
+// form, null as "".
+func cellText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
 }

@@ -1,27 +1,27 @@
-package frames
+// Package jsonscan is a streaming JSON tokenizer, with the number parsing
+// that goes with it. Beyond JSON it knows one shape, the time series point
+// [value, unixMillis]: an answer is mostly long arrays of them, and
+// parsing those in one pass is what makes a tokenizer of our own worth
+// having.
+package jsonscan
 
 import (
 	"bytes"
 	"fmt"
 	"io"
-	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
-// scanner is a streaming JSON tokenizer with the part of jsontext.Decoder's
-// API the decoder uses (PeekKind, ReadToken, ReadValue, SkipValue), plus
-// point, which parses a [value, unixMillis] pair straight out of its read
-// buffer.
+// Scanner is a streaming JSON tokenizer with the part of jsontext.Decoder's
+// API a decoder needs (PeekKind, ReadToken, ReadValue, SkipValue), plus
+// ReadPlainPoint, which parses a [value, unixMillis] pair straight out of
+// its read buffer.
 //
 // It exists for speed. Through jsontext every point costs a validating
-// ReadValue and then our own parse of the same bytes; here a plain pair is
-// validated and parsed in one pass, which halves the time per point
+// ReadValue and then a second parse of the same bytes; here a plain pair
+// is validated and parsed in one pass, which halves the time per point
 // (bench/README.md). Anything else takes the token path, which validates
 // as jsontext does (FuzzScanner compares the two token for token).
-type scanner struct {
+type Scanner struct {
 	r    io.Reader
 	buf  []byte // buf[pos:] is read but not consumed
 	pos  int
@@ -46,38 +46,46 @@ const (
 )
 
 // maxDepth bounds nesting, as jsontext does, so recursion over a hostile
-// answer stays bounded.
+// body stays bounded.
 const maxDepth = 10000
 
 // minRead is the least free room a read gets; maxPoint bounds how far
-// point looks for the end of a pair before leaving it to the token path.
+// ReadPlainPoint looks for the end of a pair before leaving it to the
+// token path.
 const (
 	minRead  = 32 << 10
 	maxPoint = 256
 )
 
-func newScanner(r io.Reader, buf []byte) *scanner {
-	return &scanner{r: r, buf: buf[:0], keep: -1, stack: make([]byte, 0, 8)}
+// NewScanner returns a scanner reading r. It reads into buf's storage,
+// growing it as needed, so a caller can hand back the Buffer of an earlier
+// scanner and not allocate one per body.
+func NewScanner(r io.Reader, buf []byte) *Scanner {
+	return &Scanner{r: r, buf: buf[:0], keep: -1, stack: make([]byte, 0, 8)}
 }
 
-// syntaxError is malformed JSON at an offset of the body.
-type syntaxError struct {
+// Buffer returns the read buffer, for reuse by a later NewScanner once this
+// scanner is done with it.
+func (s *Scanner) Buffer() []byte { return s.buf[:0] }
+
+// SyntaxError is malformed JSON at an offset of the body.
+type SyntaxError struct {
 	Offset int64
 	Msg    string
 }
 
-func (e *syntaxError) Error() string { return fmt.Sprintf("at byte %d: %s", e.Offset, e.Msg) }
+func (e *SyntaxError) Error() string { return fmt.Sprintf("at byte %d: %s", e.Offset, e.Msg) }
 
-func (s *scanner) fail(n int, format string, args ...any) error {
+func (s *Scanner) fail(n int, format string, args ...any) error {
 	if s.serr == nil {
-		s.serr = &syntaxError{Offset: s.base + int64(s.pos+n), Msg: fmt.Sprintf(format, args...)}
+		s.serr = &SyntaxError{Offset: s.base + int64(s.pos+n), Msg: fmt.Sprintf(format, args...)}
 	}
 	return s.serr
 }
 
 // fill reads more of the body into buf, keeping everything from the
 // current token (or ReadValue's start) on. It reports whether bytes came.
-func (s *scanner) fill() bool {
+func (s *Scanner) fill() bool {
 	for empty := 0; s.rerr == nil; empty++ {
 		if empty == 100 {
 			// A reader that keeps returning nothing, and no error, would
@@ -119,7 +127,7 @@ func (s *scanner) fill() bool {
 
 // endErr is the error for a body that ended (or failed) where more JSON
 // was due: io.EOF only for an empty body, as jsontext reports it.
-func (s *scanner) endErr() error {
+func (s *Scanner) endErr() error {
 	if s.rerr == io.EOF && s.state == stTop {
 		return io.EOF
 	}
@@ -128,7 +136,7 @@ func (s *scanner) endErr() error {
 
 // prep skips whitespace and the separators the grammar expects here, and
 // returns the first byte of the next token.
-func (s *scanner) prep() (byte, error) {
+func (s *Scanner) prep() (byte, error) {
 	if s.serr != nil {
 		return 0, s.serr
 	}
@@ -167,6 +175,23 @@ func (s *scanner) prep() (byte, error) {
 	}
 }
 
+// skipSpace returns where the JSON whitespace at b[i:] ends.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// trimSpace cuts the JSON whitespace off the end of b.
+func trimSpace(b []byte) []byte {
+	end := len(b)
+	for end > 0 && (b[end-1] == ' ' || b[end-1] == '\t' || b[end-1] == '\n' || b[end-1] == '\r') {
+		end--
+	}
+	return b[:end]
+}
+
 func closer(open byte) byte {
 	if open == '{' {
 		return '}'
@@ -181,16 +206,20 @@ func containerName(open byte) string {
 	return "array"
 }
 
+// Kind is the kind of a JSON token, as in jsontext: '{', '}', '[', ']',
+// '"' (a string), '0' (a number), 'n', 't' or 'f'; 0 is no token.
+type Kind byte
+
 // PeekKind returns the kind of the next token, or 0 when reading it fails;
 // the next read then reports why.
-func (s *scanner) PeekKind() jsontext.Kind {
+func (s *Scanner) PeekKind() Kind {
 	c, err := s.prep()
 	if err != nil {
 		return 0
 	}
 	switch c {
 	case '{', '}', '[', ']', '"', 'n', 't', 'f':
-		return jsontext.Kind(c)
+		return Kind(c)
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		return '0'
 	}
@@ -198,18 +227,22 @@ func (s *scanner) PeekKind() jsontext.Kind {
 	return 0
 }
 
-// token is one JSON token; its bytes are valid until the next read.
-type token struct {
-	kind jsontext.Kind
+// Token is one JSON token; its bytes are valid until the next read, so
+// callers keep what they need through String.
+type Token struct {
+	kind Kind
 	raw  []byte // numbers and literals
 	str  string // strings, unescaped
 }
 
-func (t token) Kind() jsontext.Kind { return t.kind }
-func (t token) Bool() bool          { return t.kind == 't' }
+// Kind is the token's kind.
+func (t Token) Kind() Kind { return t.kind }
+
+// Bool is the value of a true or false token.
+func (t Token) Bool() bool { return t.kind == 't' }
 
 // String is a string's value, or any other token's JSON text.
-func (t token) String() string {
+func (t Token) String() string {
 	switch t.kind {
 	case '"':
 		return t.str
@@ -219,7 +252,7 @@ func (t token) String() string {
 	return string(t.raw)
 }
 
-func (s *scanner) afterValue() {
+func (s *Scanner) afterValue() {
 	if len(s.stack) == 0 {
 		s.state = stEnd
 	} else {
@@ -227,53 +260,53 @@ func (s *scanner) afterValue() {
 	}
 }
 
-func (s *scanner) wantName() bool {
+func (s *Scanner) wantName() bool {
 	return len(s.stack) > 0 && s.stack[len(s.stack)-1] == '{' && (s.state == stFirst || s.state == stElem)
 }
 
 // ReadToken reads the next token.
-func (s *scanner) ReadToken() (token, error) {
+func (s *Scanner) ReadToken() (Token, error) {
 	c, err := s.prep()
 	if err != nil {
-		return token{}, err
+		return Token{}, err
 	}
 	switch c {
 	case '}', ']':
 		top := len(s.stack) - 1
 		if top < 0 || closer(s.stack[top]) != c || (s.state != stFirst && s.state != stNext) {
-			return token{}, s.fail(0, "unexpected %q", c)
+			return Token{}, s.fail(0, "unexpected %q", c)
 		}
 		s.pos++
 		s.stack = s.stack[:top]
 		s.afterValue()
-		return token{kind: jsontext.Kind(c)}, nil
+		return Token{kind: Kind(c)}, nil
 	case '"':
 		name := s.wantName()
 		str, err := s.readString()
 		if err != nil {
-			return token{}, err
+			return Token{}, err
 		}
 		if name {
 			s.state = stColon
 		} else {
 			s.afterValue()
 		}
-		return token{kind: '"', str: str}, nil
+		return Token{kind: '"', str: str}, nil
 	}
 	if s.wantName() {
-		return token{}, s.fail(0, "invalid character %q where an object name is due", c)
+		return Token{}, s.fail(0, "invalid character %q where an object name is due", c)
 	}
 	var raw []byte
-	var kind jsontext.Kind
+	var kind Kind
 	switch c {
 	case '{', '[':
 		if len(s.stack) >= maxDepth {
-			return token{}, s.fail(0, "nesting deeper than %d", maxDepth)
+			return Token{}, s.fail(0, "nesting deeper than %d", maxDepth)
 		}
 		s.pos++
 		s.stack = append(s.stack, c)
 		s.state = stFirst
-		return token{kind: jsontext.Kind(c)}, nil
+		return Token{kind: Kind(c)}, nil
 	case 'n':
 		raw, err = s.literal("null")
 		kind = 'n'
@@ -288,14 +321,14 @@ func (s *scanner) ReadToken() (token, error) {
 		kind = '0'
 	}
 	if err != nil {
-		return token{}, err
+		return Token{}, err
 	}
 	s.afterValue()
-	return token{kind: kind, raw: raw}, nil
+	return Token{kind: kind, raw: raw}, nil
 }
 
 // at returns buf[pos+n], reading more when needed; ok is false at the end.
-func (s *scanner) at(n int) (byte, bool) {
+func (s *Scanner) at(n int) (byte, bool) {
 	for s.pos+n >= len(s.buf) {
 		if !s.fill() {
 			return 0, false
@@ -304,7 +337,7 @@ func (s *scanner) at(n int) (byte, bool) {
 	return s.buf[s.pos+n], true
 }
 
-func (s *scanner) literal(word string) ([]byte, error) {
+func (s *Scanner) literal(word string) ([]byte, error) {
 	for n := 0; n < len(word); n++ {
 		c, ok := s.at(n)
 		if !ok {
@@ -320,7 +353,7 @@ func (s *scanner) literal(word string) ([]byte, error) {
 }
 
 // truncated is the error for a body that ended inside a token.
-func (s *scanner) truncated() error {
+func (s *Scanner) truncated() error {
 	if s.rerr == io.EOF {
 		return io.ErrUnexpectedEOF
 	}
@@ -330,7 +363,7 @@ func (s *scanner) truncated() error {
 // number reads a number by RFC 8259's grammar. Whatever follows it is the
 // next token's business, so "1x" fails there, as in jsontext; so does a
 // read error right after it.
-func (s *scanner) number() ([]byte, error) {
+func (s *Scanner) number() ([]byte, error) {
 	n := 0
 	if c, _ := s.at(0); c == '-' {
 		n++
@@ -379,7 +412,7 @@ func (s *scanner) number() ([]byte, error) {
 }
 
 // missingDigit is the error for a number that needs a digit at n.
-func (s *scanner) missingDigit(n int) error {
+func (s *Scanner) missingDigit(n int) error {
 	c, ok := s.at(n)
 	if !ok {
 		return s.truncated()
@@ -387,131 +420,9 @@ func (s *scanner) missingDigit(n int) error {
 	return s.fail(n, "invalid character %q in number (want a digit)", c)
 }
 
-// readString reads a string token and returns its value. Invalid UTF-8
-// becomes U+FFFD, as jsontext.AllowInvalidUTF8 has it.
-func (s *scanner) readString() (string, error) {
-	n := 1
-	escaped, high := false, false
-	for {
-		c, ok := s.at(n)
-		if !ok {
-			return "", s.truncated()
-		}
-		switch {
-		case c == '"':
-			body := s.buf[s.pos+1 : s.pos+n]
-			s.pos += n + 1
-			var out string
-			if escaped {
-				out = unescape(body)
-			} else {
-				out = string(body)
-			}
-			if high && !utf8.ValidString(out) {
-				out = strings.ToValidUTF8(out, "\uFFFD")
-			}
-			return out, nil
-		case c == '\\':
-			escaped = true
-			e, ok := s.at(n + 1)
-			if !ok {
-				return "", s.truncated()
-			}
-			switch e {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				n += 2
-			case 'u':
-				for k := 2; k < 6; k++ {
-					h, ok := s.at(n + k)
-					if !ok {
-						return "", s.truncated()
-					}
-					if !isHex(h) {
-						return "", s.fail(n+k, "invalid character %q in \\u escape", h)
-					}
-				}
-				n += 6
-			default:
-				return "", s.fail(n+1, "invalid escape \\%c in string", e)
-			}
-			continue
-		case c < 0x20:
-			return "", s.fail(n, "invalid control character %q in string", c)
-		case c >= utf8.RuneSelf:
-			high = true
-		}
-		n++
-	}
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-// unescape decodes a validated string body with escapes. A lone UTF-16
-// surrogate becomes U+FFFD.
-func unescape(b []byte) string {
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c != '\\' {
-			out = append(out, c)
-			i++
-			continue
-		}
-		switch b[i+1] {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r := rune(hex4(b[i+2 : i+6]))
-			i += 6
-			if utf16.IsSurrogate(r) {
-				if i+6 <= len(b) && b[i] == '\\' && b[i+1] == 'u' {
-					if pair := utf16.DecodeRune(r, rune(hex4(b[i+2:i+6]))); pair != utf8.RuneError {
-						out = utf8.AppendRune(out, pair)
-						i += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			out = utf8.AppendRune(out, r)
-			continue
-		default: // '"', '\\', '/'
-			out = append(out, b[i+1])
-		}
-		i += 2
-	}
-	return string(out)
-}
-
-func hex4(b []byte) uint16 {
-	var v uint16
-	for _, c := range b {
-		switch {
-		case c <= '9':
-			c -= '0'
-		case c >= 'a':
-			c -= 'a' - 10
-		default:
-			c -= 'A' - 10
-		}
-		v = v<<4 | uint16(c)
-	}
-	return v
-}
-
 // ReadValue reads the next whole value and returns its JSON text, valid
 // until the next read.
-func (s *scanner) ReadValue() ([]byte, error) {
+func (s *Scanner) ReadValue() ([]byte, error) {
 	if _, err := s.prep(); err != nil {
 		return nil, err
 	}
@@ -524,7 +435,7 @@ func (s *scanner) ReadValue() ([]byte, error) {
 }
 
 // SkipValue reads past the next value.
-func (s *scanner) SkipValue() error {
+func (s *Scanner) SkipValue() error {
 	depth := len(s.stack)
 	for {
 		if _, err := s.ReadToken(); err != nil {
@@ -536,11 +447,12 @@ func (s *scanner) SkipValue() error {
 	}
 }
 
-// point reads the next array element if it is a plain pair of numbers,
-// [value, unixMillis], validating and parsing it in one pass. ok is false,
-// with nothing consumed, for anything else: the caller then reads the
-// element through ReadValue, which validates it and reports errors.
-func (s *scanner) point() (v float64, ns int64, ok bool) {
+// ReadPlainPoint reads the next array element if it is a plain pair of
+// numbers, [value, unixMillis], validating and parsing it in one pass; the
+// time comes back as epoch nanoseconds. ok is false, with nothing consumed,
+// for anything else: the caller then reads the element through ReadValue,
+// which validates it and reports errors, and parses it with ParsePoint.
+func (s *Scanner) ReadPlainPoint() (v float64, nanos int64, ok bool) {
 	if _, err := s.prep(); err != nil || s.buf[s.pos] != '[' ||
 		(s.state != stFirst && s.state != stElem) || s.stack[len(s.stack)-1] != '[' {
 		return 0, 0, false
@@ -548,12 +460,12 @@ func (s *scanner) point() (v float64, ns int64, ok bool) {
 	for {
 		window := s.buf[s.pos:min(len(s.buf), s.pos+maxPoint)]
 		if end := bytes.IndexByte(window, ']'); end >= 0 {
-			v, ns, ok = parsePointFast(window[:end+1])
+			v, nanos, ok = parsePointFast(window[:end+1])
 			if ok {
 				s.pos += end + 1
 				s.state = stNext
 			}
-			return v, ns, ok
+			return v, nanos, ok
 		}
 		if len(window) == maxPoint || !s.fill() {
 			return 0, 0, false

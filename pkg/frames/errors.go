@@ -1,0 +1,109 @@
+package frames
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/jsonscan"
+)
+
+// DecodeError is an answer that is not valid for the contract: malformed
+// JSON, a wrong shape or a wrong value type. Its message names where.
+type DecodeError struct {
+	Where string
+	Err   error
+}
+
+func (e *DecodeError) Error() string {
+	if e.Where == "" {
+		return e.Err.Error()
+	}
+	return e.Where + ": " + e.Err.Error()
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// ErrTruncated reports an answer that ended in the middle of its JSON.
+var ErrTruncated = errors.New("the answer ended before its JSON was complete (truncated body)")
+
+// ioOrSyntax keeps I/O errors (size limit, timeout, reset) matchable with
+// errors.Is and turns the rest into plain "malformed JSON" errors.
+func ioOrSyntax(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return ErrTruncated
+	case isSyntax(err):
+		return fmt.Errorf("malformed JSON %v", err)
+	}
+	var unwrapper interface{ Unwrap() error }
+	if errors.As(err, &unwrapper) && unwrapper.Unwrap() != nil {
+		return unwrapper.Unwrap()
+	}
+	return err
+}
+
+// isSyntax reports whether err is malformed JSON rather than a failed read.
+func isSyntax(err error) bool {
+	var se *jsonscan.SyntaxError
+	return errors.As(err, &se)
+}
+
+// headRecorder keeps the first bytes of the body for error messages about
+// answers that are not JSON at all.
+type headRecorder struct {
+	r    io.Reader
+	head []byte
+}
+
+func (h *headRecorder) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if room := 80 - len(h.head); room > 0 && n > 0 {
+		h.head = append(h.head, p[:min(n, room)]...)
+	}
+	return n, err
+}
+
+// kindName names what a token of kind k starts, for "want ..., got ...".
+func kindName(k jsonscan.Kind) string {
+	switch k {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case ']':
+		return "the end of the array"
+	case '}':
+		return "the end of the object"
+	}
+	return "invalid JSON"
+}
+
+// describe names a decoded cell and its value, for "want ..., got ...".
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "the string " + jsonscan.QuoteShort(x)
+	case float64:
+		return "the number " + cellText(x)
+	case bool:
+		return fmt.Sprintf("the boolean %v", x)
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}

@@ -1,0 +1,137 @@
+package frames
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+func TestDecodeSeries(t *testing.T) {
+	type point struct {
+		ms  int64
+		val *float64
+	}
+	f := func(v float64) *float64 { return &v }
+	tests := []struct {
+		name    string
+		body    string
+		series  []string
+		points  [][]point // per series
+		labels  []data.Labels
+		notices int
+	}{
+		{name: "empty body", body: ""},
+		{name: "whitespace body", body: "  \n"},
+		{name: "null", body: "null"},
+		{name: "empty array", body: "[]"},
+		{
+			name:   "plain series",
+			body:   `[{"target":"cpu","datapoints":[[1.5,1000],[2,2000]]}]`,
+			series: []string{"cpu"},
+			points: [][]point{{{1000, f(1.5)}, {2000, f(2)}}},
+		},
+		{
+			name:   "keys in any order, tags, extra fields, refId ignored",
+			body:   `[{"datapoints":[[3,1000]],"extra":{"a":[1,2]},"tags":{"host":"a","n":3},"refId":"X","target":"m"}]`,
+			series: []string{"m"},
+			points: [][]point{{{1000, f(3)}}},
+			labels: []data.Labels{{"host": "a", "n": "3"}},
+		},
+		{
+			name:   "numeric strings, null, NaN and Inf strings, float timestamps",
+			body:   `[{"target":"s","datapoints":[["4.5",1000.0],[null,2000],["NaN",3000.5],["-Infinity","4000"]]}]`,
+			series: []string{"s"},
+			points: [][]point{{{1000, f(4.5)}, {2000, nil}, {3000, f(math.NaN())}, {4000, f(math.Inf(-1))}}},
+		},
+		{
+			name:    "unsorted points are sorted, duplicates noticed",
+			body:    `[{"target":"u","datapoints":[[3,3000],[1,1000],[2,2000],[22,2000]]}]`,
+			series:  []string{"u"},
+			points:  [][]point{{{1000, f(1)}, {2000, f(2)}, {2000, f(22)}, {3000, f(3)}}},
+			notices: 2,
+		},
+		{
+			name:   "extra elements in a point are ignored",
+			body:   `[{"target":"e","datapoints":[[1,1000,"x"]]}]`,
+			series: []string{"e"},
+			points: [][]point{{{1000, f(1)}}},
+		},
+		{
+			name:   "frame shaped item becomes one series per number field",
+			body:   `[{"name":"fr","fields":[{"name":"time","type":"time","values":[2000,1000]},{"name":"a","type":"number","values":[2,1],"labels":{"k":"v"}},{"name":"b","type":"number","values":[null,"5"]}]}]`,
+			series: []string{"a", "b"},
+			points: [][]point{{{1000, f(1)}, {2000, f(2)}}, {{1000, f(5)}, {2000, nil}}},
+			labels: []data.Labels{{"k": "v"}, nil},
+			// both series were unsorted
+			notices: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := Decode(strings.NewReader(tt.body), 0)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if len(a.Series) != len(tt.series) {
+				t.Fatalf("got %d series, want %d", len(a.Series), len(tt.series))
+			}
+			for i, s := range a.Series {
+				if s.Name != tt.series[i] {
+					t.Errorf("series %d name %q, want %q", i, s.Name, tt.series[i])
+				}
+				if tt.labels != nil && !labelsEqual(s.Labels, tt.labels[i]) {
+					t.Errorf("series %d labels %v, want %v", i, s.Labels, tt.labels[i])
+				}
+				want := tt.points[i]
+				if s.Time.Len() != len(want) || s.Value.Len() != len(want) {
+					t.Fatalf("series %d has %d points, want %d", i, s.Time.Len(), len(want))
+				}
+				for p, w := range want {
+					gotT := s.Time.At(p).(time.Time)
+					if gotT.UnixMilli() != w.ms {
+						t.Errorf("point %d time %d, want %d", p, gotT.UnixMilli(), w.ms)
+					}
+					var gotV *float64
+					if v, ok := s.ValueAt(p); ok {
+						gotV = &v
+					}
+					if !floatPtrEqual(gotV, w.val) {
+						t.Errorf("point %d value %v, want %v", p, deref(gotV), deref(w.val))
+					}
+				}
+			}
+			if len(a.Notices) != tt.notices {
+				t.Errorf("notices %q, want %d", a.Notices, tt.notices)
+			}
+		})
+	}
+}
+
+func labelsEqual(a, b data.Labels) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func floatPtrEqual(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b || (math.IsNaN(*a) && math.IsNaN(*b))
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
