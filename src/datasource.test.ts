@@ -1,51 +1,315 @@
-import { CoreApp, ScopedVars } from '@grafana/data';
+import { CoreApp, DataQueryRequest, DataQueryResponse, dateTime, ScopedVars } from '@grafana/data';
+import { lastValueFrom } from 'rxjs';
 
 import { DataSource } from './datasource';
+import { MAX_QUERIES } from './interpolate';
 import { QUERY_TYPE_METRICS } from './names';
-import { installBackend } from './test/backendSrv';
+import { installBackend, ResourceCall } from './test/backendSrv';
 import { instanceSettings } from './test/instance';
-import { fakeTemplateSrv } from './test/templateSrv';
+import { FORMATS, fakeTemplateSrv, Vars } from './test/templateSrv';
 import { Query } from './types';
 
-const vars = { host: 'web-1', hosts: ['web-1', 'web-2'], region: 'eu "west"', metric: 'cpu' };
+const VARS: Vars = {
+  host: 'web-1',
+  hosts: ['web-1', 'web-2'],
+  one: ['web-1'],
+  none: [],
+  region: 'eu "west"',
+  regions: ['eu', 'us'],
+  metric: 'cpu',
+  metrics: ['cpu', 'mem'],
+  limit: '5',
+  all: { current: '$__all', options: ['a', 'b', 'c'], multi: true, includeAll: true },
+  customAll: { current: ['$__all'], options: ['a', 'b'], multi: true, includeAll: true, allValue: '.*' },
+  quoteAll: { current: '$__all', options: ['a'], includeAll: true, allValue: 'any "x"' },
+  many: { current: Array.from({ length: 11 }, (_, i) => `m${i}`), multi: true },
+};
 
-function newDatasource() {
+function newDatasource(vars: Vars = VARS) {
   return new DataSource(instanceSettings(), fakeTemplateSrv(vars));
 }
 
-describe('applyTemplateVariables', () => {
+function expand(query: Partial<Query>, scopedVars: ScopedVars = {}) {
+  return newDatasource().interpolateVariablesInQueries([{ refId: 'A', ...query } as Query], scopedVars);
+}
+
+describe('one value per variable', () => {
   const scoped: ScopedVars = { host: { text: 'db-9', value: 'db-9' } };
   const cases: Array<{ name: string; query: Partial<Query>; scopedVars?: ScopedVars; want: Partial<Query> }> = [
     { name: 'target', query: { target: '$metric' }, want: { target: 'cpu' } },
+    { name: '${name} and [[name]] syntaxes', query: { target: '${metric}_[[host]]' }, want: { target: 'cpu_web-1' } },
     { name: 'alias keeps {{tag}} for the backend', query: { alias: '$host {{region}}' }, want: { alias: 'web-1 {{region}}' } },
     { name: 'legendFormat of JSON datasource models', query: { legendFormat: '${host}' }, want: { legendFormat: 'web-1' } },
     { name: 'scoped variables win (repeated panels)', query: { target: 'up', payload: { host: '$host' } }, scopedVars: scoped, want: { payload: { host: 'db-9' } } },
     { name: 'payload text field', query: { payload: { host: 'h=$host' } }, want: { payload: { host: 'h=web-1' } } },
-    {
-      name: 'multi-value variable in a multi-select becomes several entries',
-      query: { payload: { hosts: ['$hosts', 'db-1'] } },
-      want: { payload: { hosts: ['web-1', 'web-2', 'db-1'] } },
-    },
+    { name: 'a multi-value variable with one value selected is that value', query: { target: 'x-$one' }, want: { target: 'x-web-1' } },
     { name: 'numbers and booleans untouched', query: { payload: { limit: 5, raw: true } }, want: { payload: { limit: 5, raw: true } } },
     { name: 'unknown variables left as written', query: { target: '$nope' }, want: { target: '$nope' } },
+    { name: 'custom all value inserted as written, one query', query: { target: 'r=$customAll' }, want: { target: 'r=.*' } },
     {
-      name: 'JSON text payload stays valid JSON',
-      query: { payload: '{"region": "$region", "hosts": $hosts}' },
-      want: { payload: '{"region": "eu \\"west\\"", "hosts": ["web-1","web-2"]}' },
+      name: 'JSON text: strings escaped, a bare multi-value variable is a list, a bare single value is a JSON value',
+      query: { payload: '{"region": "$region", "hosts": $hosts, "one": $one, "limit": $limit}' },
+      want: { payload: '{"region": "eu \\"west\\"", "hosts": ["web-1","web-2"], "one": ["web-1"], "limit": 5}' },
+    },
+    {
+      name: 'JSON text: an explicit format inside a string stays one valid string',
+      query: { payload: '{"hosts": "${hosts:doublequote}"}' },
+      want: { payload: '{"hosts": "\\"web-1\\",\\"web-2\\""}' },
+    },
+    {
+      name: 'JSON text: a custom all value with quotes stays valid',
+      query: { payload: '{"q": "$quoteAll"}' },
+      want: { payload: '{"q": "any \\"x\\""}' },
     },
   ];
   it.each(cases)('$name', ({ query, scopedVars, want }) => {
-    const got = newDatasource().applyTemplateVariables({ refId: 'A', ...query } as Query, scopedVars ?? {});
-    expect(got).toMatchObject(want);
-    if (typeof got.payload === 'string') {
-      expect(() => JSON.parse(got.payload as string)).not.toThrow();
+    const got = expand(query, scopedVars);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject(want);
+    if (typeof got[0].payload === 'string') {
+      expect(() => JSON.parse(got[0].payload as string)).not.toThrow();
     }
+  });
+});
+
+describe('multi-value variables', () => {
+  const cases: Array<{ name: string; query: Partial<Query>; want: Array<Partial<Query>> }> = [
+    {
+      name: 'in target: one query per value',
+      query: { target: '$metrics' },
+      want: [{ refId: 'A', target: 'cpu' }, { refId: 'A-2', target: 'mem' }],
+    },
+    {
+      name: 'in a single-value payload field: one query per value',
+      query: { target: 'cpu', payload: { region: 'r-$regions' } },
+      want: [{ payload: { region: 'r-eu' } }, { payload: { region: 'r-us' } }],
+    },
+    {
+      name: 'the same variable twice takes the same value in one query',
+      query: { target: '${regions}_load', payload: { region: '$regions' } },
+      want: [
+        { target: 'eu_load', payload: { region: 'eu' } },
+        { target: 'us_load', payload: { region: 'us' } },
+      ],
+    },
+    {
+      name: 'two variables: one query per combination, the first varying slowest',
+      query: { target: '$metrics', payload: { region: '$regions' } },
+      want: [
+        { refId: 'A', target: 'cpu', payload: { region: 'eu' } },
+        { refId: 'A-2', target: 'cpu', payload: { region: 'us' } },
+        { refId: 'A-3', target: 'mem', payload: { region: 'eu' } },
+        { refId: 'A-4', target: 'mem', payload: { region: 'us' } },
+      ],
+    },
+    {
+      name: 'in a multi-select: one entry per value, added to the others',
+      query: { target: 'cpu', payload: { hosts: ['$hosts', 'db-1'] } },
+      want: [{ payload: { hosts: ['web-1', 'web-2', 'db-1'] } }],
+    },
+    {
+      name: 'in a multi-select with text around it: the text on every entry',
+      query: { target: 'cpu', payload: { hosts: ['h-$hosts'] } },
+      want: [{ payload: { hosts: ['h-web-1', 'h-web-2'] } }],
+    },
+    {
+      name: 'in a multi-select with two variables: one entry per combination',
+      query: { target: 'cpu', payload: { keys: ['${regions}/$hosts'] } },
+      want: [{ payload: { keys: ['eu/web-1', 'eu/web-2', 'us/web-1', 'us/web-2'] } }],
+    },
+    {
+      name: 'in a multi-select with nothing selected: no entry',
+      query: { target: 'cpu', payload: { hosts: ['$none', 'db-1'] } },
+      want: [{ payload: { hosts: ['db-1'] } }],
+    },
+    {
+      name: 'in a multi-select, "All" is every option',
+      query: { target: 'cpu', payload: { k: ['$all'] } },
+      want: [{ payload: { k: ['a', 'b', 'c'] } }],
+    },
+    {
+      name: '"All" without a custom all value in target splits over every option',
+      query: { target: 'm_$all' },
+      want: [{ target: 'm_a' }, { target: 'm_b' }, { target: 'm_c' }],
+    },
+    {
+      name: 'a JSON-text string: one query per value, each valid JSON',
+      query: { target: 'cpu', payload: '{"hosts": "$hosts"}' },
+      want: [{ payload: '{"hosts": "web-1"}' }, { payload: '{"hosts": "web-2"}' }],
+    },
+    {
+      name: 'a JSON-text string with text around the variable',
+      query: { target: 'cpu', payload: '{"h": "h-$hosts", "n": 1}' },
+      want: [{ payload: '{"h": "h-web-1", "n": 1}' }, { payload: '{"h": "h-web-2", "n": 1}' }],
+    },
+    {
+      name: 'a format written in the text makes one string, one query',
+      query: { target: '${metrics:csv}', payload: { region: '${regions:pipe}' } },
+      want: [{ target: 'cpu,mem', payload: { region: 'eu|us' } }],
+    },
+    {
+      name: 'the legend follows the split; a variable that does not split is listed',
+      query: { target: '$metrics', alias: '$metrics on $hosts' },
+      want: [{ alias: 'cpu on web-1, web-2' }, { alias: 'mem on web-1, web-2' }],
+    },
+  ];
+  it.each(cases)('$name', ({ query, want }) => {
+    const got = expand(query);
+    expect(got).toHaveLength(want.length);
+    want.forEach((w, i) => expect(got[i]).toMatchObject(w));
+  });
+
+  it('splits as far as the limit', () => {
+    const query = { target: '$many', payload: { region: '$all', h: '$hosts' } };
+    expect(11 * 3 * 2).toBeLessThanOrEqual(MAX_QUERIES);
+    expect(expand(query)).toHaveLength(66);
+  });
+});
+
+describe('every Grafana format, written in the query', () => {
+  // Expected values: Grafana's documentation, servers = ['test1', 'test2'].
+  const want: Record<string, string> = {
+    glob: '{test1,test2}',
+    csv: 'test1,test2',
+    pipe: 'test1|test2',
+    raw: 'test1,test2',
+    json: '["test1","test2"]',
+    regex: '(test1|test2)',
+    lucene: '("test1" OR "test2")',
+    distributed: 'test1,servers=test2',
+    doublequote: '"test1","test2"',
+    singlequote: "'test1','test2'",
+    sqlstring: "'test1','test2'",
+    percentencode: '%7Btest1%2Ctest2%7D',
+    queryparam: 'var-servers=test1&var-servers=test2',
+    text: 'test1 + test2',
+  };
+  it('covers every format the double knows', () => {
+    expect(Object.keys(want).sort()).toEqual(Object.keys(FORMATS).sort());
+  });
+  it.each(Object.entries(want))('%s', (format, result) => {
+    const ds = new DataSource(instanceSettings(), fakeTemplateSrv({ servers: ['test1', 'test2'] }));
+    const got = ds.interpolateVariablesInQueries([{ refId: 'A', target: `\${servers:${format}}` }], {});
+    expect(got.map((q) => q.target)).toEqual([result]);
+    expect(ds.interpolateVariablesInQueries([{ refId: 'A', target: `[[servers:${format}]]` }], {})[0].target).toBe(result);
+  });
+  it('an unknown format falls back to glob, as in Grafana', () => {
+    expect(expand({ target: '${hosts:nope}' })[0].target).toBe('{web-1,web-2}');
+  });
+  it.each([
+    ['text', 'All'],
+    ['percentencode', '.%2A'],
+    ['queryparam', 'var-customAll=%24__all'],
+    ['csv', '.*'],
+  ])('a custom all value with %s', (format, result) => {
+    expect(expand({ target: `\${customAll:${format}}` })[0].target).toBe(result);
+  });
+});
+
+describe('query', () => {
+  function request(targets: Array<Partial<Query>>): DataQueryRequest<Query> {
+    const now = dateTime();
+    return {
+      app: CoreApp.Dashboard,
+      requestId: 'r',
+      timezone: 'utc',
+      range: { from: now, to: now, raw: { from: 'now-1h', to: 'now' } },
+      interval: '1m',
+      intervalMs: 60000,
+      maxDataPoints: 100,
+      scopedVars: {},
+      startTime: 0,
+      targets: targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), ...t }) as Query),
+    };
+  }
+
+  // Answers each backend query with one frame named after its target.
+  function answerFrames(calls: ResourceCall[]) {
+    return (call: ResourceCall) => {
+      calls.push(call);
+      const queries = (call.data as { queries: Query[] }).queries;
+      const results = Object.fromEntries(
+        queries.map((q) => [
+          q.refId,
+          q.target === 'broken'
+            ? { error: 'the service answered 500', status: 500 }
+            : { frames: [{ schema: { name: q.target, fields: [{ name: 'value', type: 'number' }] }, data: { values: [[1]] } }] },
+        ])
+      );
+      return { status: 200, data: { results } };
+    };
+  }
+
+  async function run(targets: Array<Partial<Query>>) {
+    const sent: ResourceCall[] = [];
+    installBackend(answerFrames(sent));
+    const res = (await lastValueFrom(newDatasource().query(request(targets)))) as DataQueryResponse;
+    const queries = sent.flatMap((c) => (c.data as { queries: Query[] }).queries);
+    return { res, queries };
+  }
+
+  it('sends one query per value and answers under the saved refId', async () => {
+    const { res, queries } = await run([{ target: '$metrics', payload: { h: ['$hosts'] } }, { target: 'disk' }]);
+    expect(queries.map((q) => [q.refId, q.target, q.payload])).toEqual([
+      ['A', 'cpu', { h: ['web-1', 'web-2'] }],
+      ['A-2', 'mem', { h: ['web-1', 'web-2'] }],
+      ['B', 'disk', undefined],
+    ]);
+    expect(res.data.map((f) => [f.refId, f.name])).toEqual([
+      ['A', 'cpu'],
+      ['A', 'mem'],
+      ['B', 'disk'],
+    ]);
+  });
+
+  it('does not send hidden queries or queries without a metric', async () => {
+    const { queries } = await run([{ target: 'cpu', hide: true }, { target: ' ' }, { target: 'mem' }]);
+    expect(queries.map((q) => q.target)).toEqual(['mem']);
+  });
+
+  it('fails only the query that would split too far, with the reason', async () => {
+    const { res, queries } = await run([{ target: '$many', payload: { a: '$all', b: '$metrics', c: '$regions' } }, { target: 'cpu' }]);
+    expect(queries.map((q) => q.target)).toEqual(['cpu']);
+    expect(res.errors).toEqual([{ refId: 'A', message: expect.stringMatching(/would become 132 queries .* at most 100/) }]);
+  });
+
+  it('keeps a backend error under the saved refId', async () => {
+    const { res } = await run([{ target: 'broken' }]);
+    expect(res.errors?.map((e) => e.refId)).toEqual(['A']);
+  });
+});
+
+describe('Explore', () => {
+  it('carries interpolated queries, with the data source and a refId each', () => {
+    const ds = newDatasource();
+    const got = ds.interpolateVariablesInQueries(
+      [{ refId: 'A', target: '$metrics' }, { refId: 'A-2', target: '$metric', alias: '$host' }] as Query[],
+      {}
+    );
+    expect(got.map((q) => [q.refId, q.target, q.alias, q.datasource?.uid])).toEqual([
+      ['A', 'cpu', undefined, 'inhouse-uid'],
+      ['A-3', 'mem', undefined, 'inhouse-uid'],
+      ['A-2', 'cpu', 'web-1', 'inhouse-uid'],
+    ]);
   });
 
   it('does not change the saved query', () => {
     const query: Query = { refId: 'A', target: '$metric', payload: { hosts: ['$hosts'] } };
+    newDatasource().interpolateVariablesInQueries([query], {});
     newDatasource().applyTemplateVariables(query, {});
     expect(query).toEqual({ refId: 'A', target: '$metric', payload: { hosts: ['$hosts'] } });
+  });
+});
+
+describe('getQueryDisplayText', () => {
+  it.each([
+    [{ target: 'cpu' }, 'cpu'],
+    [{ target: 'cpu', payload: { region: 'eu' }, format: 'table' as const }, 'cpu {"region":"eu"} as table'],
+    [{ target: 'cpu', payload: '{"a": 1}', legendFormat: '{{host}}' }, 'cpu {"a": 1} legend "{{host}}"'],
+    [{ target: 'cpu', type: 'table' }, 'cpu as table'],
+    [{}, '(no metric)'],
+  ])('%j', (query, want) => {
+    expect(newDatasource().getQueryDisplayText({ refId: 'A', ...query })).toBe(want);
   });
 });
 
@@ -86,13 +350,25 @@ describe('resources', () => {
     ]);
   });
 
-  it('asks for one field options', async () => {
+  it('asks for one field options with the first value of a multi-value variable', async () => {
     const calls = installBackend(() => ({ status: 200, data: [{ label: 'EU', value: 'eu' }] }));
-    expect(await newDatasource().getPayloadOptions('cpu', 'region', {})).toEqual([{ label: 'EU', value: 'eu' }]);
+    expect(await newDatasource().getPayloadOptions('$metrics', 'zone', { region: '$regions' })).toEqual([{ label: 'EU', value: 'eu' }]);
     expect(calls[0]).toMatchObject({
       url: '/api/datasources/uid/inhouse-uid/resources/metric-payload-options',
-      data: { metric: 'cpu', name: 'region', payload: {} },
+      data: { metric: 'cpu', name: 'zone', payload: { region: 'eu' } },
     });
+  });
+
+  it('resolves a metric variable for the editor', () => {
+    expect(['$metric', '$metrics', 'plain', ''].map((m) => newDatasource().resolveMetric(m))).toEqual(['cpu', 'cpu', 'plain', '']);
+  });
+
+  it('reads the variables on every call, so a new one shows', () => {
+    const srv = fakeTemplateSrv({ a: 'x' });
+    const ds = new DataSource(instanceSettings(), srv);
+    expect(ds.variableNames()).toEqual(['$a']);
+    srv.vars.b = 'y';
+    expect(ds.variableNames()).toEqual(['$a', '$b']);
   });
 
   it('treats a null answer as no metrics', async () => {

@@ -1,20 +1,31 @@
-import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
+import {
+  CoreApp,
+  DataQueryError,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceInstanceSettings,
+  ScopedVars,
+} from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { map, Observable, of } from 'rxjs';
 
+import { Interpolator } from './interpolate';
 import { RESOURCE_METRIC_PAYLOAD_OPTIONS, RESOURCE_METRICS } from './names';
-import { DEFAULT_QUERY, JsonData, Metric, PayloadScalar, PayloadValue, Query, SelectOption } from './types';
-
-// A multi-value variable inside a multi-select payload field must become
-// several list entries, not one comma-joined string. Its values are joined
-// with a separator no variable value contains, then split again.
-const LIST_SEPARATOR = '\u001f';
+import { errorMessage } from './payload';
+import { DEFAULT_QUERY, JsonData, Metric, PayloadValue, Query, SelectOption } from './types';
 
 export class DataSource extends DataSourceWithBackend<Query, JsonData> {
+  private readonly interpolator: Interpolator;
+  // Queries query() has already interpolated (one per value of a splitting
+  // variable); applyTemplateVariables must not interpolate them twice.
+  private readonly interpolated = new WeakSet<Query>();
+
   constructor(
     instanceSettings: DataSourceInstanceSettings<JsonData>,
     private readonly templateSrv: TemplateSrv = getTemplateSrv()
   ) {
     super(instanceSettings);
+    this.interpolator = new Interpolator(templateSrv);
     // Standard annotation support: annotation queries use the query editor
     // and run through the backend like any query; Grafana maps the answer's
     // time and text columns (a table metric such as deployments) to events.
@@ -30,63 +41,101 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     return !query.hide && typeof query.target === 'string' && query.target.trim() !== '';
   }
 
-  applyTemplateVariables(query: Query, scopedVars: ScopedVars): Query {
-    const replace = (text: string) => this.templateSrv.replace(text, scopedVars);
-    return {
-      ...query,
-      target: query.target === undefined ? undefined : replace(query.target),
-      alias: query.alias === undefined ? undefined : replace(query.alias),
-      legendFormat: query.legendFormat === undefined ? undefined : replace(query.legendFormat),
-      payload: this.interpolatePayload(query.payload, scopedVars),
-    };
-  }
-
-  private interpolatePayload(
-    payload: Query['payload'],
-    scopedVars: ScopedVars
-  ): Query['payload'] {
-    if (payload === undefined) {
-      return undefined;
+  /**
+   * Sends one backend query per value of a variable that splits a query
+   * (see Interpolator), and hands the answers back under the saved query's
+   * refId, so the panel, its transformations and expressions see one query.
+   */
+  query(request: DataQueryRequest<Query>): Observable<DataQueryResponse> {
+    const errors: DataQueryError[] = [];
+    const targets: Query[] = [];
+    const savedRefId = new Map<string, string>();
+    const taken = new Set(request.targets.map((t) => t.refId));
+    for (const saved of request.targets.filter((t) => this.filterQuery(t))) {
+      let queries: Query[];
+      try {
+        queries = this.interpolator.expand(saved, request.scopedVars);
+      } catch (e) {
+        errors.push({ refId: saved.refId, message: errorMessage(e) });
+        continue;
+      }
+      queries.forEach((q, i) => {
+        const concrete = { ...q, refId: i === 0 ? saved.refId : freeRefId(saved.refId, taken) };
+        this.interpolated.add(concrete);
+        savedRefId.set(concrete.refId, saved.refId);
+        targets.push(concrete);
+      });
     }
-    if (typeof payload === 'string') {
-      // The JSON datasource saved payloads as JSON text: "$region" must stay
-      // a valid JSON string whatever the value holds, and a bare $hosts
-      // with several values becomes a JSON list.
-      return this.templateSrv.replace(payload, scopedVars, (v: string | string[]) =>
-        Array.isArray(v) ? JSON.stringify(v) : JSON.stringify(String(v)).slice(1, -1)
-      );
+    if (targets.length === 0) {
+      return of({ data: [], errors: errors.length ? errors : undefined });
     }
-    const out: Record<string, PayloadValue> = {};
-    for (const [name, value] of Object.entries(payload)) {
-      out[name] = this.interpolateValue(value, scopedVars);
-    }
-    return out;
-  }
-
-  private interpolateValue(value: PayloadValue, scopedVars: ScopedVars): PayloadValue {
-    if (Array.isArray(value)) {
-      return value.flatMap((item) => this.interpolateListItem(item, scopedVars));
-    }
-    return typeof value === 'string' ? this.templateSrv.replace(value, scopedVars) : value;
-  }
-
-  private interpolateListItem(item: PayloadScalar, scopedVars: ScopedVars): PayloadScalar[] {
-    if (typeof item !== 'string') {
-      return [item];
-    }
-    const joined = this.templateSrv.replace(item, scopedVars, (v: string | string[]) =>
-      Array.isArray(v) ? v.join(LIST_SEPARATOR) : v
+    const back = <T extends { refId?: string }>(x: T): T =>
+      x.refId !== undefined && savedRefId.has(x.refId) ? { ...x, refId: savedRefId.get(x.refId) } : x;
+    return super.query({ ...request, targets }).pipe(
+      map((res) => ({
+        ...res,
+        data: res.data.map(back),
+        error: res.error ? back(res.error) : undefined,
+        errors: res.errors || errors.length ? [...(res.errors ?? []).map(back), ...errors] : undefined,
+      }))
     );
-    return joined.split(LIST_SEPARATOR);
+  }
+
+  applyTemplateVariables(query: Query, scopedVars: ScopedVars): Query {
+    if (this.interpolated.has(query)) {
+      return query;
+    }
+    // Outside query() a query cannot become several; it takes the first
+    // value of a splitting variable.
+    try {
+      return this.interpolator.expand(query, scopedVars)[0] ?? query;
+    } catch {
+      return query;
+    }
+  }
+
+  /** Explore from a panel: every query interpolated, one per value of a splitting variable. */
+  interpolateVariablesInQueries(queries: Query[], scopedVars: ScopedVars): Query[] {
+    const taken = new Set(queries.map((q) => q.refId));
+    return queries.flatMap((saved) => {
+      try {
+        return this.interpolator.expand(saved, scopedVars).map((q, i) => ({
+          ...q,
+          refId: i === 0 ? saved.refId : freeRefId(saved.refId, taken),
+          datasource: this.getRef(),
+        }));
+      } catch {
+        return [saved];
+      }
+    });
+  }
+
+  /** Query history and collapsed query rows: the metric, then what shapes it. */
+  getQueryDisplayText(query: Query): string {
+    const parts = [query.target || '(no metric)'];
+    const payload = typeof query.payload === 'string' ? query.payload.trim() : JSON.stringify(query.payload ?? {});
+    if (payload !== '' && payload !== '{}') {
+      parts.push(payload);
+    }
+    if ((query.format ?? (query.type === 'table' ? 'table' : 'time_series')) === 'table') {
+      parts.push('as table');
+    }
+    const legend = query.alias ?? query.legendFormat;
+    if (legend) {
+      parts.push(`legend "${legend}"`);
+    }
+    return parts.join(' ');
+  }
+
+  /** The metric the editor looks payload fields up by: a variable's value, the first of several. */
+  resolveMetric(target: string | undefined): string {
+    return target ? this.interpolator.first({ target }).target : '';
   }
 
   /** Metrics the service offers, with the payload fields each one takes (backend resource RESOURCE_METRICS). */
   async getMetrics(metric?: string, payload?: Record<string, PayloadValue>): Promise<Metric[]> {
-    const body = {
-      metric: metric ? this.templateSrv.replace(metric) : '',
-      payload: payload ? this.interpolatePayload(payload, {}) : {},
-    };
-    const answer = await this.postResource<Metric[] | null>(RESOURCE_METRICS, body);
+    const body = this.interpolator.first({ target: metric ?? '', payload: payload ?? {} });
+    const answer = await this.postResource<Metric[] | null>(RESOURCE_METRICS, { metric: body.target, payload: body.payload });
     return Array.isArray(answer) ? answer : [];
   }
 
@@ -96,17 +145,28 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     name: string,
     payload: Record<string, PayloadValue>
   ): Promise<SelectOption[]> {
-    const body = {
-      metric: this.templateSrv.replace(metric),
+    const body = this.interpolator.first({ target: metric, payload });
+    const answer = await this.postResource<SelectOption[] | null>(RESOURCE_METRIC_PAYLOAD_OPTIONS, {
+      metric: body.target,
       name,
-      payload: this.interpolatePayload(payload, {}),
-    };
-    const answer = await this.postResource<SelectOption[] | null>(RESOURCE_METRIC_PAYLOAD_OPTIONS, body);
+      payload: body.payload,
+    });
     return Array.isArray(answer) ? answer : [];
   }
 
-  /** Variable names offered next to real values in pickers, as "$name". */
+  /** Variable names offered next to real values in pickers, as "$name"; read on every call, so a new variable shows. */
   variableNames(): string[] {
     return this.templateSrv.getVariables().map((v) => `$${v.name}`);
   }
+}
+
+/** A refId no other query of the request has, for the second and later queries of a split. */
+function freeRefId(refId: string, taken: Set<string>): string {
+  let n = 2;
+  while (taken.has(`${refId}-${n}`)) {
+    n++;
+  }
+  const id = `${refId}-${n}`;
+  taken.add(id);
+  return id;
 }
