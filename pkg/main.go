@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/plugin"
 )
@@ -22,6 +23,11 @@ func main() {
 	if levelErr != nil {
 		lg.Warn(levelErr.Error())
 	}
+	calls, callsErr := models.MaxConcurrentCalls()
+	if callsErr != nil {
+		lg.Warn(callsErr.Error())
+	}
+	client.SetMaxConcurrentCalls(calls)
 	if err := datasource.Manage(plugin.PluginID, plugin.NewInstance, datasource.ManageOpts{}); err != nil {
 		lg.Error(err.Error())
 		os.Exit(1)

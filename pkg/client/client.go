@@ -104,21 +104,29 @@ func (c *Client) checkRedirect(_ *http.Request, via []*http.Request) error {
 
 func (c *Client) sameHost(u *url.URL) bool { return strings.EqualFold(u.Host, c.base.Host) }
 
+// allowedHost matches an allowed-hosts entry as host:port or as host
+// alone; an IPv6 entry may be written with or without its brackets.
 func (c *Client) allowedHost(u *url.URL) bool {
-	host := strings.ToLower(u.Host)
+	host, name := strings.ToLower(u.Host), strings.ToLower(u.Hostname())
 	for _, h := range c.settings.AllowedHosts {
-		if h == host || h == strings.ToLower(u.Hostname()) {
+		if h == host || h == name || strings.Trim(h, "[]") == name {
 			return true
 		}
 	}
 	return false
 }
 
-// credentialGuard strips every credential from a request to another host
-// (an allowed redirect), and refuses any other host outright.
+// credentialGuard refuses a request that would leave TLS, strips every
+// credential from a request to another host (an allowed redirect), and
+// refuses any other host outright.
 func (c *Client) credentialGuard() httpclient.Middleware {
 	return httpclient.NamedMiddlewareFunc("inhouse-credential-guard", func(opts httpclient.Options, next http.RoundTripper) http.RoundTripper {
 		return httpclient.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
+			if c.base.Scheme == "https" && req.URL.Scheme == "http" {
+				// Even on the same host, or an allowed one: the API key,
+				// basic auth and custom headers would travel in clear text.
+				return nil, &errDowngrade{from: c.BaseURL(), to: models.RedactURL(req.URL.String())}
+			}
 			if c.sameHost(req.URL) {
 				return next.RoundTrip(req)
 			}
@@ -237,7 +245,7 @@ func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadO
 func (c *Client) Query(ctx context.Context, body []byte, decode func(io.Reader) error) (string, error) {
 	op := "POST " + contract.PathQuery
 	target := c.endpoint(contract.PathQuery)
-	called := redactedURL(target)
+	called := models.RedactURL(target.String())
 	res, err := c.do(ctx, http.MethodPost, target.String(), op, body)
 	if err != nil {
 		return called, err
@@ -271,6 +279,11 @@ func (c *Client) postJSON(ctx context.Context, path string, payload any) ([]byte
 	if err != nil {
 		return nil, c.classify(ctx, op, err)
 	}
+	if len(c.settings.Secrets) > 0 {
+		// Decode errors quote the start of the body: scrub it first, so a
+		// secret the service echoes is not cut in two by the quote.
+		out = []byte(c.scrub(string(out)))
+	}
 	return out, nil
 }
 
@@ -291,15 +304,6 @@ func mustUnescape(p string) string {
 		return s
 	}
 	return p
-}
-
-// redactedURL is a URL as the service receives it, for the query
-// inspector: user info is dropped (credentials travel in headers), the
-// query string is kept. Messages use models.RedactURL, which drops both.
-func redactedURL(u *url.URL) string {
-	cp := *u
-	cp.User = nil
-	return cp.String()
 }
 
 // do sends one request, retrying reads that failed for a reason that may
@@ -352,14 +356,28 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 	if c.apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	}
+	release, err := callSlots.acquire(ctx)
+	if err != nil {
+		return nil, &Error{Kind: KindTimeout, Op: op, err: err, msg: op + ": " + err.Error()}
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
+		release()
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// Go's URL errors print the URL with its query string and a
+			// masked password, wherever they end up (messages, the log).
+			ue.URL = models.RedactURL(ue.URL)
+		}
 		return nil, c.classify(ctx, op, err)
 	}
+	res.Body = &releasingBody{ReadCloser: res.Body, release: release}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		head, _ := io.ReadAll(io.LimitReader(res.Body, 200))
+		// Scrubbed before it is cut short, so no part of an echoed secret
+		// survives the cut; read past the quote for the same reason.
+		head, _ := io.ReadAll(io.LimitReader(res.Body, snippetRead))
 		drainAndClose(res.Body)
-		return nil, c.statusError(op, res, c.scrub(contract.Snippet(head, 200)))
+		return nil, c.statusError(op, res, contract.Snippet([]byte(c.scrub(string(head))), 200))
 	}
 	return res, nil
 }
@@ -381,6 +399,10 @@ func isStatus(err error, code int) bool {
 	var ce *Error
 	return errors.As(err, &ce) && ce.Kind == KindHTTP && ce.StatusCode == code
 }
+
+// snippetRead is how much of an error body is read for its quote: the
+// 200 bytes quoted, plus room for a secret that starts inside them.
+const snippetRead = 200 + 4<<10
 
 // drainAndClose reads a little of what is left so the connection can be
 // reused, then closes the body.

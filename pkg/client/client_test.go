@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -98,7 +101,8 @@ func TestMetricsFallsBackToSearch(t *testing.T) {
 }
 
 // Every call keeps the base URL's path prefix and query string, drops one
-// trailing slash, and reports the URL the service received.
+// trailing slash, and reports the URL the service received, with its
+// query values redacted.
 func TestQueryCallsTheURLItReports(t *testing.T) {
 	tests := []struct {
 		name, base, wantRequest string
@@ -125,8 +129,9 @@ func TestQueryCallsTheURLItReports(t *testing.T) {
 			if got != tt.wantRequest {
 				t.Errorf("the service received %s, want %s", got, tt.wantRequest)
 			}
-			if called != srv.URL+got {
-				t.Errorf("reported %s, but the service received %s%s", called, srv.URL, got)
+			// Query values may be tokens: the report names their keys only.
+			if want := models.RedactURL(srv.URL + got); called != want {
+				t.Errorf("reported %s, want %s (the service received %s%s)", called, want, srv.URL, got)
 			}
 		})
 	}
@@ -167,5 +172,80 @@ func TestHealthTriesTheOtherFormOnNotFound(t *testing.T) {
 				t.Errorf("answered %s, want %s", answered, srv.URL+tt.wantAnswered)
 			}
 		})
+	}
+}
+
+// A redirect from https to plain http is refused before anything is sent,
+// even on the same host and port: the credentials would cross in clear.
+func TestHTTPSDowngradeIsRefused(t *testing.T) {
+	var plainAuth atomic.Value
+	plainAuth.Store("")
+	var addr string
+	addr = dualServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			plainAuth.Store(r.Header.Get("Authorization") + r.Header.Get("X-Team"))
+			_, _ = w.Write([]byte(`[]`))
+			return
+		}
+		http.Redirect(w, r, "http://"+addr+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	c := newClientWith(t, "https://"+addr, `{"httpHeaderName1":"X-Team","allowedHosts":["`+addr+`"]}`,
+		map[string]string{"apiKey": "s3cret-key", "httpHeaderValue1": "team-secret"})
+	_, err := c.Query(context.Background(), []byte(`{}`), func(io.Reader) error { return nil })
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Kind != KindRedirect || !strings.Contains(err.Error(), "never follows a redirect that leaves https") {
+		t.Fatalf("error %v, want the downgrade refused", err)
+	}
+	if leaked := plainAuth.Load().(string); leaked != "" {
+		t.Errorf("credentials reached the plain http listener: %q", leaked)
+	}
+}
+
+// Go's own URL errors quote the URL; what reaches the message has no user
+// info and no query value.
+func TestTransportErrorsNeverQuoteTheURL(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: connection refused
+	for _, raw := range []string{"http://svcuser:PASSWORD-1@" + addr + "/api?token=TOKEN-12345", "http://" + addr + "/api?token=TOKEN-12345"} {
+		c := newClientWith(t, raw, `{}`, nil)
+		_, err := c.Query(context.Background(), []byte(`{}`), func(io.Reader) error { return nil })
+		if err == nil {
+			t.Fatal("no error")
+		}
+		for e := error(err); e != nil; e = errors.Unwrap(e) {
+			if strings.Contains(e.Error(), "PASSWORD-1") || strings.Contains(e.Error(), "TOKEN-12345") {
+				t.Errorf("%T in the chain says %q", e, e.Error())
+			}
+		}
+	}
+}
+
+// An echoed key that straddles the 200 bytes an error quotes is scrubbed
+// before the cut, so not even its start leaks.
+func TestErrorQuotesAreScrubbedBeforeTheCut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, strings.Repeat("x", 190)+r.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	c := newClientWith(t, srv.URL, `{}`, map[string]string{"apiKey": "ABCDEFGHIJKLMNOP"})
+	_, err := c.Query(context.Background(), []byte(`{}`), func(io.Reader) error { return nil })
+	if err == nil || strings.Contains(err.Error(), "ABCD") {
+		t.Errorf("error %v", err)
+	}
+	if !strings.Contains(err.Error(), "Bearer [re") {
+		t.Errorf("error %v does not show the scrubbed echo", err)
+	}
+}
+
+// Allowed hosts match an IPv6 host written with or without brackets.
+func TestAllowedHostsIPv6(t *testing.T) {
+	for _, entry := range []string{"::1", "[::1]", "[::1]:8080"} {
+		c := newClientWith(t, "http://127.0.0.1:1", `{"allowedHosts":["`+entry+`"]}`, nil)
+		u, _ := url.Parse("http://[::1]:8080/query")
+		if !c.allowedHost(u) {
+			t.Errorf("entry %q does not allow %s", entry, u.Host)
+		}
 	}
 }

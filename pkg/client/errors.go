@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -100,6 +101,14 @@ func (e *errRedirect) Error() string {
 	return fmt.Sprintf("the service redirected from host %s to host %s; redirects to other hosts are refused unless listed: point the URL at %s directly, or add %s to \"Allowed hosts\" in the data source settings (jsonData.allowedHosts; operators: allowed_hosts under [plugin.inhouse-metrics-datasource]). Credentials are never sent to other hosts", e.from, e.to, e.to, e.to)
 }
 
+// errDowngrade is the credential guard's refusal of a redirect from https
+// to plain http.
+type errDowngrade struct{ from, to string }
+
+func (e *errDowngrade) Error() string {
+	return fmt.Sprintf("the service at %s redirected to %s, which is plain http: the plugin never follows a redirect that leaves https, because the API key, basic auth and custom headers would travel in clear text; fix the redirect on the service, or point the URL at the address it redirects to if that is meant", e.from, e.to)
+}
+
 // errTooLarge is returned by the body reader past the size limit.
 type errTooLarge struct{ limit int64 }
 
@@ -125,6 +134,7 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 		alertErr    tls.AlertError
 		certErr     *tls.CertificateVerificationError
 		redirect    *errRedirect
+		downgrade   *errDowngrade
 		tooLarge    *errTooLarge
 		netErr      net.Error
 		opErr       *net.OpError
@@ -132,6 +142,8 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 	switch {
 	case errors.As(err, &redirect):
 		e.Kind, e.msg = KindRedirect, redirect.Error()
+	case errors.As(err, &downgrade):
+		e.Kind, e.msg = KindRedirect, downgrade.Error()
 	case errors.As(err, &tooLarge):
 		e.Kind, e.msg = KindTooLarge, fmt.Sprintf("%s: %s", op, tooLarge.Error())
 	case errors.Is(err, httpclient.ErrResponseBodyTooLarge):
@@ -152,6 +164,10 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s could not be verified (%v)", host, certErr.Err)
 	case errors.As(err, &alertErr):
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s refused the handshake (%v): check the client certificate and key under TLS settings (\"TLS Client Auth\")", host, alertErr)
+	case strings.Contains(err.Error(), "tls: protocol version not supported"):
+		// Go speaks TLS 1.2 and 1.3 only; the alert otherwise reads like a
+		// rejected client certificate.
+		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s offers only TLS versions older than 1.2, which Grafana does not accept: enable TLS 1.2 or 1.3 on the service", host)
 	case errors.As(err, &opErr) && opErr.Op == "remote error":
 		// The peer sent a TLS alert: over TCP this is how a rejected or
 		// missing client certificate shows.

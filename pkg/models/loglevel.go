@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
@@ -33,4 +34,28 @@ func LogLevel() (log.Level, error) {
 		return log.Error, nil
 	}
 	return log.Info, fmt.Errorf("log_level %q in [plugin.inhouse-metrics-datasource] (%s) is not one of debug, info, warn, error; logging at info", v, LogLevelEnv)
+}
+
+// MaxConcurrentCallsEnv is where Grafana passes the operator's
+// [plugin.inhouse-metrics-datasource] max_concurrent_calls setting.
+const MaxConcurrentCallsEnv = "GF_PLUGIN_MAX_CONCURRENT_CALLS"
+
+// DefaultMaxConcurrentCalls bounds the calls the whole plugin process has
+// in flight to in-house services, across data sources and requests:
+// "Concurrency" bounds one request only, and each call may hold up to
+// "Maximum response size" of answer while it is decoded.
+const DefaultMaxConcurrentCalls = 32
+
+// MaxConcurrentCalls reads MaxConcurrentCallsEnv; an invalid value falls
+// back to the default with an error for the caller to log.
+func MaxConcurrentCalls() (int, error) {
+	v := strings.TrimSpace(os.Getenv(MaxConcurrentCallsEnv))
+	if v == "" {
+		return DefaultMaxConcurrentCalls, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return DefaultMaxConcurrentCalls, fmt.Errorf("max_concurrent_calls %q in [plugin.inhouse-metrics-datasource] (%s) is not a whole number of 1 or more; using %d", v, MaxConcurrentCallsEnv, DefaultMaxConcurrentCalls)
+	}
+	return n, nil
 }

@@ -5,7 +5,6 @@ package models
 import (
 	"bytes"
 	_ "embed"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,9 +52,13 @@ type Settings struct {
 	// BasicAuth tells whether basic auth is on; its password stays in the
 	// SDK's HTTP options.
 	BasicAuth bool
-	// Secrets lists every decrypted secret value, so error text that might
-	// echo one (a service that repeats our headers) can be scrubbed.
+	// Secrets lists every form of every secret value (see secretsOf), so
+	// text that might echo one (a service that repeats our headers, a
+	// library error quoting the URL) can be scrubbed.
 	Secrets []string
+	// TLSSkipVerify is on when the operator turned certificate
+	// verification off; Save & test warns about it.
+	TLSSkipVerify bool
 }
 
 // AllowedHostsEnv is where the Grafana operator lists hosts every data
@@ -76,6 +78,7 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		return nil, err
 	}
 	out.URL = u
+	out.TLSSkipVerify = tlsSkipVerify(s.JSONData)
 
 	var jd map[string]json.RawMessage
 	if len(s.JSONData) > 0 {
@@ -100,17 +103,7 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		return nil, fmt.Errorf("both basic auth and an API key are configured, and both use the Authorization header; turn off basic auth or reset the API key")
 	}
 
-	for _, v := range s.DecryptedSecureJSONData {
-		if strings.TrimSpace(v) != "" {
-			out.Secrets = append(out.Secrets, v)
-		}
-	}
-	if pw := s.DecryptedSecureJSONData["basicAuthPassword"]; s.BasicAuthEnabled && pw != "" {
-		// A service that echoes its request shows the encoded form.
-		out.Secrets = append(out.Secrets, base64.StdEncoding.EncodeToString([]byte(s.BasicAuthUser+":"+pw)))
-	}
-	// Longest first, so a secret that contains another is scrubbed whole.
-	sort.Slice(out.Secrets, func(i, j int) bool { return len(out.Secrets[i]) > len(out.Secrets[j]) })
+	out.Secrets = secretsOf(s, u)
 	return out, nil
 }
 
@@ -170,38 +163,11 @@ func hostList(raw json.RawMessage) ([]string, error) {
 	return out, nil
 }
 
-// RedactURL drops credentials and the query string of a URL, which may hold
-// tokens, for use in messages.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.IndexAny(raw, "?@"); i >= 0 {
-			return raw[:i] + "..."
-		}
-		return raw
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		u.RawQuery = "..."
-	}
-	u.Fragment = ""
-	return u.String()
-}
-
 func unwrapURLError(err error) error {
 	if ue, ok := err.(*url.Error); ok {
 		return ue.Err
 	}
 	return err
-}
-
-// Scrub removes every secret value from text that may have come from the
-// service (which could echo our headers) or from a library error.
-func (s *Settings) Scrub(text string) string {
-	for _, secret := range s.Secrets {
-		text = strings.ReplaceAll(text, secret, "[redacted]")
-	}
-	return text
 }
 
 // settings.json is the one statement of the numeric settings' rules: the

@@ -13,8 +13,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime/debug"
 
-	"golang.org/x/sync/singleflight"
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/cache"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
@@ -27,13 +28,15 @@ import (
 type Pipeline struct {
 	client   *client.Client
 	settings *models.Settings
-	inflight singleflight.Group
+	inflight flights
 	cache    *cache.Cache[*Result] // nil when the cache is off
+	// decode reads an answer; tests replace it to inject faults.
+	decode func(io.Reader, int) (*frames.Answer, error)
 }
 
 // New builds the pipeline of one instance.
 func New(settings *models.Settings, c *client.Client) *Pipeline {
-	p := &Pipeline{client: c, settings: settings}
+	p := &Pipeline{client: c, settings: settings, decode: frames.Decode}
 	if settings.CacheTTL > 0 {
 		p.cache = cache.New[*Result](settings.CacheTTL, settings.CacheMaxBytes)
 	}
@@ -85,30 +88,27 @@ func (p *Pipeline) Query(ctx context.Context, q *models.Query, skipCache bool) (
 		}
 	}
 	sizeHint := int(q.MaxDataPoints)
-	ch := p.inflight.DoChan(key, func() (any, error) {
-		// The shared call must not die with the first caller's context.
-		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.settings.Timeout)
-		defer cancel()
-		return p.call(callCtx, body, sizeHint)
+	return p.inflight.do(ctx, key, p.settings.Timeout, func(ctx context.Context) (*Result, error) {
+		return p.call(ctx, body, sizeHint)
 	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*Result), nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("the query was canceled before the service answered: %w", ctx.Err())
-	}
 }
 
 // call is the one upstream exchange behind a key: call, decode, redact,
-// keep.
-func (p *Pipeline) call(ctx context.Context, body []byte, sizeHint int) (*Result, error) {
+// keep. It runs on a goroutine of its own, shared by every waiter, where
+// the SDK's per-query recover cannot reach: a panic here would end the
+// plugin process, so it becomes this call's error instead.
+func (p *Pipeline) call(ctx context.Context, body []byte, sizeHint int) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := p.settings.Scrub(fmt.Sprint(r))
+			backend.Logger.Error("panic in the shared call to the service", "panic", msg, "stack", string(debug.Stack()))
+			res, err = nil, fmt.Errorf("the plugin failed while reading the service's answer (%s); this is a bug in the plugin, please report it", msg)
+		}
+	}()
 	var answer *frames.Answer
 	called, err := p.client.Query(ctx, body, func(r io.Reader) error {
 		var derr error
-		answer, derr = frames.Decode(r, sizeHint)
+		answer, derr = p.decode(r, sizeHint)
 		return derr
 	})
 	if err != nil {
@@ -117,8 +117,9 @@ func (p *Pipeline) call(ctx context.Context, body []byte, sizeHint int) (*Result
 	if len(p.settings.Secrets) > 0 {
 		answer.Redact(p.settings.Scrub)
 	}
-	res := &Result{Answer: answer, Sent: Sent{Method: "POST", URL: called, Body: body}}
+	res = &Result{Answer: answer, Sent: Sent{Method: "POST", URL: called, Body: body}}
 	if p.cache != nil {
+		// The cache counts its key; the Result holds the body once more.
 		p.cache.Put(string(body), res, answer.SizeBytes()+int64(len(body)))
 	}
 	return res, nil

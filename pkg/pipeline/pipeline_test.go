@@ -64,13 +64,13 @@ func TestQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(res.Sent.Body) != string(sent) || res.Sent.URL != srv.URL+"/api/query?tenant=x" || res.Sent.Method != http.MethodPost {
+	if string(res.Sent.Body) != string(sent) || res.Sent.URL != srv.URL+"/api/query?tenant=[redacted]" || res.Sent.Method != http.MethodPost {
 		t.Errorf("reported %s %s %s, the service received %s", res.Sent.Method, res.Sent.URL, res.Sent.Body, sent)
 	}
 	if got := res.Answer.Series[0].Name; got != "up Bearer [redacted]" {
 		t.Errorf("series name %q: the echoed key was not scrubbed", got)
 	}
-	if !strings.HasPrefix(res.Sent.String(), "POST "+srv.URL+"/api/query?tenant=x\n{\n  \"range\"") {
+	if !strings.HasPrefix(res.Sent.String(), "POST "+srv.URL+"/api/query?tenant=[redacted]\n{\n  \"range\"") {
 		t.Errorf("inspector text %q", res.Sent.String())
 	}
 

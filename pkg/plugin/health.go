@@ -27,6 +27,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if base := d.client.BaseURL(); answered != base {
 		msg += fmt.Sprintf(". The URL as written, %s, answered 404 Not Found; every call works either way, but you may save the URL as %s", base, answered)
 	}
+	if d.settings.TLSSkipVerify {
+		msg += `. Warning: TLS certificate verification is off ("Skip TLS certificate validation"), so anyone on the network path can pose as the service and read the credentials; add the service's CA certificate instead`
+	}
 	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}, nil
 }
 

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -24,6 +25,8 @@ func TestCheckHealth(t *testing.T) {
 		}
 		refserver.New(refserver.Options{}).ServeHTTP(w, r)
 	})))
+	tlsSrv := httptest.NewTLSServer(refserver.New(refserver.Options{}))
+	t.Cleanup(tlsSrv.Close)
 	tests := []struct {
 		name, url, jsonData string
 		secure              map[string]string
@@ -35,6 +38,8 @@ func TestCheckHealth(t *testing.T) {
 		{name: "wrong key", url: ref.URL, secure: map[string]string{"apiKey": "wrong"}, want: []string{"401", "check the API key"}},
 		{name: "trailing slash on an exact-path server", url: exact.URL + "/api/grafana/json/", ok: true,
 			want: []string{exact.URL + "/api/grafana/json answered", "The URL as written, " + exact.URL + "/api/grafana/json/, answered 404"}},
+		{name: "TLS verification skipped", url: tlsSrv.URL, jsonData: `{"tlsSkipVerify": true}`, ok: true,
+			want: []string{"Data source is working", "Warning: TLS certificate verification is off"}},
 		{name: "invalid settings", url: "ftp://metrics.internal", want: []string{"invalid data source settings", "only http and https"}},
 		{name: "invalid number setting", url: ref.URL, jsonData: `{"timeout":-1}`, want: []string{"invalid data source settings", "imeout"}},
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
@@ -101,7 +103,8 @@ func TestAlertRuleSeriesAreDataPlane(t *testing.T) {
 }
 
 // The query inspector shows exactly the request the service received:
-// method, URL with the base path and query string, and body.
+// method, URL with the base path and query string (values redacted), and
+// body.
 func TestInspectorShowsTheRequestSent(t *testing.T) {
 	tests := []struct{ name, base string }{
 		{"bare host", ""},
@@ -119,7 +122,8 @@ func TestInspectorShowsTheRequestSent(t *testing.T) {
 				if err := json.Indent(&indented, body, "", "  "); err != nil {
 					t.Error(err)
 				}
-				received = r.Method + " http://" + r.Host + r.URL.RequestURI() + "\n" + indented.String()
+				// Query values may be tokens: the inspector names their keys.
+				received = r.Method + " " + models.RedactURL("http://"+r.Host+r.URL.RequestURI()) + "\n" + indented.String()
 				_, _ = io.WriteString(w, `[]`)
 			}))
 			inst := instance(t, srv.URL+tt.base, `{}`, nil)
@@ -231,5 +235,39 @@ func TestCanceledQueryStopsWaiting(t *testing.T) {
 	}
 	if r := res.Responses["A"]; r.Error == nil || r.Status != backend.StatusTimeout {
 		t.Errorf("got %v (status %v), want a canceled query", r.Error, r.Status)
+	}
+}
+
+// With the cache on, what it keeps alive stays within its budget however
+// many distinct queries arrive (dashboards on relative ranges make a new
+// one on every refresh): keys, empty answers and the request bodies
+// count, and expired entries are dropped.
+func TestCacheHeapStaysWithinBudget(t *testing.T) {
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, `[]`)
+	}))
+	inst := instance(t, srv.URL, `{"cacheTTLSeconds": 60, "cacheMaxMB": 1}`, nil)
+	heap := func() int64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	pad := strings.Repeat("x", 30<<10)
+	// Warm up the client and the instance before the baseline.
+	query(t, inst, nil, dataQuery("A", `{"target":"warm"}`))
+	before := heap()
+	for i := range 2000 {
+		dr := query(t, inst, nil, dataQuery("A", fmt.Sprintf(`{"target":"m%d","payload":{"pad":%q}}`, i, pad))).Responses["A"]
+		if dr.Error != nil {
+			t.Fatal(dr.Error)
+		}
+	}
+	grown := heap() - before
+	runtime.KeepAlive(inst) // the cache lives as long as its instance
+	t.Logf("live heap grew by %.1f MB for 2,000 distinct 30 KB queries with a 1 MB cache", float64(grown)/(1<<20))
+	if grown > 3<<20 {
+		t.Errorf("live heap grew by %d bytes, more than the 1 MB budget plus 2 MB", grown)
 	}
 }

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,7 +23,48 @@ const maxResourceBody = 64 << 10
 // payload fields, "metric-payload-options" the options of one field.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
 	status, body := d.resource(ctx, req)
-	return sendJSON(sender, status, body)
+	return sendJSON(sender, status, d.scrubbed(body))
+}
+
+// scrubbed passes every string of a resource answer, keys and values,
+// through the scrubber before it reaches the browser: a service that
+// echoes our headers into metric labels, options or payload definitions
+// must not hand the API key to whoever can open the query editor. It
+// works on the encoded JSON's tree, so every route, including ones added
+// later, is covered without knowing its types.
+func (d *Datasource) scrubbed(body any) any {
+	if len(d.settings.Secrets) == 0 {
+		return body
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return body // sendJSON reports the encoding failure
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // numbers pass through exactly
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return body
+	}
+	return scrubTree(tree, d.settings.Scrub)
+}
+
+func scrubTree(v any, scrub func(string) string) any {
+	switch x := v.(type) {
+	case string:
+		return scrub(x)
+	case []any:
+		for i := range x {
+			x[i] = scrubTree(x[i], scrub)
+		}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[scrub(k)] = scrubTree(val, scrub)
+		}
+		return out
+	}
+	return v
 }
 
 func sendJSON(sender backend.CallResourceResponseSender, status int, body any) error {

@@ -79,3 +79,37 @@ func TestCallResource(t *testing.T) {
 		})
 	}
 }
+
+// A service that echoes our headers into metric labels, payload
+// definitions and options hands nothing to the browser: every string of
+// every resource answer is scrubbed, in every form the secret can take.
+func TestResourceAnswersAreScrubbed(t *testing.T) {
+	echo := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth, team := r.Header.Get("Authorization"), r.Header.Get("X-Team")
+		esc := strings.ReplaceAll(auth, "/", `\/`)
+		switch r.URL.Path {
+		case "/metrics":
+			_, _ = io.WriteString(w, `[{"label":"`+auth+`","value":"m `+team+`","payloads":[{"name":"`+esc+`","label":"l","options":[{"label":"`+team+`","value":"`+auth+`"}]}]}]`)
+		case "/metric-payload-options":
+			_, _ = io.WriteString(w, `[{"label":"`+esc+`","value":"`+team+`"}]`)
+		}
+	}))
+	inst := instance(t, echo.URL, `{"httpHeaderName1":"X-Team"}`, map[string]string{"apiKey": "k3y/SECRET", "httpHeaderValue1": "team-secret"})
+	for _, path := range []string{"metrics", "metric-payload-options"} {
+		var got *backend.CallResourceResponse
+		err := inst.(backend.CallResourceHandler).CallResource(context.Background(),
+			&backend.CallResourceRequest{Method: "POST", Path: path, Body: []byte(`{"metric":"m","name":"n"}`)},
+			backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
+		if err != nil || got.Status != 200 {
+			t.Fatalf("%s: %v %v", path, err, got)
+		}
+		for _, secret := range []string{"SECRET", "k3y", "team-secret"} {
+			if strings.Contains(string(got.Body), secret) {
+				t.Errorf("%s answer holds %q: %s", path, secret, got.Body)
+			}
+		}
+		if !strings.Contains(string(got.Body), "[redacted]") {
+			t.Errorf("%s answer shows no redaction: %s", path, got.Body)
+		}
+	}
+}
