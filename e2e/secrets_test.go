@@ -30,7 +30,16 @@ func echoServer() http.Handler {
 			fmt.Fprintf(&echo, "%s: %s; ", k, strings.Join(r.Header[k], ","))
 		}
 		body, _ := io.ReadAll(r.Body)
+		// The same echo as JSON values, with "/" escaped as some encoders
+		// write it, for routes whose answers are decoded, not quoted.
+		jsonEcho := strings.ReplaceAll(strings.ReplaceAll(echo.String(), `"`, ""), "/", `\/`)
 		switch {
+		case r.URL.Path == "/json" || r.URL.Path == "/json/":
+			_, _ = io.WriteString(w, "ok")
+		case r.URL.Path == "/json/metrics":
+			_, _ = io.WriteString(w, `[{"label":"`+jsonEcho+`","value":"m","payloads":[{"name":"`+jsonEcho+`","options":[{"label":"`+jsonEcho+`","value":"`+jsonEcho+`"}]}]}]`)
+		case r.URL.Path == "/json/metric-payload-options":
+			_, _ = io.WriteString(w, `[{"label":"`+jsonEcho+`","value":"`+jsonEcho+`"}]`)
 		case r.URL.Path == "/":
 			_, _ = io.WriteString(w, "ok "+echo.String())
 		case r.URL.Path == "/metrics":
@@ -43,7 +52,10 @@ func echoServer() http.Handler {
 			w.Header().Set("Retry-After", echo.String())
 			http.Error(w, "slow", http.StatusTooManyRequests)
 		case strings.Contains(string(body), "bad_json"):
-			_, _ = io.WriteString(w, `{"echo": "`+echo.String()+`"`)
+			_, _ = io.WriteString(w, `{"echo": "`+jsonEcho+`"`)
+		case strings.Contains(string(body), "straddle"):
+			// The quoted part of an error body ends inside the echo.
+			http.Error(w, strings.Repeat("x", 185)+echo.String(), http.StatusBadRequest)
 		default:
 			_, _ = io.WriteString(w, `[{"target":"`+strings.ReplaceAll(echo.String(), `"`, "")+`","datapoints":[[1,1000]]}]`)
 		}
@@ -52,10 +64,15 @@ func echoServer() http.Handler {
 
 func TestSecretsNeverLeave(t *testing.T) {
 	srv := serve(t, echoServer())
+	closed := freeLoopbackAddr() // nothing listens: Go's URL errors quote the URL
 	secrets := map[string]string{
-		"apiKey":            "api-SECRET-1f2e3d",
+		// Saved with a trailing newline, sent trimmed; "/" is escaped in
+		// JSON echoes.
+		"apiKey":            "api/SECRET-1f2e3d\n",
 		"httpHeaderValue1":  "hdr-SECRET-9a8b7c",
 		"basicAuthPassword": "pw-SECRET-4d5e6f",
+		"URL password":      "url-SECRET-7c8d9e",
+		"URL query token":   "qry-SECRET-3b4c5d",
 	}
 	bearer := dataSource(srv.URL)
 	bearer.JSONData["httpHeaderName1"] = "X-Tenant-Token"
@@ -63,16 +80,21 @@ func TestSecretsNeverLeave(t *testing.T) {
 	basic := dataSource(srv.URL)
 	basic.BasicAuth, basic.User = true, "grafana"
 	basic.Secure = map[string]string{"basicAuthPassword": secrets["basicAuthPassword"]}
+	jsonEcho := dataSource(srv.URL + "/json")
+	jsonEcho.JSONData["httpHeaderName1"] = "X-Tenant-Token"
+	jsonEcho.Secure = bearer.Secure
+	inURL := dataSource(strings.Replace(srv.URL, "://", "://svcuser:"+secrets["URL password"]+"@", 1) + "/json?token=" + secrets["URL query token"])
+	refused := dataSource("http://svcuser:" + secrets["URL password"] + "@" + closed + "/api?token=" + secrets["URL query token"])
 
 	var out strings.Builder
-	for _, ds := range []grafanahost.DataSource{bearer, basic} {
+	for _, ds := range []grafanahost.DataSource{bearer, basic, jsonEcho, inURL, refused} {
 		res, err := host.CheckHealth(context.Background(), ds)
 		if err != nil {
 			t.Fatal(err)
 		}
 		fmt.Fprintln(&out, res.Message)
 		var queries []backend.DataQuery
-		for _, target := range []string{"status_500", "status_400", "status_429", "bad_json", "echoed_target"} {
+		for _, target := range []string{"status_500", "status_400", "status_429", "bad_json", "straddle", "echoed_target"} {
 			queries = append(queries, dq(target, `{"target":"`+target+`"}`))
 		}
 		qr, err := host.QueryData(context.Background(), ds, queries, nil)
@@ -100,14 +122,20 @@ func TestSecretsNeverLeave(t *testing.T) {
 	if !strings.Contains(all, "[redacted]") {
 		t.Fatalf("the echo server's bodies never reached the output; the test proves nothing:\n%s", all)
 	}
-	encoded := base64.StdEncoding.EncodeToString([]byte("grafana:" + secrets["basicAuthPassword"]))
 	for name, s := range secrets {
-		if strings.Contains(all, s) {
-			t.Errorf("%s leaked: %s", name, context_(all, s))
+		s = strings.TrimSpace(s)
+		// The whole secret, its JSON-escaped form, and its first 7
+		// characters (what survives a quote cut inside it).
+		for _, form := range []string{s, strings.ReplaceAll(s, "/", `\/`), s[:7]} {
+			if strings.Contains(all, form) {
+				t.Errorf("%s leaked as %q: %s", name, form, context_(all, form))
+			}
 		}
 	}
-	if strings.Contains(all, encoded) {
-		t.Error("the encoded basic auth credentials leaked")
+	for name, pair := range map[string]string{"basic auth": "grafana:" + secrets["basicAuthPassword"], "URL user info": "svcuser:" + secrets["URL password"]} {
+		if encoded := base64.StdEncoding.EncodeToString([]byte(pair)); strings.Contains(all, encoded) {
+			t.Errorf("the encoded %s credentials leaked", name)
+		}
 	}
 }
 
