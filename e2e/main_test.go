@@ -25,6 +25,9 @@ var (
 	pprofAddr  string
 )
 
+// otherBinaryEnv names a plugin binary to test instead of building one.
+const otherBinaryEnv = "INHOUSE_PLUGIN_BINARY"
+
 func freeLoopbackAddr() string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -41,13 +44,19 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binaryPath = filepath.Join(dir, grafanahost.BinaryName())
-	// The same package and tags mage builds; built here so the test never
-	// runs against a stale dist/.
-	build := exec.Command("go", "build", "-tags", "arrow_json_stdlib", "-o", binaryPath, "../pkg")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building the plugin:", err)
-		os.Exit(1)
+	if other := os.Getenv(otherBinaryEnv); other != "" {
+		// Benchmarks can measure another build (an earlier commit's)
+		// with this harness.
+		binaryPath = other
+	} else {
+		// The same package and tags mage builds; built here so the test
+		// never runs against a stale dist/.
+		build := exec.Command("go", "build", "-tags", "arrow_json_stdlib", "-o", binaryPath, "../pkg")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building the plugin:", err)
+			os.Exit(1)
+		}
 	}
 	// The SDK's profiler (as Grafana enables it) lets the soak test count
 	// the plugin's goroutines.
