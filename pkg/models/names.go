@@ -8,9 +8,19 @@ const (
 	// without a type (every dashboard made before types existed) are
 	// metric queries too.
 	QueryTypeMetrics = "metrics"
+	// QueryTypeVariable is a template variable's query: its answer is the
+	// variable's options.
+	QueryTypeVariable = "variable"
+	// QueryTypeAnnotations is an annotation query: its answer is the
+	// dashboard's annotation events.
+	QueryTypeAnnotations = "annotations"
 
 	// ResourceMetrics lists the service's metrics and their payload fields.
 	ResourceMetrics = "metrics"
 	// ResourceMetricPayloadOptions lists the options of one payload field.
 	ResourceMetricPayloadOptions = "metric-payload-options"
+	// ResourceTagKeys lists the keys ad hoc filters can use.
+	ResourceTagKeys = "tag-keys"
+	// ResourceTagValues lists the values of one ad hoc filter key.
+	ResourceTagValues = "tag-values"
 )

@@ -19,8 +19,9 @@ func TestNamesMatchJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]map[string]string{
-		"queryTypes": {"metrics": QueryTypeMetrics},
-		"resources":  {"metrics": ResourceMetrics, "metricPayloadOptions": ResourceMetricPayloadOptions},
+		"queryTypes": {"metrics": QueryTypeMetrics, "variable": QueryTypeVariable, "annotations": QueryTypeAnnotations},
+		"resources": {"metrics": ResourceMetrics, "metricPayloadOptions": ResourceMetricPayloadOptions,
+			"tagKeys": ResourceTagKeys, "tagValues": ResourceTagValues},
 	}
 	got := map[string]map[string]string{"queryTypes": names.QueryTypes, "resources": names.Resources}
 	for section, consts := range want {
