@@ -17,6 +17,26 @@ export default tseslint.config(
     },
   },
   {
+    // The plugin's own code; the host page shares all of @grafana/ui.
+    files: ['src/**/*.{ts,tsx}'],
+    rules: {
+      // Deprecated in the @grafana/ui we build against. Combobox carries
+      // strings and numbers; payload booleans travel under keys (PayloadField).
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@grafana/ui',
+              importNames: ['Select', 'MultiSelect', 'AsyncSelect', 'AsyncMultiSelect'],
+              message: 'Deprecated: use Combobox or MultiCombobox.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['browser-test/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly' } },
   }

@@ -6,6 +6,7 @@ import { defineConfig, Plugin } from 'vite';
 export const GRAFANA_SHARED = [
   'react',
   'react-dom',
+  'react/jsx-runtime',
   '@grafana/data',
   '@grafana/ui',
   '@grafana/runtime',
@@ -36,9 +37,6 @@ function pluginFiles(): Plugin {
 }
 
 export default defineConfig({
-  // Classic JSX (React.createElement) ties the bundle to no particular
-  // react/jsx-runtime build, only to the React Grafana shares.
-  oxc: { jsx: { runtime: 'classic' } },
   build: {
     outDir: 'dist',
     // The Go binaries live in dist/ too (mage); never wipe them.

@@ -9,7 +9,6 @@ const outDir = fileURLToPath(new URL('./dist', import.meta.url));
 // at run time.
 export default defineConfig({
   root: fileURLToPath(new URL('./host', import.meta.url)),
-  oxc: { jsx: { runtime: 'classic' } },
   build: {
     outDir,
     emptyOutDir: true,

@@ -1,6 +1,6 @@
 import './boot';
 
-import React, { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
   CoreApp,

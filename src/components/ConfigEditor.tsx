@@ -1,4 +1,4 @@
-import React, { ChangeEvent } from 'react';
+import { ChangeEvent } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Auth, AuthMethod, ConfigSection, convertLegacyAuthProps, DataSourceDescription } from '@grafana/plugin-ui';
 import { Alert, Divider, InlineField, Input, SecretInput, TagsInput } from '@grafana/ui';

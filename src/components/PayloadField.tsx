@@ -1,7 +1,6 @@
-import React, { useState } from 'react';
-import { SelectableValue } from '@grafana/data';
+import { useState } from 'react';
 import { EditorField } from '@grafana/plugin-ui';
-import { Input, MultiSelect, Select, TextArea } from '@grafana/ui';
+import { Combobox, ComboboxOption, Input, MultiCombobox, TextArea } from '@grafana/ui';
 
 import { asList, errorMessage } from '../payload';
 import { PayloadDef, PayloadScalar, PayloadValue, SelectOption } from '../types';
@@ -9,111 +8,160 @@ import { useDraft } from './useDraft';
 
 interface Props {
   def: PayloadDef;
+  /** The element id: unique per query and field, so two open editors never share one. */
+  id: string;
   value: PayloadValue | undefined;
   disabled?: boolean;
+  /**
+   * What the field's fetched options depend on (metric and the other
+   * fields); options fetched for another key are stale.
+   */
+  optionsKey: string;
   /** Loads the field's options from the service when its definition lists none. */
   loadOptions: () => Promise<SelectOption[]>;
   variables: string[];
   onChange: (value: PayloadValue | undefined) => void;
 }
 
-const toSelectable = (o: SelectOption): SelectableValue<PayloadScalar> => ({ label: o.label || String(o.value), value: o.value });
+type Key = string | number;
 
-export function PayloadField({ def, value, disabled, loadOptions, variables, onChange }: Props) {
+// Combobox takes string and number values only. A boolean option travels
+// under a key that nobody types, and comes back a boolean.
+const TRUE_KEY = '\u0000true';
+const FALSE_KEY = '\u0000false';
+export const toKey = (v: PayloadScalar): Key => (v === true ? TRUE_KEY : v === false ? FALSE_KEY : v);
+export const fromKey = (k: Key): PayloadScalar => (k === TRUE_KEY ? true : k === FALSE_KEY ? false : k);
+
+export function PayloadField({ def, id, value, disabled, optionsKey, loadOptions, variables, onChange }: Props) {
   const label = def.label || def.name;
   const width = def.width ? Math.max(8, Math.min(def.width, 80)) : undefined;
   const kind = def.type ?? 'input';
+  const options = useFieldOptions(def, optionsKey, loadOptions);
 
   if (kind === 'select' || kind === 'multi-select') {
     return (
-      <EditorField label={label} width={width ?? 24} htmlFor={`payload-${def.name}`}>
+      <EditorField
+        label={label}
+        width={width ?? 24}
+        htmlFor={id}
+        invalid={Boolean(options.error)}
+        error={options.error && `Could not load the options: ${options.error}`}
+        // Options load when the field gets focus, with the payload as it is then.
+        onFocus={options.fetch}
+      >
         <OptionsPicker
-          def={def}
-          multi={kind === 'multi-select'}
-          value={value}
-          disabled={disabled}
-          loadOptions={loadOptions}
-          variables={variables}
-          onChange={onChange}
-        />
+            id={id}
+            def={def}
+            multi={kind === 'multi-select'}
+            value={value}
+            disabled={disabled}
+            loaded={options.list}
+            loading={options.loading}
+            invalid={Boolean(options.error)}
+            variables={variables}
+            onChange={onChange}
+          />
       </EditorField>
     );
   }
   return (
-    <EditorField label={label} width={width ?? (kind === 'textarea' ? 48 : 24)} htmlFor={`payload-${def.name}`}>
-      <TextValue kind={kind} def={def} value={value} disabled={disabled} onChange={onChange} />
+    <EditorField label={label} width={width ?? (kind === 'textarea' ? 48 : 24)} htmlFor={id}>
+      <TextValue id={id} kind={kind} def={def} value={value} disabled={disabled} onChange={onChange} />
     </EditorField>
   );
 }
 
+interface FetchedOptions {
+  key: string;
+  list?: SelectOption[];
+  error?: string;
+  loading: boolean;
+}
+
+/**
+ * Options listed by the definition, or fetched from the service. A fetch
+ * is kept for the payload it was made with: once another field changes,
+ * the next focus fetches again, since options may depend on it (zones of
+ * the chosen region).
+ */
+function useFieldOptions(def: PayloadDef, key: string, load: () => Promise<SelectOption[]>) {
+  const [fetched, setFetched] = useState<FetchedOptions>();
+  const listed = def.options !== undefined && def.options.length > 0;
+  const current = fetched?.key === key ? fetched : undefined;
+  const fetch = () => {
+    if (listed || current?.list || current?.loading) {
+      return;
+    }
+    setFetched({ key, loading: true });
+    const settle = (next: Omit<FetchedOptions, 'key' | 'loading'>) =>
+      setFetched((f) => (f?.key === key ? { key, loading: false, ...next } : f));
+    load().then(
+      (list) => settle({ list }),
+      (e) => settle({ error: errorMessage(e) })
+    );
+  };
+  return { list: listed ? def.options! : (current?.list ?? []), loading: current?.loading ?? false, error: current?.error, fetch };
+}
+
 function OptionsPicker({
+  id,
   def,
   multi,
   value,
   disabled,
-  loadOptions,
+  loaded,
+  loading,
+  invalid,
   variables,
   onChange,
-}: Omit<Props, 'def'> & { def: PayloadDef; multi: boolean }) {
-  // Options fetched on first open; a new definition (another metric) starts over.
-  const [fetched, setFetched] = useState<{ def: PayloadDef; options?: SelectOption[]; error?: string }>({ def });
-  const [loading, setLoading] = useState(false);
-  if (fetched.def !== def) {
-    setFetched({ def });
-  }
-  const loaded = fetched.def === def && fetched.options ? fetched.options : def.options;
-  const error = fetched.def === def ? fetched.error : undefined;
-
-  const open = async () => {
-    if (loaded !== undefined && loaded.length > 0) {
-      return;
-    }
-    setLoading(true);
-    try {
-      setFetched({ def, options: await loadOptions() });
-    } catch (e) {
-      setFetched({ def, error: errorMessage(e) });
-    } finally {
-      setLoading(false);
-    }
-  };
-
-  const options = [
-    ...(loaded ?? []).map(toSelectable),
+}: {
+  id: string;
+  def: PayloadDef;
+  multi: boolean;
+  value: PayloadValue | undefined;
+  disabled?: boolean;
+  loaded: SelectOption[];
+  loading: boolean;
+  invalid: boolean;
+  variables: string[];
+  onChange: (value: PayloadValue | undefined) => void;
+}) {
+  const options: Array<ComboboxOption<Key>> = [
+    ...loaded.map((o) => ({ label: o.label || String(o.value), value: toKey(o.value) })),
     ...variables.map((v) => ({ label: v, value: v, description: 'Dashboard variable' })),
   ];
   // A saved value the list does not offer (yet) is still shown, never dropped.
   for (const v of asList(value)) {
-    if (!options.some((o) => o.value === v)) {
-      options.push({ label: String(v), value: v });
+    if (!options.some((o) => o.value === toKey(v))) {
+      options.push({ label: String(v), value: toKey(v) });
     }
   }
   const common = {
-    inputId: `payload-${def.name}`,
+    id,
     options,
     disabled,
-    isLoading: loading,
+    loading,
+    invalid,
     placeholder: def.placeholder || 'Choose',
-    allowCustomValue: true,
-    onOpenMenu: open,
-    invalid: Boolean(error),
-    noOptionsMessage: error ? `Could not load options: ${error}` : 'No options',
+    createCustomValue: true,
   };
   if (multi) {
     return (
-      <MultiSelect<PayloadScalar>
+      <MultiCombobox<Key>
         {...common}
-        value={asList(value)}
-        onChange={(items) => onChange(items.map((i) => i.value).filter((v): v is PayloadScalar => v !== undefined))}
+        isClearable
+        value={asList(value).map(toKey)}
+        onChange={(items) => onChange(items.map((i) => fromKey(i.value)))}
       />
     );
   }
+  const single = Array.isArray(value) ? value[0] : value;
   return (
-    <Select<PayloadScalar>
+    <Combobox<Key>
       {...common}
       isClearable
-      value={Array.isArray(value) ? value[0] : value ?? null}
-      onChange={(item) => onChange(item?.value)}
+      value={single === undefined ? null : toKey(single)}
+      onChange={(item) => onChange(item ? fromKey(item.value) : undefined)}
     />
   );
 }
@@ -121,12 +169,14 @@ function OptionsPicker({
 // Text fields commit on blur, as Grafana's own editors do, so a query does
 // not run on every key stroke.
 function TextValue({
+  id,
   kind,
   def,
   value,
   disabled,
   onChange,
 }: {
+  id: string;
   kind: string;
   def: PayloadDef;
   value: PayloadValue | undefined;
@@ -143,7 +193,7 @@ function TextValue({
   if (kind === 'textarea') {
     return (
       <TextArea
-        id={`payload-${def.name}`}
+        id={id}
         value={text}
         rows={3}
         disabled={disabled}
@@ -155,7 +205,7 @@ function TextValue({
   }
   return (
     <Input
-      id={`payload-${def.name}`}
+      id={id}
       value={text}
       disabled={disabled}
       placeholder={def.placeholder}

@@ -1,11 +1,12 @@
-import React, { useState } from 'react';
-import { render, screen, waitFor } from '@testing-library/react';
+import { useState } from 'react';
+import { CoreApp } from '@grafana/data';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { DataSource } from '../datasource';
 import { installBackend, ResourceCall } from '../test/backendSrv';
 import { instanceSettings } from '../test/instance';
-import { fakeTemplateSrv } from '../test/templateSrv';
+import { fakeTemplateSrv, Vars } from '../test/templateSrv';
 import { Metric, Query } from '../types';
 import { QueryEditor } from './QueryEditor';
 
@@ -16,55 +17,99 @@ const METRICS: Metric[] = [
     value: 'requests',
     payloads: [
       { name: 'region', label: 'Region', type: 'select' },
+      { name: 'zone', label: 'Zone', type: 'select' },
       { name: 'codes', label: 'Status codes', type: 'multi-select', options: [{ label: '2xx', value: '2xx' }, { label: '5xx', value: '5xx' }] },
+      { name: 'cached', label: 'Cached', type: 'select', options: [{ label: 'Yes', value: true }, { label: 'No', value: false }] },
       { name: 'path', label: 'Path', type: 'input', placeholder: '/api' },
       { name: 'filter', label: 'Filter', type: 'textarea' },
     ],
   },
 ];
 
-function backend(fail = false) {
+const ZONES: Record<string, Array<{ label: string; value: string }>> = {
+  eu: [{ label: 'eu-1', value: 'eu-1' }, { label: 'eu-2', value: 'eu-2' }],
+  asia: [{ label: 'asia-1', value: 'asia-1' }],
+};
+
+/** The backend's resource routes: zones depend on the chosen region, as in zone-by-region. */
+function backend({ fail = false, metrics = METRICS }: { fail?: boolean; metrics?: Metric[] } = {}) {
   return installBackend((call: ResourceCall) => {
     if (fail) {
       return { status: 502, data: { error: 'in-house service: connection refused at metrics.internal:8080' } };
     }
     if (call.url.endsWith('/metrics')) {
-      return { status: 200, data: METRICS };
+      return { status: 200, data: metrics };
+    }
+    const { name, payload } = call.data as { name: string; payload: Record<string, string> };
+    if (name === 'zone') {
+      return { status: 200, data: ZONES[payload.region] ?? [] };
     }
     return { status: 200, data: [{ label: 'Europe', value: 'eu' }, { label: 'Asia', value: 'asia' }] };
   });
 }
 
-function renderEditor(initial: Partial<Query>) {
-  const datasource = new DataSource(instanceSettings(), fakeTemplateSrv({ region: 'eu' }));
-  const changes: Query[] = [];
-  let runs = 0;
-  function Host() {
-    const [query, setQuery] = useState<Query>({ refId: 'A', ...initial });
-    return (
-      <QueryEditor
-        datasource={datasource}
-        query={query}
-        onChange={(q) => {
-          changes.push(q);
-          setQuery(q);
-        }}
-        onRunQuery={() => runs++}
-      />
-    );
-  }
-  render(<Host />);
-  return { changes, last: () => changes[changes.length - 1], runs: () => runs };
+interface EditorOptions {
+  vars?: Vars;
+  app?: CoreApp;
+  refIds?: string[];
 }
 
-async function pick(inputLabel: string | RegExp, optionText: string) {
-  await userEvent.click(screen.getByLabelText(inputLabel));
-  const options = await screen.findAllByRole('option');
+/** Renders one editor per refId, each keeping its own query as Grafana does. */
+function renderEditors(initial: Partial<Query>, { vars = { region: 'eu' }, app, refIds = ['A'] }: EditorOptions = {}) {
+  const templateSrv = fakeTemplateSrv(vars);
+  const datasource = new DataSource(instanceSettings(), templateSrv);
+  const changes: Query[] = [];
+  let runs = 0;
+  function Editor({ refId }: { refId: string }) {
+    const [query, setQuery] = useState<Query>({ refId, ...initial });
+    return (
+      <div data-testid={`editor-${refId}`}>
+        <QueryEditor
+          datasource={datasource}
+          query={query}
+          app={app}
+          onChange={(q) => {
+            changes.push(q);
+            setQuery(q);
+          }}
+          onRunQuery={() => runs++}
+        />
+      </div>
+    );
+  }
+  render(
+    <>
+      {refIds.map((r) => (
+        <Editor key={r} refId={r} />
+      ))}
+    </>
+  );
+  return { changes, last: () => changes[changes.length - 1], runs: () => runs, templateSrv };
+}
+
+const renderEditor = (initial: Partial<Query>, options?: EditorOptions) => renderEditors(initial, options);
+
+async function open(name: string | RegExp, scope: HTMLElement = document.body) {
+  await userEvent.click(within(scope).getByRole('combobox', { name }));
+  return within(document.body).findAllByRole('option');
+}
+
+async function pick(name: string | RegExp, optionText: string, scope?: HTMLElement) {
+  const options = await open(name, scope);
   const option = options.find((o) => o.textContent?.includes(optionText));
   if (!option) {
     throw new Error(`no option "${optionText}" among ${options.map((o) => o.textContent).join(' | ')}`);
   }
   await userEvent.click(option);
+}
+
+const optionTexts = async (name: string | RegExp) => (await open(name)).map((o) => o.textContent);
+
+/** The options a field offers besides dashboard variables, once `last` has loaded. */
+async function loadedOptions(name: string, last: string) {
+  await userEvent.click(screen.getByRole('combobox', { name }));
+  await screen.findByRole('option', { name: last });
+  return screen.getAllByRole('option').map((o) => o.textContent).filter((t) => !t?.startsWith('$'));
 }
 
 describe('QueryEditor', () => {
@@ -78,11 +123,77 @@ describe('QueryEditor', () => {
     expect(calls[0].url).toBe('/api/datasources/uid/inhouse-uid/resources/metrics');
   });
 
+  it('labels every control, found by role and name', async () => {
+    backend();
+    renderEditor({ target: 'requests', payload: { region: 'eu' } });
+    await screen.findByRole('combobox', { name: 'Region' });
+    const controls: Array<[string, string | RegExp]> = [
+      ['combobox', 'Metric'],
+      ['radiogroup', 'Format'],
+      ['radio', 'Time series'],
+      ['radio', 'Table'],
+      ['textbox', /^Legend/],
+      ['combobox', 'Region'],
+      ['combobox', 'Zone'],
+      ['combobox', 'Status codes'],
+      ['combobox', 'Cached'],
+      ['textbox', 'Path'],
+      ['textbox', 'Filter'],
+    ];
+    for (const [role, name] of controls) {
+      expect(screen.getByRole(role, { name })).toBeInTheDocument();
+    }
+  });
+
+  it('labels the JSON text payload', async () => {
+    backend();
+    renderEditor({ target: 'cpu', payload: '{"a": 1}' });
+    expect(await screen.findByRole('textbox', { name: /^Payload \(JSON\)/ })).toHaveValue('{"a": 1}');
+    await screen.findByRole('combobox', { name: 'Metric' });
+  });
+
+  it('gives every element of two open editors its own id, and labels point into their own editor', async () => {
+    backend();
+    const editors = renderEditors({ target: 'requests' }, { refIds: ['A', 'B'] });
+    await waitFor(() => expect(screen.getAllByRole('combobox', { name: 'Region' })).toHaveLength(2));
+    const ids = Array.from(document.querySelectorAll('[id]')).map((e) => e.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+    for (const refId of ['A', 'B']) {
+      const editor = screen.getByTestId(`editor-${refId}`);
+      const labels = Array.from(editor.querySelectorAll('label[for]'));
+      expect(labels.length).toBeGreaterThan(5);
+      for (const label of labels) {
+        const target = document.getElementById(label.getAttribute('for')!);
+        expect(target, `label "${label.textContent}" of ${refId}`).not.toBeNull();
+        expect(editor.contains(target), `label "${label.textContent}" of ${refId} points into the other editor`).toBe(true);
+      }
+    }
+    await pick('Region', 'Asia', screen.getByTestId('editor-B'));
+    expect(editors.last()).toMatchObject({ refId: 'B', payload: { region: 'asia' } });
+    expect(within(screen.getByTestId('editor-A')).getByRole('combobox', { name: 'Region' })).toHaveValue('');
+  });
+
   it('offers dashboard variables as metrics', async () => {
     backend();
     const editor = renderEditor({});
     await pick('Metric', '$region');
     expect(editor.last().target).toBe('$region');
+  });
+
+  it('offers a variable added after the editor opened', async () => {
+    backend();
+    const editor = renderEditor({});
+    expect(await optionTexts('Metric')).not.toContain('$service');
+    await userEvent.keyboard('{Escape}');
+    editor.templateSrv.vars.service = 'checkout';
+    expect((await optionTexts('Metric')).some((t) => t?.includes('$service'))).toBe(true);
+  });
+
+  it('shows the payload fields of a metric chosen through a variable', async () => {
+    backend();
+    renderEditor({ target: '$metric' }, { vars: { metric: 'requests' } });
+    expect(await screen.findByRole('combobox', { name: 'Region' })).toBeInTheDocument();
+    expect(screen.getByRole('textbox', { name: 'Path' })).toHaveAttribute('placeholder', '/api');
   });
 
   it('renders the payload fields of the chosen metric', async () => {
@@ -104,12 +215,39 @@ describe('QueryEditor', () => {
     expect(optionCall?.data).toEqual({ metric: 'requests', name: 'region', payload: {} });
   });
 
+  it('fetches options again when the payload they depend on changes', async () => {
+    const calls = backend();
+    renderEditor({ target: 'requests', payload: { region: 'eu' } });
+    await screen.findByRole('combobox', { name: 'Zone' });
+    expect(await loadedOptions('Zone', 'eu-2')).toEqual(['eu-1', 'eu-2']);
+    await userEvent.keyboard('{Escape}');
+    await pick('Region', 'Asia');
+    expect(await loadedOptions('Zone', 'asia-1')).toEqual(['asia-1']);
+    const zoneCalls = calls.filter((c) => (c.data as { name?: string }).name === 'zone').map((c) => c.data);
+    expect(zoneCalls).toEqual([
+      { metric: 'requests', name: 'zone', payload: { region: 'eu' } },
+      { metric: 'requests', name: 'zone', payload: { region: 'asia' } },
+    ]);
+    // The same payload again: no second call.
+    await userEvent.keyboard('{Escape}');
+    await open('Zone');
+    expect(calls.filter((c) => (c.data as { name?: string }).name === 'zone')).toHaveLength(2);
+  });
+
   it('keeps several values of a multi-select', async () => {
     backend();
     const editor = renderEditor({ target: 'requests', payload: { codes: ['2xx'] } });
     await screen.findByLabelText('Status codes');
     await pick('Status codes', '5xx');
     expect(editor.last().payload).toEqual({ codes: ['2xx', '5xx'] });
+  });
+
+  it('keeps boolean option values as booleans', async () => {
+    backend();
+    const editor = renderEditor({ target: 'requests' });
+    await screen.findByLabelText('Cached');
+    await pick('Cached', 'No');
+    expect(editor.last().payload).toEqual({ cached: false });
   });
 
   it('commits text fields on blur, not on every key', async () => {
@@ -125,19 +263,43 @@ describe('QueryEditor', () => {
   it('sets format and legend', async () => {
     backend();
     const editor = renderEditor({ target: 'cpu', type: 'timeserie' });
-    await userEvent.click(screen.getByLabelText('Table'));
+    await screen.findByRole('combobox', { name: 'Metric' });
+    await userEvent.click(screen.getByRole('radio', { name: 'Table' }));
     expect(editor.last()).toMatchObject({ format: 'table', type: undefined });
-    await userEvent.type(screen.getByLabelText(/^Legend/), '{{{{host}}');
+    await userEvent.type(screen.getByRole('textbox', { name: /^Legend/ }), '{{{{host}}');
     await userEvent.keyboard('{Enter}');
     expect(editor.last().alias).toBe('{{host}}');
   });
 
+  it('does not offer the table format in alert rules', async () => {
+    backend();
+    renderEditor({ target: 'cpu' }, { app: CoreApp.UnifiedAlerting });
+    await screen.findByRole('combobox', { name: 'Metric' });
+    expect(screen.getByRole('radio', { name: 'Time series' })).toBeChecked();
+    expect(screen.queryByRole('radio', { name: 'Table' })).not.toBeInTheDocument();
+  });
+
+  it('says what to change when an alert rule query asks for a table', async () => {
+    backend();
+    renderEditor({ target: 'cpu', format: 'table' }, { app: CoreApp.UnifiedAlerting });
+    expect(await screen.findByTestId('alerting-table')).toHaveTextContent('Alert rules use time series');
+  });
+
+  it('says the service lists no metrics, and what to check', async () => {
+    backend({ metrics: [] });
+    renderEditor({});
+    const note = await screen.findByTestId('metrics-empty');
+    expect(note).toHaveTextContent('The service lists no metrics');
+    expect(note).toHaveTextContent('/metrics');
+    expect(await optionTexts('Metric')).toEqual([expect.stringContaining('$region')]);
+  });
+
   it('shows a backend error inline', async () => {
-    backend(true);
+    backend({ fail: true });
     renderEditor({ target: 'cpu' });
     expect(await screen.findByTestId('metrics-error')).toHaveTextContent('connection refused at metrics.internal:8080');
     // The saved metric stays chosen even though the list failed.
-    expect(screen.getByText('cpu')).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Metric' })).toHaveValue('cpu');
   });
 
   it('keeps a JSON datasource text payload, and refuses field edits over invalid JSON', async () => {

@@ -1,13 +1,13 @@
-import React, { useEffect, useMemo, useState } from 'react';
-import { QueryEditorProps, SelectableValue } from '@grafana/data';
+import { useEffect, useMemo, useReducer, useState } from 'react';
+import { CoreApp, QueryEditorProps, SelectableValue } from '@grafana/data';
 import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
-import { Alert, Input, RadioButtonGroup, Select, TextArea } from '@grafana/ui';
+import { Alert, Combobox, ComboboxOption, Input, RadioButtonGroup, TextArea } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
+import { errorMessage, parsePayload, withField } from '../payload';
+import { JsonData, Metric, PayloadValue, Query, QueryFormat } from '../types';
 import { PayloadField } from './PayloadField';
 import { useDraft } from './useDraft';
-import { errorMessage, parsePayload, withField } from '../payload';
-import { JsonData, Metric, PayloadDef, PayloadValue, Query, QueryFormat } from '../types';
 
 type Props = QueryEditorProps<DataSource, Query, JsonData>;
 
@@ -23,14 +23,39 @@ const LEGEND_HELP = (
   </>
 );
 
-export function QueryEditor({ datasource, query, onChange, onRunQuery }: Props) {
+const NO_METRICS = 'The service lists no metrics';
+
+// Only letters and digits pass; anything else, "-" included, is written as
+// _hex_, so "-" can separate refId and field name and no two fields of two
+// queries ever get the same id.
+const idPart = (s: string) => s.replace(/[^A-Za-z0-9]/g, (c) => `_${c.codePointAt(0)!.toString(16)}_`);
+
+/** Element ids of one query's editor: unique per query, so labels of A never point into B. */
+export function editorIds(refId: string) {
+  const q = idPart(refId);
+  return {
+    metric: `metric-${q}`,
+    legend: `legend-${q}`,
+    payloadText: `payload-text-${q}`,
+    payload: (name: string) => `payload-${q}-${idPart(name)}`,
+  };
+}
+
+export function QueryEditor({ datasource, query, onChange, onRunQuery, app }: Props) {
+  const ids = editorIds(query.refId);
   const { fields, error: payloadError } = useMemo(() => parsePayload(query.payload), [query.payload]);
   const format: QueryFormat = query.format ?? (query.type === 'table' ? 'table' : 'time_series');
   const alias = query.alias ?? query.legendFormat ?? '';
+  const alerting = app === CoreApp.UnifiedAlerting;
 
   const metrics = useMetrics(datasource, query.target, fields);
-  const selected = metrics.list.find((m) => m.value === query.target);
-  const variables = useMemo(() => datasource.variableNames(), [datasource]);
+  // A metric chosen through a variable ($metric) has the fields of the metric it stands for.
+  const metric = datasource.resolveMetric(query.target);
+  const selected = metrics.list.find((m) => m.value === metric);
+  // Read on every render, and re-read when a menu opens: a variable added to
+  // the dashboard since the editor opened is offered too.
+  const [, reread] = useReducer((n: number) => n + 1, 0);
+  const variables = datasource.variableNames();
 
   const change = (next: Partial<Query>, run = true) => {
     onChange({ ...query, ...next });
@@ -39,58 +64,64 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery }: Props) 
     }
   };
 
-  const metricOptions: Array<SelectableValue<string>> = [
+  const metricOptions: Array<ComboboxOption<string>> = [
     ...metrics.list.map((m) => ({ label: m.label || m.value, value: m.value })),
     ...variables.map((v) => ({ label: v, value: v, description: 'Dashboard variable' })),
   ];
   if (query.target && !metricOptions.some((o) => o.value === query.target)) {
     metricOptions.push({ label: query.target, value: query.target });
   }
+  const empty = metrics.loaded && !metrics.error && metrics.list.length === 0;
 
   const setField = (name: string, value: PayloadValue | undefined) => change({ payload: withField(fields, name, value) });
 
   return (
     <EditorRows>
       <EditorRow>
-        <EditorField label="Metric" width={32} tooltip="Metrics listed by the service's /metrics endpoint">
-          <Select<string>
-            inputId={`metric-${query.refId}`}
-            aria-label="Metric"
+        <EditorField label="Metric" width={32} tooltip="Metrics listed by the service's /metrics endpoint" htmlFor={ids.metric}>
+          <Combobox<string>
+            id={ids.metric}
             options={metricOptions}
             value={query.target || null}
-            isLoading={metrics.loading}
-            allowCustomValue
+            loading={metrics.loading}
+            createCustomValue
             placeholder="Choose a metric"
             invalid={Boolean(metrics.error)}
-            onChange={(item) => change({ target: item?.value ?? '' })}
+            noOptionsMessage={empty ? `${NO_METRICS}; type a metric name` : undefined}
+            onIsOpenChange={(open) => open && reread()}
+            onChange={(item) => change({ target: item.value })}
           />
         </EditorField>
+        {/* A radio group is no labelable element: its name comes from aria-label, and the field's label points nowhere. */}
         <EditorField label="Format">
           <RadioButtonGroup<QueryFormat>
-            options={FORMATS}
+            aria-label="Format"
+            // The backend refuses tables in alert rules, so they are not offered there.
+            options={alerting ? FORMATS.filter((f) => f.value !== 'table') : FORMATS}
             value={format}
             onChange={(f) => change({ format: f, type: undefined })}
           />
         </EditorField>
-        <EditorField
-          label="Legend"
-          width={32}
-          optional
-          tooltip={LEGEND_HELP}
-          tooltipInteractive
-          htmlFor={`legend-${query.refId}`}
-        >
-          <LegendInput
-            refId={query.refId}
-            value={alias}
-            onCommit={(value) => change({ alias: value, legendFormat: undefined })}
-          />
+        <EditorField label="Legend" width={32} optional tooltip={LEGEND_HELP} tooltipInteractive htmlFor={ids.legend}>
+          <LegendInput id={ids.legend} value={alias} onCommit={(value) => change({ alias: value, legendFormat: undefined })} />
         </EditorField>
       </EditorRow>
 
+      {alerting && format === 'table' && (
+        <Alert severity="warning" title="Alert rules use time series" data-testid="alerting-table">
+          This query asks for a table, which the backend refuses in alert rules. Choose Time series.
+        </Alert>
+      )}
       {metrics.error && (
         <Alert severity="error" title="Could not load the metric list" data-testid="metrics-error">
           {metrics.error}
+        </Alert>
+      )}
+      {empty && (
+        <Alert severity="info" title={NO_METRICS} data-testid="metrics-empty">
+          Its <code>/metrics</code> endpoint (<code>/search</code> on SimpleJSON servers) answered an empty list. Check
+          that the service has metrics for the credentials configured here, and that the data source URL points at the
+          service&apos;s API, path included. A metric name typed in the Metric field is still sent.
         </Alert>
       )}
 
@@ -99,75 +130,46 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery }: Props) 
           <EditorField
             label="Payload (JSON)"
             width={64}
-            htmlFor={`payload-text-${query.refId}`}
+            htmlFor={ids.payloadText}
             invalid={Boolean(payloadError)}
             error={payloadError}
             tooltip="Saved by the JSON data source as text; it stays text until a field below changes it."
           >
-            <PayloadText
-              id={`payload-text-${query.refId}`}
-              value={query.payload}
-              onCommit={(payload) => change({ payload })}
-            />
+            <PayloadText id={ids.payloadText} value={query.payload} onCommit={(payload) => change({ payload })} />
           </EditorField>
         </EditorRow>
       )}
 
       {selected?.payloads && selected.payloads.length > 0 && (
         <EditorRow>
-          {selected.payloads.map((def) => (
-            <PayloadFieldSlot
-              key={def.name}
-              datasource={datasource}
-              metric={query.target ?? ''}
-              def={def}
-              fields={fields}
-              disabled={Boolean(payloadError)}
-              variables={variables}
-              onChange={(v) => setField(def.name, v)}
-            />
-          ))}
+          {selected.payloads.map((def) => {
+            const others = withField(fields, def.name, undefined);
+            return (
+              <PayloadField
+                key={def.name}
+                id={ids.payload(def.name)}
+                def={def}
+                value={fields[def.name]}
+                disabled={Boolean(payloadError)}
+                variables={variables}
+                optionsKey={JSON.stringify([query.target ?? '', others])}
+                loadOptions={() => datasource.getPayloadOptions(query.target ?? '', def.name, others)}
+                onChange={(v) => setField(def.name, v)}
+              />
+            );
+          })}
         </EditorRow>
       )}
     </EditorRows>
   );
 }
 
-function PayloadFieldSlot({
-  datasource,
-  metric,
-  def,
-  fields,
-  disabled,
-  variables,
-  onChange,
-}: {
-  datasource: DataSource;
-  metric: string;
-  def: PayloadDef;
-  fields: Record<string, PayloadValue>;
-  disabled: boolean;
-  variables: string[];
-  onChange: (value: PayloadValue | undefined) => void;
-}) {
-  return (
-    <PayloadField
-      def={def}
-      value={fields[def.name]}
-      disabled={disabled}
-      variables={variables}
-      loadOptions={() => datasource.getPayloadOptions(metric, def.name, fields)}
-      onChange={onChange}
-    />
-  );
-}
-
-function LegendInput({ refId, value, onCommit }: { refId: string; value: string; onCommit: (v: string) => void }) {
+function LegendInput({ id, value, onCommit }: { id: string; value: string; onCommit: (v: string) => void }) {
   const [text, setText] = useDraft(value);
   const commit = () => text !== value && onCommit(text);
   return (
     <Input
-      id={`legend-${refId}`}
+      id={id}
       placeholder="{{host}} – {{metric}}"
       value={text}
       onChange={(e) => setText(e.currentTarget.value)}
@@ -212,7 +214,8 @@ function useMetrics(datasource: DataSource, target: string | undefined, fields: 
           return;
         }
         setLoaded({ key, list });
-        const names = (list.find((m) => m.value === metric)?.payloads ?? []).filter((p) => p.reloadMetric).map((p) => p.name);
+        const resolved = datasource.resolveMetric(metric);
+        const names = (list.find((m) => m.value === resolved)?.payloads ?? []).filter((p) => p.reloadMetric).map((p) => p.name);
         setReloadFields((old) => (old.join() === names.join() ? old : names));
       })
       .catch((e) => live && setLoaded({ key, list: [], error: errorMessage(e) }));
@@ -222,5 +225,5 @@ function useMetrics(datasource: DataSource, target: string | undefined, fields: 
   }, [datasource, key]);
 
   // While reloading, the previous list stays visible instead of flashing empty.
-  return { list: loaded?.list ?? [], loading: loaded?.key !== key, error: loaded?.error };
+  return { list: loaded?.list ?? [], loading: loaded?.key !== key, loaded: loaded !== undefined, error: loaded?.error };
 }
