@@ -50,6 +50,8 @@ export interface JsonData extends DataSourceJsonData {
   tlsAuthWithCACert?: boolean;
   tlsSkipVerify?: boolean;
   serverName?: string;
+  /** Grafana's secure SOCKS proxy toggle; the SDK reads it into the HTTP client's proxy options. */
+  enableSecureSocksProxy?: boolean;
   [customHeaderName: `httpHeaderName${number}`]: string | undefined;
 }
 

@@ -2,10 +2,12 @@ import { useState } from 'react';
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
+import { config } from '@grafana/runtime';
+
+import manifest from '../plugin.json';
 import { NUMBER_KEYS, NUMBER_RULES, Settings } from '../settings';
 import { settings } from '../test/settings';
-import { ConfigEditor, NUMBER_HELP } from './ConfigEditor';
-
+import { AUTH_SECTION_WIDTH, ConfigEditor, NUMBER_HELP } from './ConfigEditor';
 
 /** Renders the page the way Grafana does: it keeps the settings and re-renders on every change. */
 function renderPage(initial: Settings) {
@@ -120,6 +122,59 @@ describe('ConfigEditor', () => {
       const input = screen.getByLabelText(new RegExp(`^${NUMBER_RULES[key].label}`));
       expect(input).toHaveAttribute('id', `inhouse-${key}`);
       expect(input).toHaveAttribute('placeholder', String(NUMBER_RULES[key].default));
+    }
+  });
+
+  it.each([
+    ['timeout', 'Timeout (s)'],
+    ['maxResponseMB', 'Maximum response size (MB)'],
+    ['concurrency', 'Concurrency'],
+    ['cacheTTLSeconds', 'Cache TTL (s)'],
+    ['cacheMaxMB', 'Cache size (MB)'],
+  ])('labels %s with its unit: %s', async (key, label) => {
+    renderPage(settings({ url: 'https://m' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));
+    expect(screen.getByRole('spinbutton', { name: label })).toHaveAttribute('id', `inhouse-${key}`);
+  });
+
+  it.each([
+    ['', '/plugins/inhouse-metrics-datasource'],
+    ['/grafana', '/grafana/plugins/inhouse-metrics-datasource'],
+  ])('links to the plugin page inside Grafana (sub-path "%s"), which shows this README', (subUrl, href) => {
+    const saved = config.appSubUrl;
+    config.appSubUrl = subUrl;
+    try {
+      renderPage(settings({ url: 'https://m' }));
+      expect(screen.getByRole('link', { name: 'view the documentation' })).toHaveAttribute('href', href);
+      expect(manifest.id).toBe('inhouse-metrics-datasource');
+    } finally {
+      config.appSubUrl = saved;
+    }
+  });
+
+  it('keeps the URL field as wide as the authentication section below it', () => {
+    renderPage(settings({ url: 'https://m' }));
+    expect(screen.getByTestId('url-field')).toHaveStyle({ maxWidth: `${AUTH_SECTION_WIDTH}px` });
+    expect(screen.getByTestId('url-field')).toContainElement(screen.getByRole('textbox', { name: /^URL/ }));
+  });
+
+  it.each([
+    { enabled: false, shown: false },
+    { enabled: true, shown: true },
+  ])('offers the secure SOCKS proxy toggle only when Grafana has it on ($enabled)', async ({ enabled, shown }) => {
+    const saved = config.secureSocksDSProxyEnabled;
+    config.secureSocksDSProxyEnabled = enabled;
+    try {
+      const page = renderPage(settings({ url: 'https://m' }));
+      const section = screen.queryByRole('heading', { name: 'Secure Socks Proxy' })?.parentElement;
+      expect(Boolean(section)).toBe(shown);
+      const toggle = section && within(section).getByRole('switch', { name: 'Enabled' });
+      if (toggle) {
+        await userEvent.click(toggle);
+        expect(page.last().jsonData.enableSecureSocksProxy).toBe(true);
+      }
+    } finally {
+      config.secureSocksDSProxyEnabled = saved;
     }
   });
 });

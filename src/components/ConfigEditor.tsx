@@ -1,7 +1,10 @@
 import { ChangeEvent } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Auth, AuthMethod, ConfigSection, convertLegacyAuthProps, DataSourceDescription } from '@grafana/plugin-ui';
-import { Alert, Divider, InlineField, Input, SecretInput, TagsInput } from '@grafana/ui';
+import { config } from '@grafana/runtime';
+import { Alert, Divider, InlineField, Input, SecretInput, SecureSocksProxySettings, TagsInput } from '@grafana/ui';
+
+import manifest from '../plugin.json';
 
 import {
   AuthChoice,
@@ -21,7 +24,28 @@ type Props = DataSourcePluginOptionsEditorProps<JsonData, SecureJsonData>;
 
 const API_KEY_METHOD = 'custom-apiKey' as const;
 const LABEL_WIDTH = 24;
-const DOCS = 'https://github.com/inhouse-metrics/inhouse-metrics-datasource#configuration';
+
+/**
+ * The width of @grafana/plugin-ui's Auth section (its maxWidth), which the
+ * URL field matches so the page reads as one column.
+ */
+export const AUTH_SECTION_WIDTH = 578;
+
+/** How a unit from settings.json shows in a label; labels there stay unit-free, since backend errors quote them. */
+const UNIT_IN_LABEL: Record<string, string> = { seconds: 's', MB: 'MB' };
+
+export function numberLabel(key: NumberKey): string {
+  const { label, unit } = NUMBER_RULES[key];
+  return unit === '' ? label : `${label} (${UNIT_IN_LABEL[unit] ?? unit})`;
+}
+
+/**
+ * Grafana's page for this plugin, which shows the README (copied into
+ * dist/ by the build); the plugin has no public web address to link to.
+ */
+function docsLink(): string {
+  return `${config.appSubUrl ?? ''}/plugins/${manifest.id}`;
+}
 
 /** Tooltips of the number fields; their labels, ranges and defaults come from pkg/models/settings.json. */
 export const NUMBER_HELP: Record<NumberKey, string> = {
@@ -70,7 +94,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const numberField = (key: NumberKey) => (
     <InlineField
       key={key}
-      label={NUMBER_RULES[key].label}
+      label={numberLabel(key)}
       labelWidth={LABEL_WIDTH}
       tooltip={NUMBER_HELP[key]}
       invalid={Boolean(problemFor(key))}
@@ -91,7 +115,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   return (
     <>
-      <DataSourceDescription dataSourceName="In-house Metrics" docsLink={DOCS} hasRequiredFields />
+      <DataSourceDescription dataSourceName="In-house Metrics" docsLink={docsLink()} hasRequiredFields />
       <Divider />
 
       {problems.length > 0 && (
@@ -105,24 +129,26 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       )}
 
       <ConfigSection title="Connection" description="The base URL of your in-house metrics service. Grafana's server calls it, not the browser.">
-        <InlineField
-          label="URL"
-          labelWidth={LABEL_WIDTH}
-          required
-          grow
-          invalid={Boolean(problemFor('url'))}
-          error={problemFor('url')}
-          disabled={options.readOnly}
-          htmlFor="inhouse-url"
-          tooltip="Health checks GET this URL; queries POST to its /query, /metrics and /metric-payload-options. A path is kept as written."
-        >
-          <Input
-            id="inhouse-url"
-            placeholder="http://metrics.internal:8080"
-            value={options.url ?? ''}
-            onChange={(e) => onOptionsChange({ ...options, url: e.currentTarget.value })}
-          />
-        </InlineField>
+        <div data-testid="url-field" style={{ maxWidth: AUTH_SECTION_WIDTH }}>
+          <InlineField
+            label="URL"
+            labelWidth={LABEL_WIDTH}
+            required
+            grow
+            invalid={Boolean(problemFor('url'))}
+            error={problemFor('url')}
+            disabled={options.readOnly}
+            htmlFor="inhouse-url"
+            tooltip="Health checks GET this URL; queries POST to its /query, /metrics and /metric-payload-options. A path is kept as written."
+          >
+            <Input
+              id="inhouse-url"
+              placeholder="http://metrics.internal:8080"
+              value={options.url ?? ''}
+              onChange={(e) => onOptionsChange({ ...options, url: e.currentTarget.value })}
+            />
+          </InlineField>
+        </div>
       </ConfigSection>
 
       <Divider />
@@ -179,6 +205,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           The URL uses http://, so the credentials above are sent in clear text. Use https:// unless the service is
           on a trusted network.
         </Alert>
+      )}
+
+      {/* Grafana's private data source connect: only where the operator turned the feature on, as first-party data sources do. */}
+      {config.secureSocksDSProxyEnabled && (
+        <>
+          <Divider />
+          <SecureSocksProxySettings options={options} onOptionsChange={onOptionsChange} />
+        </>
       )}
 
       <Divider />
