@@ -7,7 +7,10 @@
 // implement; see docs/contract.md.
 package contract
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Endpoint paths, relative to the configured base URL.
 const (
@@ -73,15 +76,35 @@ type MetricPayloadOptionsRequest struct {
 	Name    string         `json:"name"`
 }
 
-// Range is the query time range. From and To are RFC3339 strings on the wire.
+// Range is the query time range. From and To go out as UTC RFC3339 with
+// exactly three fractional digits (FormatTime).
 type Range struct {
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
 	Raw  RawRange  `json:"raw"`
 }
 
-// RawRange is the range as the user typed it; the backend only knows the
-// absolute times, so it sends those.
+// TimeFormat is how times go out: JavaScript's toISOString, which writes
+// milliseconds always. The widely copied Python example parses with
+// "%Y-%m-%dT%H:%M:%S.%fZ" and fails on a time without them.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// FormatTime writes t in UTC as TimeFormat.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// MarshalJSON writes From and To as FormatTime does. Reading keeps
+// time.Time's own parser, which takes any RFC3339 form.
+func (r Range) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		From string   `json:"from"`
+		To   string   `json:"to"`
+		Raw  RawRange `json:"raw"`
+	}{FormatTime(r.From), FormatTime(r.To), r.Raw})
+}
+
+// RawRange is the range as the user picked it: the dashboard's relative
+// range ("now-1h", "now") when the frontend passed it on, otherwise the
+// absolute times as FormatTime writes them.
 type RawRange struct {
 	From string `json:"from"`
 	To   string `json:"to"`
@@ -96,11 +119,15 @@ type Target struct {
 	Type string `json:"type,omitempty"`
 }
 
-// Filter is an ad hoc filter.
+// Filter is an ad hoc filter, as Grafana's ad hoc filter variable holds
+// it. Operator is one of =, !=, =~, !~ (regular expressions), < and >.
+// Condition, when set, joins the filter to the one before it ("AND" or
+// "OR"); Grafana leaves it empty, which means AND.
 type Filter struct {
-	Key      string `json:"key"`
-	Operator string `json:"operator"`
-	Value    string `json:"value"`
+	Key       string `json:"key"`
+	Operator  string `json:"operator"`
+	Value     string `json:"value"`
+	Condition string `json:"condition,omitempty"`
 }
 
 // QueryRequest is the body of POST /query.
@@ -147,21 +174,25 @@ const (
 	ColumnBoolean = "boolean"
 )
 
-// VariableRequest is the body of POST /variable.
+// VariableRequest is the body of POST /variable. Payload is
+// {"target": "<text>"} for a variable query in string format, and the
+// query's own object for one in JSON format.
 type VariableRequest struct {
-	Payload VariablePayload `json:"payload"`
-	Range   Range           `json:"range"`
-}
-
-// VariablePayload carries the variable query.
-type VariablePayload struct {
-	Target string `json:"target"`
+	Payload map[string]any `json:"payload"`
+	Range   *Range         `json:"range,omitempty"`
 }
 
 // VariableValue is one entry of the POST /variable answer.
 type VariableValue struct {
 	Text  string `json:"__text"`
 	Value string `json:"__value"`
+}
+
+// FindValue is one option of a variable or one ad hoc filter key or
+// value: Grafana's MetricFindValue.
+type FindValue struct {
+	Text  string `json:"text"`
+	Value string `json:"value"`
 }
 
 // TagKey is one entry of the POST /tag-keys answer.
@@ -187,18 +218,22 @@ type AnnotationRequest struct {
 	Annotation AnnotationQuery `json:"annotation"`
 }
 
-// AnnotationQuery names the annotation the user configured.
+// AnnotationQuery is the annotation the user configured, as SimpleJSON
+// saved it.
 type AnnotationQuery struct {
-	Name   string `json:"name"`
-	Enable bool   `json:"enable"`
-	Query  string `json:"query"`
+	Name      string `json:"name"`
+	Enable    bool   `json:"enable"`
+	IconColor string `json:"iconColor"`
+	Query     string `json:"query"`
 }
 
-// Annotation is one entry of the POST /annotations answer.
+// Annotation is one entry of the POST /annotations answer, and one event
+// read from a /query answer's table. Times are epoch milliseconds;
+// TimeEnd is 0 for an event that is not a region.
 type Annotation struct {
 	Time    int64    `json:"time"`
 	TimeEnd int64    `json:"timeEnd,omitempty"`
 	Title   string   `json:"title"`
 	Text    string   `json:"text"`
-	Tags    []string `json:"tags,omitempty"`
+	Tags    []string `json:"tags"`
 }

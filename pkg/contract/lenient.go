@@ -41,7 +41,9 @@ func Snippet(body []byte, n int) string {
 // DecodeMetrics reads the answer of POST /metrics or POST /search. Real
 // servers send bare strings, {text, value} pairs, or metrics whose label or
 // payloads are missing or null; all of them become Metrics. An empty body
-// is an empty list.
+// is an empty list. Entries without a name ("" is common in /search
+// answers) are skipped; only an answer with entries but no usable one is
+// an error.
 func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
 	items, err := decodeArray(endpoint, "an array of metrics", body)
 	if err != nil {
@@ -78,7 +80,7 @@ func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
 			return nil, fmt.Errorf("%s: metric %d must be a string or an object with \"value\", got %s", endpoint, i, Snippet(raw, 40))
 		}
 		if m.Value == "" {
-			return nil, fmt.Errorf("%s: metric %d has no \"value\" (the metric name)", endpoint, i)
+			continue
 		}
 		if m.Label == "" {
 			m.Label = m.Value
@@ -87,6 +89,9 @@ func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
 			m.Payloads = []PayloadDef{}
 		}
 		out = append(out, m)
+	}
+	if len(out) == 0 && len(items) > 0 {
+		return nil, fmt.Errorf("%s: none of the %d metrics has a name (\"value\", or a non-empty string)", endpoint, len(items))
 	}
 	return out, nil
 }

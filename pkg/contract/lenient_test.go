@@ -24,7 +24,9 @@ func TestDecodeMetrics(t *testing.T) {
 		{name: "label only", body: `[{"label":"x"}]`, want: []Metric{{Label: "x", Value: "x", Payloads: []PayloadDef{}}}},
 		{name: "plain ok", body: "ok", wantErr: `got "ok"`},
 		{name: "object", body: `{"metrics":[]}`, wantErr: "want an array of metrics"},
-		{name: "no value", body: `[{"payloads":[]}]`, wantErr: `metric 0 has no "value"`},
+		{name: "no value", body: `[{"payloads":[]}]`, wantErr: `none of the 1 metrics has a name`},
+		{name: "empty names skipped (SimpleJSON /search)", body: `["", "cpu", {"text":""}]`, want: []Metric{{Label: "cpu", Value: "cpu", Payloads: []PayloadDef{}}}},
+		{name: "only empty names", body: `["", ""]`, wantErr: `none of the 2 metrics has a name`},
 		{name: "bool item", body: `[true]`, wantErr: "metric 0 must be a string or an object"},
 	}
 	for _, tt := range tests {

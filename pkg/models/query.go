@@ -35,7 +35,11 @@ type Query struct {
 	Alias   string
 	Filters []contract.Filter
 
-	From, To      time.Time
+	From, To time.Time
+	// RangeRaw is the range as the dashboard holds it ("now-1h", "now")
+	// when the frontend sent it as the model's rangeRaw, otherwise the
+	// absolute times.
+	RangeRaw      contract.RawRange
 	IntervalMs    int64
 	MaxDataPoints int64
 }
@@ -53,7 +57,19 @@ type rawQuery struct {
 	LegendFormat string            `json:"legendFormat"`
 	Filters      []contract.Filter `json:"filters"`
 	AdhocFilters []contract.Filter `json:"adhocFilters"`
+	RangeRaw     *rawRange         `json:"rangeRaw"`
 }
+
+// rawRange is the model's rangeRaw: the dashboard's time range as the user
+// picked it, which only the frontend knows. Anything but two strings is
+// ignored rather than failing the query: the absolute range is enough.
+type rawRange struct {
+	From json.RawMessage `json:"from"`
+	To   json.RawMessage `json:"to"`
+}
+
+// maxRawRangeLen bounds what the frontend may pass as a relative time.
+const maxRawRangeLen = 64
 
 // ParseQuery validates one query of a QueryData request. Every error names
 // the field and says how to fix it.
@@ -98,15 +114,42 @@ func ParseQuery(dq backend.DataQuery) (*Query, error) {
 		q.Filters = raw.AdhocFilters
 	}
 
-	q.From, q.To = dq.TimeRange.From, dq.TimeRange.To
-	if q.From.IsZero() || q.To.IsZero() {
-		return nil, fmt.Errorf("the query has no time range; pick one in the time picker")
+	if q.From, q.To, err = checkRange(dq.TimeRange); err != nil {
+		return nil, err
 	}
-	if q.From.After(q.To) {
-		return nil, fmt.Errorf("the time range is inverted: from %s is after to %s; swap them in the time picker", q.From.UTC().Format(time.RFC3339), q.To.UTC().Format(time.RFC3339))
-	}
+	q.RangeRaw = raw.RangeRaw.or(q.From, q.To)
 	q.MaxDataPoints, q.IntervalMs = Resolution(q.To.Sub(q.From), dq.MaxDataPoints, dq.Interval)
 	return q, nil
+}
+
+// checkRange returns a query's time range, which must be set and in order.
+func checkRange(tr backend.TimeRange) (from, to time.Time, err error) {
+	from, to = tr.From, tr.To
+	if from.IsZero() || to.IsZero() {
+		return from, to, fmt.Errorf("the query has no time range; pick one in the time picker")
+	}
+	if from.After(to) {
+		return from, to, fmt.Errorf("the time range is inverted: from %s is after to %s; swap them in the time picker", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+	}
+	return from, to, nil
+}
+
+// or returns the relative range the frontend sent, or else the absolute
+// times written as the contract writes every time.
+func (r *rawRange) or(from, to time.Time) contract.RawRange {
+	abs := contract.RawRange{From: contract.FormatTime(from), To: contract.FormatTime(to)}
+	if r == nil {
+		return abs
+	}
+	var rel contract.RawRange
+	if json.Unmarshal(r.From, &rel.From) != nil || json.Unmarshal(r.To, &rel.To) != nil {
+		return abs
+	}
+	rel.From, rel.To = strings.TrimSpace(rel.From), strings.TrimSpace(rel.To)
+	if rel.From == "" || rel.To == "" || len(rel.From) > maxRawRangeLen || len(rel.To) > maxRawRangeLen {
+		return abs
+	}
+	return rel
 }
 
 // Resolution derives maxDataPoints and intervalMs that are always positive:
@@ -164,7 +207,10 @@ func ParsePayload(raw json.RawMessage) (map[string]any, error) {
 // not say which target they belong to, so each query is sent on its own.
 func (q *Query) ContractRequest() contract.QueryRequest {
 	from, to := q.From.UTC(), q.To.UTC()
-	raw := contract.RawRange{From: from.Format(time.RFC3339Nano), To: to.Format(time.RFC3339Nano)}
+	raw := q.RangeRaw
+	if raw.From == "" || raw.To == "" {
+		raw = (*rawRange)(nil).or(from, to)
+	}
 	typ := "timeserie"
 	if q.Format == FormatTable {
 		typ = "table"

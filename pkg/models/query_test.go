@@ -57,6 +57,31 @@ func TestParseQuery(t *testing.T) {
 				t.Errorf("%+v", r)
 			}
 		}},
+		{name: "times go out with milliseconds", json: `{"target":"m"}`, check: func(t *testing.T, q *Query) {
+			b, _ := json.Marshal(q.ContractRequest())
+			want := `"range":{"from":"2026-01-01T00:00:00.000Z","to":"2026-01-01T01:00:00.000Z","raw":{"from":"2026-01-01T00:00:00.000Z","to":"2026-01-01T01:00:00.000Z"}},"rangeRaw":{"from":"2026-01-01T00:00:00.000Z","to":"2026-01-01T01:00:00.000Z"}`
+			if !strings.Contains(string(b), want) {
+				t.Errorf("body %s\nwant %s", b, want)
+			}
+		}},
+		{name: "the dashboard's relative range", json: `{"target":"m","rangeRaw":{"from":"now-1h","to":"now"}}`, check: func(t *testing.T, q *Query) {
+			r := q.ContractRequest()
+			if r.RangeRaw.From != "now-1h" || r.RangeRaw.To != "now" || r.Range.Raw != r.RangeRaw || !r.Range.From.Equal(q.From) {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{name: "a rangeRaw that is not two strings is ignored", json: `{"target":"m","rangeRaw":{"from":{"_isAMomentObject":true},"to":"now"}}`, check: func(t *testing.T, q *Query) {
+			if q.RangeRaw.From != "2026-01-01T00:00:00.000Z" || q.RangeRaw.To != "2026-01-01T01:00:00.000Z" {
+				t.Errorf("%+v", q.RangeRaw)
+			}
+		}},
+		{name: "filters as the frontend sends them", json: `{"target":"m","adhocFilters":[{"key":"region","operator":"=~","value":"eu-.*","condition":"AND"},{"key":"service","operator":"!=","value":"search"}]}`, check: func(t *testing.T, q *Query) {
+			b, _ := json.Marshal(q.ContractRequest())
+			f := `[{"key":"region","operator":"=~","value":"eu-.*","condition":"AND"},{"key":"service","operator":"!=","value":"search"}]`
+			if !strings.Contains(string(b), `"filters":`+f+`,"adhocFilters":`+f) {
+				t.Errorf("body %s", b)
+			}
+		}},
 		{name: "malformed JSON", json: `{"target":`, wantErr: "not valid JSON"},
 		{name: "target missing", json: `{}`, wantErr: "no metric selected"},
 		{name: "target not a string", json: `{"target":5}`, wantErr: "target must be a metric name"},

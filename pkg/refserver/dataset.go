@@ -102,26 +102,6 @@ func selected(p any, v string) bool {
 	return true
 }
 
-func matches(filters []contract.Filter, tags map[string]string) bool {
-	for _, f := range filters {
-		v, ok := tags[f.Key]
-		if !ok {
-			continue
-		}
-		switch f.Operator {
-		case "=", "":
-			if v != f.Value {
-				return false
-			}
-		case "!=":
-			if v == f.Value {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // value is a deterministic function of the series and the time: a daily
 // wave with a per-series phase, plus small hash-based jitter.
 // It returns the generator of one series, so the per-series work is done

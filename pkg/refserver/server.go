@@ -8,10 +8,8 @@ import (
 	"bufio"
 	"crypto/subtle"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -181,6 +179,15 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	bw.WriteByte('[')
 	first := true
 	for _, t := range req.Targets {
+		if t.Target == AnnotationTarget {
+			if !first {
+				bw.WriteByte(',')
+			}
+			first = false
+			b, _ := json.Marshal(eventsFrame(from, to, t.Payload, filters))
+			bw.Write(b)
+			continue
+		}
 		m := lookup(t.Target)
 		if m == nil {
 			continue // real servers drop unknown targets silently
@@ -240,60 +247,4 @@ func writeSeries(bw *bufio.Writer, m *metric, sr seriesKey, from, to, intervalMs
 		n++
 	}
 	bw.WriteString(`]}`)
-}
-
-func (s *Server) variable(w http.ResponseWriter, r *http.Request) {
-	var req contract.VariableRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	var values []string
-	switch req.Payload.Target {
-	case "services", "service":
-		values = services
-	case "regions", "region":
-		values = regions
-	default:
-		for _, m := range catalog {
-			values = append(values, m.name)
-		}
-	}
-	out := make([]contract.VariableValue, 0, len(values))
-	for _, v := range values {
-		out = append(out, contract.VariableValue{Text: v, Value: v})
-	}
-	writeJSON(w, out)
-}
-
-func (s *Server) tagKeys(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, []contract.TagKey{{Type: "string", Text: "service"}, {Type: "string", Text: "region"}})
-}
-
-func (s *Server) tagValuesHandler(w http.ResponseWriter, r *http.Request) {
-	var req contract.TagValuesRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	values := tagValues(req.Key)
-	out := make([]contract.TagValue, 0, len(values))
-	for _, v := range values {
-		out = append(out, contract.TagValue{Text: v})
-	}
-	writeJSON(w, out)
-}
-
-func (s *Server) annotations(w http.ResponseWriter, r *http.Request) {
-	var req contract.AnnotationRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	out := []contract.Annotation{}
-	for _, d := range deployments(req.Range.From.UnixMilli(), req.Range.To.UnixMilli()) {
-		out = append(out, contract.Annotation{
-			Time: d.at, Title: "Deployed " + d.service + " " + d.version,
-			Text: fmt.Sprintf("%s %s in %s", d.service, d.version, d.region), Tags: []string{d.service, d.region},
-		})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Time < out[j].Time })
-	writeJSON(w, out)
 }

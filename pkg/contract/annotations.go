@@ -1,0 +1,262 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DecodeAnnotations reads the answer of POST /annotations (SimpleJSON):
+// [{"time", "timeEnd", "title", "text", "tags"}]. Servers in the wild send
+// times as floats (1795903749000.0) or numeric strings, leave out title,
+// echo the annotation back (as an object or a string), send tags as a
+// list or as a comma-separated string, and repeat an event: none of that
+// is an error; repeats are kept once.
+func DecodeAnnotations(endpoint string, body []byte) ([]Annotation, error) {
+	items, err := decodeArray(endpoint, `an array of {"time", "title", "text", "tags"} events`, body)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Annotation, 0, len(items))
+	for i, raw := range items {
+		if firstByte(raw) == 'n' {
+			continue
+		}
+		if firstByte(raw) != '{' {
+			return nil, fmt.Errorf("%s: event %d must be an object with \"time\", got %s", endpoint, i, Snippet(raw, 40))
+		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return nil, fmt.Errorf("%s: event %d: %v", endpoint, i, err)
+		}
+		a, err := readAnnotation(fields)
+		if err != nil {
+			return nil, fmt.Errorf("%s: event %d: %w", endpoint, i, err)
+		}
+		out = append(out, a)
+	}
+	return dedupe(out), nil
+}
+
+// DecodeAnnotationTables reads the answer of POST /query to an annotation
+// query (the JSON datasource's way): tables {"columns", "rows"} and frames
+// {"fields"} whose columns are named time, timeEnd, title, text and tags
+// (any case). A time series cannot be an event list, so it is an error
+// that says what to send.
+func DecodeAnnotationTables(endpoint string, body []byte) ([]Annotation, error) {
+	items, err := decodeArray(endpoint, `an array of tables or frames with a "time" column`, body)
+	if err != nil {
+		return nil, err
+	}
+	out := []Annotation{}
+	for i, raw := range items {
+		if firstByte(raw) == 'n' {
+			continue
+		}
+		var probe map[string]json.RawMessage
+		if firstByte(raw) != '{' || json.Unmarshal(raw, &probe) != nil {
+			return nil, fmt.Errorf("%s: item %d must be a table or a frame, got %s", endpoint, i, Snippet(raw, 40))
+		}
+		var names []string
+		var columns [][]json.RawMessage
+		switch {
+		case probe["columns"] != nil:
+			names, columns, err = tableColumns(raw)
+		case probe["fields"] != nil || probe["schema"] != nil:
+			names, columns, err = frameColumns(raw)
+		case probe["datapoints"] != nil:
+			err = fmt.Errorf(`it is a time series; an annotation query must answer a table or a frame with a "time" column and optional "timeEnd", "title", "text" and "tags"`)
+		default:
+			err = fmt.Errorf(`it has none of "columns", "fields" or "datapoints"`)
+		}
+		if err == nil {
+			out, err = appendRows(out, names, columns)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: item %d: %w", endpoint, i, err)
+		}
+	}
+	return dedupe(out), nil
+}
+
+// tableColumns turns a table's rows into columns. Columns may be declared
+// as {"text"} objects or as bare names.
+func tableColumns(raw []byte) ([]string, [][]json.RawMessage, error) {
+	var t struct {
+		Columns []json.RawMessage   `json:"columns"`
+		Rows    [][]json.RawMessage `json:"rows"`
+	}
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, nil, fmt.Errorf(`a table must be {"columns": [{"text"}], "rows": [[...]]}: %v`, err)
+	}
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		var col struct {
+			Text string `json:"text"`
+		}
+		if json.Unmarshal(c, &col) != nil {
+			col.Text = scalarText(c)
+		}
+		names[i] = col.Text
+	}
+	columns := make([][]json.RawMessage, len(names))
+	for r, row := range t.Rows {
+		if len(row) != len(names) {
+			return nil, nil, fmt.Errorf("row %d has %d cells for %d columns", r, len(row), len(names))
+		}
+		for c, cell := range row {
+			columns[c] = append(columns[c], cell)
+		}
+	}
+	return names, columns, nil
+}
+
+// appendRows reads one event per row of named columns.
+func appendRows(out []Annotation, names []string, columns [][]json.RawMessage) ([]Annotation, error) {
+	if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "time") }) {
+		return nil, fmt.Errorf(`no "time" column (the columns are %q); an annotation needs "time", and may have "timeEnd", "title", "text" and "tags"`, names)
+	}
+	rows := 0
+	for _, c := range columns {
+		rows = max(rows, len(c))
+	}
+	for r := range rows {
+		fields := make(map[string]json.RawMessage, len(names))
+		for c, name := range names {
+			if r < len(columns[c]) {
+				fields[name] = columns[c][r]
+			}
+		}
+		a, err := readAnnotation(fields)
+		if err != nil {
+			return nil, fmt.Errorf("row %d: %w", r, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// readAnnotation reads one event from its fields, matching names in any
+// case, as encoding/json does. Fields it does not know ("annotation",
+// "id", "regionId") are ignored.
+func readAnnotation(fields map[string]json.RawMessage) (Annotation, error) {
+	get := func(name string) json.RawMessage {
+		if v, ok := fields[name]; ok {
+			return v
+		}
+		for k, v := range fields {
+			if strings.EqualFold(k, name) {
+				return v
+			}
+		}
+		return nil
+	}
+	var a Annotation
+	var err error
+	if a.Time, err = epochMillis(get("time")); err != nil {
+		return a, fmt.Errorf("time: %w", err)
+	}
+	if a.Time == 0 {
+		return a, fmt.Errorf(`"time" is missing or null; every event needs one (epoch milliseconds or RFC3339)`)
+	}
+	if a.TimeEnd, err = epochMillis(get("timeEnd")); err != nil {
+		return a, fmt.Errorf("timeEnd: %w", err)
+	}
+	a.Title, a.Text = optionText(get("title")), optionText(get("text"))
+	if a.Tags, err = tags(get("tags")); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// Times an event may have: the years 1678 to 2262, which time.Time and
+// Grafana's nanosecond frames can hold.
+var (
+	minEventTime = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	maxEventTime = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+)
+
+// epochMillis reads a time given as epoch milliseconds (an integer, a
+// float or a numeric string) or as an RFC3339 string. Absent and null
+// read as 0.
+func epochMillis(raw json.RawMessage) (int64, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	text := string(raw)
+	if raw[0] == '"' {
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return 0, err
+		}
+		text = strings.TrimSpace(text)
+		if text == "" {
+			return 0, nil
+		}
+		if t, err := time.Parse(time.RFC3339Nano, text); err == nil {
+			return t.UnixMilli(), nil
+		}
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		got := string(raw)
+		if len(got) > 40 {
+			got = got[:40] + "..."
+		}
+		return 0, fmt.Errorf("want epoch milliseconds or an RFC3339 time, got %s", got)
+	}
+	ms := int64(math.Round(f))
+	if ms < minEventTime || ms > maxEventTime {
+		return 0, fmt.Errorf("%s is not a time between the years 1678 and 2262 in epoch milliseconds", Snippet(raw, 40))
+	}
+	return ms, nil
+}
+
+// tags reads a list of tags, or one comma-separated string of them.
+func tags(raw json.RawMessage) ([]string, error) {
+	out := []string{}
+	switch firstByte(raw) {
+	case 0, 'n':
+		return out, nil
+	case '[':
+		var list []json.RawMessage
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, fmt.Errorf("tags: %v", err)
+		}
+		for _, t := range list {
+			if s := strings.TrimSpace(optionText(t)); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	case '"':
+		for _, t := range strings.Split(optionText(raw), ",") {
+			if s := strings.TrimSpace(t); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("tags must be a list of strings or a comma-separated string, got %s", Snippet(raw, 40))
+}
+
+// dedupe drops repeats of an event, keeping the first: a service that
+// answers the same event twice would draw two markers on top of each
+// other.
+func dedupe(in []Annotation) []Annotation {
+	seen := make(map[string]bool, len(in))
+	out := in[:0]
+	for _, a := range in {
+		key := fmt.Sprintf("%d\x00%d\x00%s\x00%s\x00%q", a.Time, a.TimeEnd, a.Title, a.Text, a.Tags)
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -1,0 +1,88 @@
+package contract
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const at = int64(1795903749000)
+
+func TestDecodeAnnotations(t *testing.T) {
+	deploy := Annotation{Time: at, Title: "Deploy", Text: "v2", Tags: []string{"checkout", "eu"}}
+	tests := []struct {
+		name, body string
+		want       []Annotation
+		wantErr    string
+	}{
+		{name: "empty", body: ``, want: []Annotation{}},
+		{name: "SimpleJSON answer", body: `[{"time":1795903749000,"title":"Deploy","text":"v2","tags":["checkout","eu"]}]`, want: []Annotation{deploy}},
+		{name: "float time, comma-separated tags", body: `[{"time":1795903749000.0,"title":"Deploy","text":"v2","tags":"checkout, eu"}]`, want: []Annotation{deploy}},
+		{name: "annotation echoed as an object", body: `[{"annotation":{"name":"x","enable":true},"time":1795903749000,"title":"Deploy","text":"v2","tags":["checkout","eu"]}]`, want: []Annotation{deploy}},
+		{name: "annotation echoed as a string", body: `[{"annotation":"x","time":"1795903749000","title":"Deploy","text":"v2","tags":["checkout","eu"]}]`, want: []Annotation{deploy}},
+		{name: "no title, no tags", body: `[{"time":1795903749000,"text":"v2"}]`, want: []Annotation{{Time: at, Text: "v2", Tags: []string{}}}},
+		{name: "region", body: `[{"time":1795903749000,"timeEnd":1795903809000,"text":"r","tags":null}]`, want: []Annotation{{Time: at, TimeEnd: at + 60000, Text: "r", Tags: []string{}}}},
+		{name: "RFC3339 time", body: `[{"time":"2026-11-28T22:09:09Z","text":"r"}]`, want: []Annotation{{Time: at, Text: "r", Tags: []string{}}}},
+		{name: "the same event twice", body: `[{"time":1795903749000,"title":"Deploy","text":"v2","tags":["checkout","eu"]},{"time":1795903749000.0,"title":"Deploy","text":"v2","tags":"checkout,eu"}]`, want: []Annotation{deploy}},
+		{name: "no time", body: `[{"title":"x"}]`, wantErr: `event 0: "time" is missing`},
+		{name: "time not a time", body: `[{"time":"yesterday"}]`, wantErr: `event 0: time: want epoch milliseconds or an RFC3339 time, got "yesterday"`},
+		{name: "time out of range", body: `[{"time":1e20}]`, wantErr: `not a time between the years 1678 and 2262`},
+		{name: "tags of the wrong kind", body: `[{"time":1795903749000,"tags":{"a":1}}]`, wantErr: `tags must be a list`},
+		{name: "not an array", body: `{"time":1}`, wantErr: `not the contract's JSON`},
+		{name: "not an object", body: `[1795903749000]`, wantErr: `event 0 must be an object`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeAnnotations("POST /annotations", []byte(tt.body))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeAnnotationTables(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       []Annotation
+		wantErr    string
+	}{
+		{name: "table", body: `[{"type":"table","columns":[{"text":"Time","type":"time"},{"text":"timeEnd"},{"text":"title"},{"text":"text"},{"text":"tags"}],"rows":[[1795903749000,null,"Deploy","v2",["a","b"]],[1795903749000.0,1795903809000,"Incident","",["c"]]]}]`,
+			want: []Annotation{{Time: at, Title: "Deploy", Text: "v2", Tags: []string{"a", "b"}}, {Time: at, TimeEnd: at + 60000, Title: "Incident", Tags: []string{"c"}}}},
+		{name: "bare column names, tags as a string", body: `[{"columns":["time","text","tags"],"rows":[["2026-11-28T22:09:09.000Z","t","x,y"]]}]`,
+			want: []Annotation{{Time: at, Text: "t", Tags: []string{"x", "y"}}}},
+		{name: "frame", body: `[{"name":"events","fields":[{"name":"time","type":"time","values":[1795903749000]},{"name":"title","values":["T"]},{"name":"tags","values":[["a"]]}]}]`,
+			want: []Annotation{{Time: at, Title: "T", Tags: []string{"a"}}}},
+		{name: "empty", body: `[]`, want: []Annotation{}},
+		{name: "time series", body: `[{"target":"x","datapoints":[[1,2]]}]`, wantErr: `item 0: it is a time series; an annotation query must answer a table or a frame with a "time" column`},
+		{name: "no time column", body: `[{"columns":[{"text":"title"}],"rows":[["x"]]}]`, wantErr: `no "time" column`},
+		{name: "short row", body: `[{"columns":[{"text":"time"},{"text":"title"}],"rows":[[1795903749000]]}]`, wantErr: `row 0 has 1 cells for 2 columns`},
+		{name: "bad time cell", body: `[{"columns":["time"],"rows":[[true]]}]`, wantErr: `item 0: row 0: time: want epoch milliseconds`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeAnnotationTables("POST /query", []byte(tt.body))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
