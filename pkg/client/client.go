@@ -35,6 +35,9 @@ type Client struct {
 	// transport is the innermost transport: the SDK wraps it in
 	// middlewares that do not pass CloseIdleConnections on.
 	transport *http.Transport
+	// probe remembers whether the service answered health and its metric
+	// list lately, to explain a 404 on a call it should serve.
+	probe probeMemo
 	// backoff is the wait before each retry; its length is the number of
 	// retries. Tests shorten it.
 	backoff []time.Duration
@@ -187,64 +190,20 @@ func toggleSlash(u *url.URL) (*url.URL, bool) {
 	return &other, true
 }
 
-// Metrics lists metric names and their payload fields. Servers of the
-// SimpleJSON dialect have no /metrics; on 404 it asks /search instead.
-func (c *Client) Metrics(ctx context.Context, req contract.MetricsRequest) ([]contract.Metric, error) {
-	if req.Payload == nil {
-		req.Payload = map[string]any{}
-	}
-	body, err := c.postJSON(ctx, contract.PathMetrics, req)
-	endpoint := "POST " + contract.PathMetrics
-	if notServed(err) {
-		endpoint = "POST " + contract.PathSearch
-		body, err = c.postJSON(ctx, contract.PathSearch, contract.SearchRequest{Target: req.Metric})
-	}
-	if err != nil {
-		return nil, err
-	}
-	metrics, err := contract.DecodeMetrics(endpoint, body)
-	if err != nil {
-		return nil, c.notContract(endpoint, err)
-	}
-	return metrics, nil
-}
-
-// PayloadOptions lists the options of one payload field. Older servers
-// serve it as /options; 404 falls back to it.
-func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadOptionsRequest) ([]contract.SelectOption, error) {
-	if req.Payload == nil {
-		req.Payload = map[string]any{}
-	}
-	endpoint := "POST " + contract.PathMetricPayloadOptions
-	body, err := c.postJSON(ctx, contract.PathMetricPayloadOptions, req)
-	if notServed(err) {
-		endpoint = "POST " + contract.PathOptions
-		body, err = c.postJSON(ctx, contract.PathOptions, req)
-	}
-	if isStatus(err, http.StatusNotImplemented) {
-		// An optional endpoint the service says it does not support: the
-		// field simply has no options to offer.
-		return []contract.SelectOption{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	opts, err := contract.DecodeOptions(endpoint, body)
-	if err != nil {
-		return nil, c.notContract(endpoint, err)
-	}
-	return opts, nil
-}
-
 // Query sends one POST /query with body, an encoded
-// contract.QueryRequest, and hands the answer's body to decode, which
-// reads it as a stream. It returns the URL it called, for the query
-// inspector. Errors while reading (size limit, timeout, reset) are
-// reported as such; anything else decode returns means the answer is not
-// the contract.
+// contract.QueryRequest, and hands the answer's body to decode; see Post.
 func (c *Client) Query(ctx context.Context, body []byte, decode func(io.Reader) error) (string, error) {
-	op := "POST " + contract.PathQuery
-	target := c.endpoint(contract.PathQuery)
+	return c.Post(ctx, contract.PathQuery, body, decode)
+}
+
+// Post sends one contract call with an encoded body and hands the
+// answer's body to decode, which reads it as a stream, bounded by the
+// size limit. It returns the URL it called, for the query inspector.
+// Errors while reading (size limit, timeout, reset) are reported as such;
+// anything else decode returns means the answer is not the contract.
+func (c *Client) Post(ctx context.Context, path string, body []byte, decode func(io.Reader) error) (string, error) {
+	op := "POST " + path
+	target := c.endpoint(path)
 	called := models.RedactURL(target.String())
 	res, err := c.do(ctx, http.MethodPost, target.String(), op, body)
 	if err != nil {
@@ -389,8 +348,10 @@ func (c *Client) notContract(op string, err error) *Error {
 
 func (c *Client) scrub(s string) string { return c.settings.Scrub(s) }
 
-// notServed tells whether an endpoint is missing (404) or declared not
+// NotServed tells whether an endpoint is missing (404) or declared not
 // supported (501), so that the older dialect's endpoint is worth a try.
+func NotServed(err error) bool { return notServed(err) }
+
 func notServed(err error) bool {
 	return isStatus(err, http.StatusNotFound) || isStatus(err, http.StatusNotImplemented)
 }

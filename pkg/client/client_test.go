@@ -17,7 +17,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
@@ -82,21 +81,6 @@ func TestRetries(t *testing.T) {
 				t.Errorf("%d calls, want %d", calls.Load(), tt.wantCalls)
 			}
 		})
-	}
-}
-
-func TestMetricsFallsBackToSearch(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == contract.PathSearch && r.Header.Get("Content-Type") == "application/json" {
-			_, _ = w.Write([]byte(`["a","b"]`))
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	defer srv.Close()
-	m, err := newClient(t, srv.URL, time.Second).Metrics(context.Background(), contract.MetricsRequest{})
-	if err != nil || len(m) != 2 || m[1].Value != "b" {
-		t.Fatalf("%v %v", m, err)
 	}
 }
 

@@ -1,5 +1,6 @@
 // Package pipeline is the one path a query takes to the in-house service
-// and back. It encodes the request, answers it from the cache or shares it
+// and back: /query for panels and alert rules, /variable (or /search) for
+// template variables, /query or /annotations for annotations. It encodes the request, answers it from the cache or shares it
 // with an identical call already in flight, calls the service, decodes and
 // redacts the answer, and reports the request exactly as it was sent.
 // Every feature that reads /query (panels, alert rules, streams) goes
@@ -19,6 +20,7 @@ import (
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/cache"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
@@ -43,12 +45,35 @@ func New(settings *models.Settings, c *client.Client) *Pipeline {
 	return p
 }
 
+// Value is a decoded answer: the /query answer (*frames.Answer) or a
+// smaller one (variable options, annotation events). The pipeline scrubs
+// it once, before it is shared, and counts it against the cache's budget.
+type Value interface {
+	Redact(scrub func(string) string)
+	SizeBytes() int64
+}
+
 // Result is a decoded, redacted answer and the request that produced it.
 // Identical queries and the cache share one Result, so it is read-only:
 // each caller builds its own frames from it.
 type Result struct {
+	// Answer is the /query answer, for Query; nil for other calls.
 	Answer *frames.Answer
-	Sent   Sent
+	// Value is what the call's decoder returned (Answer too, for Query).
+	Value Value
+	Sent  Sent
+}
+
+// Call is one contract call the pipeline runs: a path, a body it encodes,
+// and the decoder of the answer.
+type Call struct {
+	Path string
+	Body any
+	// Kind names the decoder. The same path and body read by another
+	// decoder (a /query answer read as annotation events, not series)
+	// is another answer, so Kind is part of the cache and sharing key.
+	Kind   string
+	Decode func(io.Reader) (Value, error)
 }
 
 // Sent is one request as it left for the service.
@@ -72,24 +97,33 @@ func (s Sent) String() string {
 
 // Query runs one validated query. skipCache asks for a fresh answer (alert
 // rules send X-Cache-Skip); the fresh answer still refreshes the cache.
-//
-// Identical queries share one upstream call: same instance, same body.
-// The body is the whole key because the plugin forwards no per-user
-// header, so two users asking the same query get the same answer.
+// A 404 is explained when the service answers everything but /query.
 func (p *Pipeline) Query(ctx context.Context, q *models.Query, skipCache bool) (*Result, error) {
-	body, err := json.Marshal(q.ContractRequest())
+	sizeHint := int(q.MaxDataPoints)
+	res, err := p.Run(ctx, Call{Path: contract.PathQuery, Body: q.ContractRequest(), Kind: "frames",
+		Decode: func(r io.Reader) (Value, error) { return p.decode(r, sizeHint) }}, skipCache)
+	return res, p.client.ExplainNotFound(ctx, err)
+}
+
+// Run runs one call: encode, answer from the cache or share the call in
+// flight, call, decode, redact, keep.
+//
+// Identical calls share one upstream call: same instance, kind, path and
+// body. The body is the whole key because the plugin forwards no per-user
+// header, so two users asking the same query get the same answer.
+func (p *Pipeline) Run(ctx context.Context, c Call, skipCache bool) (*Result, error) {
+	body, err := json.Marshal(c.Body)
 	if err != nil {
-		return nil, fmt.Errorf("cannot encode the query: %w", err)
+		return nil, fmt.Errorf("cannot encode the request to %s: %w", c.Path, err)
 	}
-	key := string(body)
+	key := c.Kind + " " + c.Path + "\n" + string(body)
 	if p.cache != nil && !skipCache {
 		if res, ok := p.cache.Get(key); ok {
 			return res, nil
 		}
 	}
-	sizeHint := int(q.MaxDataPoints)
 	return p.inflight.do(ctx, key, p.settings.Timeout, func(ctx context.Context) (*Result, error) {
-		return p.call(ctx, body, sizeHint)
+		return p.call(ctx, c, key, body)
 	})
 }
 
@@ -97,7 +131,7 @@ func (p *Pipeline) Query(ctx context.Context, q *models.Query, skipCache bool) (
 // keep. It runs on a goroutine of its own, shared by every waiter, where
 // the SDK's per-query recover cannot reach: a panic here would end the
 // plugin process, so it becomes this call's error instead.
-func (p *Pipeline) call(ctx context.Context, body []byte, sizeHint int) (res *Result, err error) {
+func (p *Pipeline) call(ctx context.Context, c Call, key string, body []byte) (res *Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg := p.settings.Scrub(fmt.Sprint(r))
@@ -105,22 +139,23 @@ func (p *Pipeline) call(ctx context.Context, body []byte, sizeHint int) (res *Re
 			res, err = nil, fmt.Errorf("the plugin failed while reading the service's answer (%s); this is a bug in the plugin, please report it", msg)
 		}
 	}()
-	var answer *frames.Answer
-	called, err := p.client.Query(ctx, body, func(r io.Reader) error {
+	var v Value
+	called, err := p.client.Post(ctx, c.Path, body, func(r io.Reader) error {
 		var derr error
-		answer, derr = p.decode(r, sizeHint)
+		v, derr = c.Decode(r)
 		return derr
 	})
 	if err != nil {
 		return nil, err
 	}
 	if len(p.settings.Secrets) > 0 {
-		answer.Redact(p.settings.Scrub)
+		v.Redact(p.settings.Scrub)
 	}
-	res = &Result{Answer: answer, Sent: Sent{Method: "POST", URL: called, Body: body}}
+	res = &Result{Value: v, Sent: Sent{Method: "POST", URL: called, Body: body}}
+	res.Answer, _ = v.(*frames.Answer)
 	if p.cache != nil {
 		// The cache counts its key; the Result holds the body once more.
-		p.cache.Put(string(body), res, answer.SizeBytes()+int64(len(body)))
+		p.cache.Put(key, res, v.SizeBytes()+int64(len(body)))
 	}
 	return res, nil
 }

@@ -1,0 +1,106 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+)
+
+// Metrics lists metric names and their payload fields. Servers of the
+// SimpleJSON dialect have no /metrics; /search is asked instead when
+// /metrics answers 404 or 501, and also when it closes the connection
+// without an answer or answers 200 with an empty body, which is what some
+// minimal servers do for a path they do not route.
+func (c *Client) Metrics(ctx context.Context, req contract.MetricsRequest) ([]contract.Metric, error) {
+	if req.Payload == nil {
+		req.Payload = map[string]any{}
+	}
+	endpoint := "POST " + contract.PathMetrics
+	body, err := c.postJSON(ctx, contract.PathMetrics, req)
+	switch {
+	case notServed(err):
+		endpoint = "POST " + contract.PathSearch
+		body, err = c.postJSON(ctx, contract.PathSearch, contract.SearchRequest{Target: req.Metric})
+	case closedWithoutAnswer(err) || err == nil && len(bytes.TrimSpace(body)) == 0:
+		// Only a /search that answers replaces what /metrics did; if it
+		// fails too, the /metrics outcome is the one to report.
+		if sb, serr := c.postJSON(ctx, contract.PathSearch, contract.SearchRequest{Target: req.Metric}); serr == nil {
+			endpoint, body, err = "POST "+contract.PathSearch, sb, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := contract.DecodeMetrics(endpoint, body)
+	if err != nil {
+		return nil, c.notContract(endpoint, err)
+	}
+	return metrics, nil
+}
+
+// closedWithoutAnswer tells a connection the service closed before any
+// answer from other failures.
+func closedWithoutAnswer(err error) bool {
+	var ce *Error
+	return errors.As(err, &ce) && ce.Kind == KindReset
+}
+
+// PayloadOptions lists the options of one payload field. Older servers
+// serve it as /options; 404 falls back to it.
+func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadOptionsRequest) ([]contract.SelectOption, error) {
+	if req.Payload == nil {
+		req.Payload = map[string]any{}
+	}
+	endpoint := "POST " + contract.PathMetricPayloadOptions
+	body, err := c.postJSON(ctx, contract.PathMetricPayloadOptions, req)
+	if notServed(err) {
+		endpoint = "POST " + contract.PathOptions
+		body, err = c.postJSON(ctx, contract.PathOptions, req)
+	}
+	if isStatus(err, http.StatusNotImplemented) {
+		// An optional endpoint the service says it does not support: the
+		// field simply has no options to offer.
+		return []contract.SelectOption{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts, err := contract.DecodeOptions(endpoint, body)
+	if err != nil {
+		return nil, c.notContract(endpoint, err)
+	}
+	return opts, nil
+}
+
+// TagKeys lists the keys ad hoc filters can use: POST /tag-keys, which
+// answers [{"type", "text"}] or plain strings.
+func (c *Client) TagKeys(ctx context.Context) ([]contract.FindValue, error) {
+	return c.findValues(ctx, contract.PathTagKeys, struct{}{})
+}
+
+// TagValues lists the values of one key: POST /tag-values {"key"}, which
+// answers [{"text"}] or plain strings.
+func (c *Client) TagValues(ctx context.Context, req contract.TagValuesRequest) ([]contract.FindValue, error) {
+	return c.findValues(ctx, contract.PathTagValues, req)
+}
+
+// findValues calls an optional list endpoint. A service that answers 404
+// or 501 has no ad hoc filters: that is an empty list, not an error, so
+// the filter menu is empty instead of failing.
+func (c *Client) findValues(ctx context.Context, path string, req any) ([]contract.FindValue, error) {
+	body, err := c.postJSON(ctx, path, req)
+	if notServed(err) {
+		return []contract.FindValue{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	values, err := contract.DecodeFindValues("POST "+path, body)
+	if err != nil {
+		return nil, c.notContract("POST "+path, err)
+	}
+	return values, nil
+}

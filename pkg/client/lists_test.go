@@ -1,0 +1,153 @@
+package client
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+)
+
+// hangUp closes the connection without writing a byte, as some minimal
+// servers do for a path they do not route.
+func hangUp(w http.ResponseWriter) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		_ = conn.Close()
+	}
+}
+
+// The metric list comes from /metrics, or from SimpleJSON's /search when
+// /metrics is not served (404, 501), hangs up or answers an empty 200.
+func TestMetrics(t *testing.T) {
+	tests := []struct {
+		name    string
+		metrics func(http.ResponseWriter) // nil: 404
+		search  string                    // "": 404
+		want    []string
+		wantErr string
+		calls   []string
+	}{
+		{name: "metrics", metrics: func(w http.ResponseWriter) { _, _ = io.WriteString(w, `[{"value":"a"}]`) }, search: `["x"]`,
+			want: []string{"a"}, calls: []string{"/metrics"}},
+		{name: "404: /search", search: `["a","b"]`, want: []string{"a", "b"}, calls: []string{"/metrics", "/search"}},
+		{name: "501: /search", metrics: func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotImplemented) }, search: `["a"]`,
+			want: []string{"a"}, calls: []string{"/metrics", "/search"}},
+		{name: "empty 200: /search", metrics: func(http.ResponseWriter) {}, search: `["a"]`, want: []string{"a"}, calls: []string{"/metrics", "/search"}},
+		{name: "empty 200 and no /search: no metrics", metrics: func(http.ResponseWriter) {}, want: []string{}, calls: []string{"/metrics", "/search"}},
+		{name: "hangs up: /search, after the retries", metrics: hangUp, search: `["a"]`, want: []string{"a"},
+			calls: []string{"/metrics", "/metrics", "/metrics", "/search"}},
+		{name: "hangs up and no /search: the hang-up is the error", metrics: hangUp, wantErr: "POST /metrics: the service closed the connection",
+			calls: []string{"/metrics", "/metrics", "/metrics", "/search"}},
+		{name: "empty names skipped", search: `["", "a"]`, want: []string{"a"}, calls: []string{"/metrics", "/search"}},
+		{name: "only empty names", search: `[""]`, wantErr: "none of the 1 metrics has a name", calls: []string{"/metrics", "/search"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var calls []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls = append(calls, r.URL.Path)
+				mu.Unlock()
+				switch {
+				case r.URL.Path == contract.PathMetrics && tt.metrics != nil:
+					tt.metrics(w)
+				case r.URL.Path == contract.PathSearch && tt.search != "" && r.Header.Get("Content-Type") == "application/json":
+					_, _ = io.WriteString(w, tt.search)
+				default:
+					http.NotFound(w, r)
+				}
+			}))
+			defer srv.Close()
+			m, err := newClient(t, srv.URL, 2*time.Second).Metrics(context.Background(), contract.MetricsRequest{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{}
+			for _, x := range m {
+				got = append(got, x.Value)
+			}
+			if tt.wantErr == "" && !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("metrics %v, want %v", got, tt.want)
+			}
+			if !reflect.DeepEqual(calls, tt.calls) {
+				t.Errorf("calls %v, want %v", calls, tt.calls)
+			}
+		})
+	}
+}
+
+// Ad hoc filter keys and values: every answer shape the dialects send,
+// and an empty list from a service that has no such endpoint.
+func TestTagKeysAndValues(t *testing.T) {
+	tests := []struct {
+		name, path string
+		status     int
+		answer     string
+		want       []contract.FindValue
+		wantErr    string
+	}{
+		{name: "keys as {type, text}", path: contract.PathTagKeys, answer: `[{"type":"string","text":"region"},{"type":"string","text":"service"}]`,
+			want: []contract.FindValue{{Text: "region", Value: "region"}, {Text: "service", Value: "service"}}},
+		{name: "keys as strings", path: contract.PathTagKeys, answer: `["region"]`, want: []contract.FindValue{{Text: "region", Value: "region"}}},
+		{name: "keys: 404", path: contract.PathTagKeys, status: 404, want: []contract.FindValue{}},
+		{name: "keys: 501", path: contract.PathTagKeys, status: 501, want: []contract.FindValue{}},
+		{name: "keys: 500 is an error", path: contract.PathTagKeys, status: 500, wantErr: "POST /tag-keys: the service failed with 500"},
+		{name: "keys: not the contract", path: contract.PathTagKeys, answer: `{"keys":1}`, wantErr: `POST /tag-keys: the answer does not follow the in-house metrics contract`},
+		{name: "values as {text}", path: contract.PathTagValues, answer: `[{"text":"eu-west"},{"text":"us-east"}]`,
+			want: []contract.FindValue{{Text: "eu-west", Value: "eu-west"}, {Text: "us-east", Value: "us-east"}}},
+		{name: "values as strings", path: contract.PathTagValues, answer: `["eu-west"]`, want: []contract.FindValue{{Text: "eu-west", Value: "eu-west"}}},
+		{name: "values: 404", path: contract.PathTagValues, status: 404, want: []contract.FindValue{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				body = r.Method + " " + r.URL.Path + " " + string(b)
+				if tt.status != 0 {
+					w.WriteHeader(tt.status)
+				}
+				_, _ = io.WriteString(w, tt.answer)
+			}))
+			defer srv.Close()
+			c := newClient(t, srv.URL, time.Second)
+			var got []contract.FindValue
+			var err error
+			wantBody := "POST /tag-keys {}"
+			if tt.path == contract.PathTagKeys {
+				got, err = c.TagKeys(context.Background())
+			} else {
+				got, err = c.TagValues(context.Background(), contract.TagValuesRequest{Key: "region"})
+				wantBody = `POST /tag-values {"key":"region"}`
+			}
+			if body != wantBody {
+				t.Errorf("the service received %s, want %s", body, wantBody)
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
