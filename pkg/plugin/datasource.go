@@ -66,6 +66,8 @@ func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (ins
 func New(settings *models.Settings, c *client.Client) *Datasource {
 	d := &Datasource{settings: settings, client: c, pipeline: pipeline.New(settings, c), mux: datasource.NewQueryTypeMux()}
 	d.mux.HandleFunc(models.QueryTypeMetrics, d.queryMetrics)
+	d.mux.HandleFunc(models.QueryTypeVariable, d.queryVariable)
+	d.mux.HandleFunc(models.QueryTypeAnnotations, d.queryAnnotations)
 	d.mux.HandleFunc("", unknownQueryType)
 	return d
 }
@@ -100,7 +102,8 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 func unknownQueryType(_ context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	res := backend.NewQueryDataResponse()
 	for _, q := range req.Queries {
-		res.Responses[q.RefID] = errorResponse(&queryError{fmt.Errorf("query type %q is not supported: this data source runs %q queries; open the query in the query editor and save it again", q.QueryType, models.QueryTypeMetrics)})
+		res.Responses[q.RefID] = errorResponse(&queryError{fmt.Errorf("query type %q is not supported: this data source runs %q, %q and %q queries; open the query in the query editor and save it again",
+			q.QueryType, models.QueryTypeMetrics, models.QueryTypeVariable, models.QueryTypeAnnotations)})
 	}
 	return res, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -64,18 +65,19 @@ func query(t *testing.T, inst instancemgmt.Instance, headers map[string]string, 
 }
 
 // Untyped queries (every dashboard saved before query types, and the JSON
-// datasource's) and "metrics" queries run the same way, in one batch; a
-// type this version does not know gets a clear 400 of its own.
+// datasource's) and "metrics" queries run the same way, in one batch;
+// variable and annotation queries of the same request run on their own
+// calls; a type this version does not know gets a clear 400 of its own.
 func TestQueryTypes(t *testing.T) {
 	ref := refserver.New(refserver.Options{})
 	inst := instance(t, serve(t, ref).URL, `{}`, nil)
 	untyped := dataQuery("A", `{"target":"cpu_usage"}`)
-	typed := dataQuery("B", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`)
-	typed.QueryType = models.QueryTypeMetrics
-	unknown := dataQuery("C", `{"target":"cpu_usage"}`)
-	unknown.QueryType = "logs"
-	res := query(t, inst, nil, untyped, typed, unknown)
-	for _, ref := range []string{"A", "B"} {
+	metrics := typed(models.QueryTypeMetrics, "B", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`)
+	unknown := typed("logs", "C", `{"target":"cpu_usage"}`)
+	variable := typed(models.QueryTypeVariable, "D", `{"query":"services"}`)
+	annotations := typed(models.QueryTypeAnnotations, "E", `{"query":"checkout"}`)
+	res := query(t, inst, nil, untyped, metrics, unknown, variable, annotations)
+	for _, ref := range []string{"A", "B", "D", "E"} {
 		if r := res.Responses[ref]; r.Error != nil || len(r.Frames) == 0 {
 			t.Errorf("%s: %v, %d frames", ref, r.Error, len(r.Frames))
 		}
@@ -85,8 +87,8 @@ func TestQueryTypes(t *testing.T) {
 		c.Status != backend.StatusBadRequest || c.ErrorSource != backend.ErrorSourceDownstream {
 		t.Errorf("C: %v, status %v, source %q", c.Error, c.Status, c.ErrorSource)
 	}
-	if n := ref.Count("/query"); n != 2 {
-		t.Errorf("%d calls to /query, want 2", n)
+	if q, v, a := ref.Count("/query"), ref.Count("/variable"), ref.Count("/annotations"); q != 2 || v != 1 || a != 1 {
+		t.Errorf("%d calls to /query, %d to /variable, %d to /annotations; want 2, 1, 1", q, v, a)
 	}
 }
 
@@ -110,4 +112,35 @@ func TestErrorResponse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// simpleJSONServer speaks the older SimpleJSON dialect: /search instead
+// of /metrics and /variable, /annotations, and no ad hoc filters.
+func simpleJSONServer() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, ".") })
+	mux.HandleFunc("POST /search", func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Target string }
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		out := []string{}
+		for _, m := range []string{"upload_rate", "download_rate", "errors"} {
+			if strings.Contains(m, req.Target) {
+				out = append(out, m)
+			}
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	})
+	mux.HandleFunc("POST /query", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `[{"target":"upload_rate","datapoints":[[1,1795518000000],[2,1795518060000]]}]`)
+	})
+	mux.HandleFunc("POST /annotations", func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Annotation struct{ Name, Query string } }
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		// As the widely copied example answers: the annotation echoed,
+		// title and tags as it has them.
+		_ = json.NewEncoder(w).Encode([]map[string]any{
+			{"annotation": req.Annotation, "time": 1795518600000, "title": "Release", "text": "query " + req.Annotation.Query, "tags": []string{"release", "web"}},
+		})
+	})
+	return mux
 }

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,6 +28,25 @@ func TestCheckHealth(t *testing.T) {
 	})))
 	tlsSrv := httptest.NewTLSServer(refserver.New(refserver.Options{}))
 	t.Cleanup(tlsSrv.Close)
+	// Minimal SimpleJSON servers: /metrics hangs up, or answers an empty
+	// 200, and /search lists metrics, one of them with no name.
+	minimal := func(metrics func(http.ResponseWriter)) string {
+		return serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/metrics":
+				metrics(w)
+			case "/search":
+				_, _ = io.WriteString(w, `["", "upload_rate", "download_rate"]`)
+			default:
+				_, _ = io.WriteString(w, "ok")
+			}
+		})).URL
+	}
+	hangsUp := minimal(func(w http.ResponseWriter) {
+		conn, _, _ := w.(http.Hijacker).Hijack()
+		_ = conn.Close()
+	})
+	emptyMetrics := minimal(func(http.ResponseWriter) {})
 	tests := []struct {
 		name, url, jsonData string
 		secure              map[string]string
@@ -40,6 +60,8 @@ func TestCheckHealth(t *testing.T) {
 			want: []string{exact.URL + "/api/grafana/json answered", "The URL as written, " + exact.URL + "/api/grafana/json/, answered 404"}},
 		{name: "TLS verification skipped", url: tlsSrv.URL, jsonData: `{"tlsSkipVerify": true}`, ok: true,
 			want: []string{"Data source is working", "Warning: TLS certificate verification is off"}},
+		{name: "/metrics hangs up: /search", url: hangsUp, ok: true, want: []string{"lists 2 metrics"}},
+		{name: "/metrics answers an empty 200: /search", url: emptyMetrics, ok: true, want: []string{"lists 2 metrics"}},
 		{name: "invalid settings", url: "ftp://metrics.internal", want: []string{"invalid data source settings", "only http and https"}},
 		{name: "invalid number setting", url: ref.URL, jsonData: `{"timeout":-1}`, want: []string{"invalid data source settings", "imeout"}},
 	}

@@ -2,8 +2,10 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental/concurrent"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
@@ -13,26 +15,39 @@ import (
 // cacheSkipHeader is how alert rules ask for fresh data.
 const cacheSkipHeader = "X-Cache-Skip"
 
-// queryMetrics runs each query on its own POST /query (answers do not say
-// which target they belong to), concurrently up to the configured limit.
-// Each query gets its own response; a panic in one becomes its error.
-func (d *Datasource) queryMetrics(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-	forAlerting := req.Headers[backend.FromAlertHeaderName] == "true"
-	skipCache := req.Headers[cacheSkipHeader] == "true" || req.GetHTTPHeader(cacheSkipHeader) == "true"
+// flags are what a request's headers say about all of its queries.
+type flags struct {
+	forAlerting bool // an alert rule is evaluating
+	skipCache   bool // the caller wants a fresh answer
+}
+
+// runEach runs each query of a request on its own, concurrently up to the
+// configured limit: answers do not say which query they belong to. Each
+// query gets its own response; a panic in one becomes its error.
+func (d *Datasource) runEach(ctx context.Context, req *backend.QueryDataRequest, run func(context.Context, backend.DataQuery, flags) backend.DataResponse) (*backend.QueryDataResponse, error) {
+	f := flags{
+		forAlerting: req.Headers[backend.FromAlertHeaderName] == "true",
+		skipCache:   req.Headers[cacheSkipHeader] == "true" || req.GetHTTPHeader(cacheSkipHeader) == "true",
+	}
 	return concurrent.QueryData(ctx, req, func(ctx context.Context, q concurrent.Query) backend.DataResponse {
-		return d.runQuery(ctx, q.DataQuery, forAlerting, skipCache)
+		return run(ctx, q.DataQuery, f)
 	}, d.settings.Concurrency)
 }
 
-func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAlerting, skipCache bool) backend.DataResponse {
+// queryMetrics runs each metric query on its own POST /query.
+func (d *Datasource) queryMetrics(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	return d.runEach(ctx, req, d.runQuery)
+}
+
+func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags) backend.DataResponse {
 	q, err := models.ParseQuery(dq)
 	if err != nil {
 		return errorResponse(&queryError{err})
 	}
-	if forAlerting && q.Format == models.FormatTable {
+	if f.forAlerting && q.Format == models.FormatTable {
 		return errorResponse(&queryError{frames.ErrTableInAlert})
 	}
-	res, err := d.pipeline.Query(ctx, q, skipCache)
+	res, err := d.pipeline.Query(ctx, q, f.skipCache)
 	if err != nil {
 		return errorResponse(err)
 	}
@@ -40,14 +55,26 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, forAler
 		Alias:         q.Alias,
 		ExecutedQuery: res.Sent.String(),
 		MaxDataPoints: q.MaxDataPoints,
-		ForAlerting:   forAlerting,
+		ForAlerting:   f.forAlerting,
 		AsTable:       q.Format == models.FormatTable,
 	})
 	if err != nil {
 		return errorResponse(&queryError{err})
 	}
+	if len(res.Answer.Series) == 0 && len(res.Answer.Tables) == 0 {
+		// The JSON datasource showed nothing either, and users took a
+		// misspelt metric for a quiet one.
+		out[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo,
+			Text: fmt.Sprintf("the service returned no series for target %q: check the metric name and payload", q.Target)})
+	}
 	for _, f := range out {
 		f.RefID = q.RefID
 	}
 	return backend.DataResponse{Frames: out}
+}
+
+// notForAlerts is the error of a variable or annotation query in an alert
+// rule: neither has values to evaluate.
+func notForAlerts(queryType string) error {
+	return &queryError{fmt.Errorf("%q queries cannot run in alert rules: they feed a dashboard's template variables and annotations, not values to evaluate; alert on a metric query instead", queryType)}
 }

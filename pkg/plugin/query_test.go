@@ -40,6 +40,11 @@ func TestQueryDataGolden(t *testing.T) {
 		{"series-as-table", `{"target":"cpu_usage","payload":{"region":"eu-west"},"format":"table"}`, nil},
 		{"table", `{"target":"deployments","format":"table"}`, nil},
 		{"series-in-alert-rule", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`, alerting},
+		// Nothing for the target: a notice says what to check.
+		{"no-series", `{"target":"cpu_usgae"}`, nil},
+		// Filters as the frontend sends them after interpolation: the
+		// service receives them under both names and narrows the answer.
+		{"adhoc-filters", `{"target":"cpu_usage","adhocFilters":[{"key":"region","operator":"=","value":"eu-west"},{"key":"service","operator":"=~","value":"check.*|pay.*","condition":"AND"}]}`, nil},
 	}
 	inst := instance(t, ref.URL, `{}`, nil)
 	for _, tt := range tests {
@@ -83,6 +88,39 @@ func TestQueryErrors(t *testing.T) {
 			}
 			if dr.Status != backend.StatusBadRequest || dr.ErrorSource != backend.ErrorSourceDownstream || len(dr.Frames) != 0 {
 				t.Errorf("status %v, source %q, %d frames; want 400 from downstream and no frames", dr.Status, dr.ErrorSource, len(dr.Frames))
+			}
+		})
+	}
+}
+
+// When Save & test passes but /query answers 404, the message says the
+// service lacks /query, not that the URL is wrong.
+func TestQueryNotFoundIsExplained(t *testing.T) {
+	noQuery := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			_, _ = io.WriteString(w, "ok")
+		case "/metrics":
+			_, _ = io.WriteString(w, `[{"value":"cpu_usage"}]`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	wrongURL := serve(t, http.NotFoundHandler())
+	tests := []struct {
+		name, url, want string
+	}{
+		{"the service has no /query", noQuery.URL, "It answers health (GET " + noQuery.URL + ") and lists metrics (POST /metrics or /search), so the URL is right, but it has no /query endpoint: the service must implement POST /query"},
+		{"the URL is wrong", wrongURL.URL, "check that the URL is the base URL of the metrics contract"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dr := query(t, instance(t, tt.url, `{}`, nil), nil, dataQuery("A", `{"target":"cpu_usage"}`)).Responses["A"]
+			if dr.Error == nil || !strings.Contains(dr.Error.Error(), "POST /query: the service answered 404 Not Found") || !strings.Contains(dr.Error.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", dr.Error, tt.want)
+			}
+			if dr.Status != backend.StatusNotFound || dr.ErrorSource != backend.ErrorSourceDownstream {
+				t.Errorf("status %v source %q", dr.Status, dr.ErrorSource)
 			}
 		})
 	}

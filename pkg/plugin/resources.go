@@ -19,8 +19,9 @@ import (
 // maxResourceBody bounds what the query editor may post to a resource.
 const maxResourceBody = 64 << 10
 
-// CallResource serves the query editor: "metrics" lists metrics and their
-// payload fields, "metric-payload-options" the options of one field.
+// CallResource serves the editors: "metrics" lists metrics and their
+// payload fields, "metric-payload-options" the options of one field,
+// "tag-keys" and "tag-values" the keys and values of ad hoc filters.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
 	status, body := d.resource(ctx, req)
 	return sendJSON(sender, status, d.scrubbed(body))
@@ -87,48 +88,81 @@ func (d *Datasource) resource(ctx context.Context, req *backend.CallResourceRequ
 	if len(req.Body) > maxResourceBody {
 		return http.StatusRequestEntityTooLarge, errorBody(fmt.Errorf("the request body is %d KB, above the %d KB limit", len(req.Body)>>10, maxResourceBody>>10))
 	}
-	switch path {
-	case models.ResourceMetrics:
-		var r contract.MetricsRequest
-		if err := decodeBody(req.Body, &r); err != nil {
-			return http.StatusBadRequest, errorBody(err)
-		}
-		metrics, err := d.client.Metrics(ctx, r)
-		if err != nil {
-			return resourceError(err)
-		}
-		return http.StatusOK, metrics
-	case models.ResourceMetricPayloadOptions:
-		var r contract.MetricPayloadOptionsRequest
-		if err := decodeBody(req.Body, &r); err != nil {
-			return http.StatusBadRequest, errorBody(err)
-		}
-		if r.Metric == "" || r.Name == "" {
-			return http.StatusBadRequest, errorBody(errors.New(`"metric" and "name" are required`))
-		}
-		opts, err := d.client.PayloadOptions(ctx, r)
-		if err != nil {
-			return resourceError(err)
-		}
-		return http.StatusOK, opts
+	route, ok := d.routes()[path]
+	if !ok {
+		return http.StatusNotFound, errorBody(fmt.Errorf("no resource %q: this data source serves %q, %q, %q and %q", path,
+			models.ResourceMetrics, models.ResourceMetricPayloadOptions, models.ResourceTagKeys, models.ResourceTagValues))
 	}
-	return http.StatusNotFound, errorBody(fmt.Errorf("no resource %q: this data source serves %q and %q", path, models.ResourceMetrics, models.ResourceMetricPayloadOptions))
+	out, err := route(ctx, req.Body)
+	if err != nil {
+		return resourceError(err)
+	}
+	return http.StatusOK, out
 }
+
+// route serves one resource: it reads the body and asks the service.
+type route func(ctx context.Context, body []byte) (any, error)
+
+func (d *Datasource) routes() map[string]route {
+	return map[string]route{
+		models.ResourceMetrics: func(ctx context.Context, body []byte) (any, error) {
+			var r contract.MetricsRequest
+			if err := decodeBody(body, &r); err != nil {
+				return nil, err
+			}
+			return d.client.Metrics(ctx, r)
+		},
+		models.ResourceMetricPayloadOptions: func(ctx context.Context, body []byte) (any, error) {
+			var r contract.MetricPayloadOptionsRequest
+			if err := decodeBody(body, &r); err != nil {
+				return nil, err
+			}
+			if r.Metric == "" || r.Name == "" {
+				return nil, &badRequest{errors.New(`"metric" and "name" are required`)}
+			}
+			return d.client.PayloadOptions(ctx, r)
+		},
+		// Ad hoc filters: both answer Grafana's MetricFindValue list, and
+		// an empty one when the service has no such endpoint.
+		models.ResourceTagKeys: func(ctx context.Context, _ []byte) (any, error) {
+			return d.client.TagKeys(ctx)
+		},
+		models.ResourceTagValues: func(ctx context.Context, body []byte) (any, error) {
+			var r contract.TagValuesRequest
+			if err := decodeBody(body, &r); err != nil {
+				return nil, err
+			}
+			if strings.TrimSpace(r.Key) == "" {
+				return nil, &badRequest{errors.New(`"key" is required: the ad hoc filter key whose values to list`)}
+			}
+			return d.client.TagValues(ctx, r)
+		},
+	}
+}
+
+// badRequest is a resource call the route cannot serve as sent.
+type badRequest struct{ err error }
+
+func (e *badRequest) Error() string { return e.err.Error() }
 
 func decodeBody(body []byte, v any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("the request body is not the expected JSON: %v", err)
+		return &badRequest{fmt.Errorf("the request body is not the expected JSON: %v", err)}
 	}
 	return nil
 }
 
 func resourceError(err error) (int, any) {
 	var ce *client.Error
-	if errors.As(err, &ce) {
+	var br *badRequest
+	switch {
+	case errors.As(err, &ce):
 		return int(ce.Status()), errorBody(err)
+	case errors.As(err, &br):
+		return http.StatusBadRequest, errorBody(err)
 	}
 	return http.StatusInternalServerError, errorBody(err)
 }

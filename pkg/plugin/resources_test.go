@@ -47,6 +47,18 @@ func TestCallResource(t *testing.T) {
 	failing := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "overloaded", http.StatusServiceUnavailable)
 	}))
+	// Tag keys and values as the dialects answer them: plain strings.
+	plainTags := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.URL.Path == "/tag-keys" && string(body) == `{}`:
+			_, _ = io.WriteString(w, `["host","dc"]`)
+		case r.URL.Path == "/tag-values" && string(body) == `{"key":"dc"}`:
+			_, _ = io.WriteString(w, `["ams",7]`)
+		default:
+			http.Error(w, "unexpected "+r.URL.Path+" "+string(body), http.StatusBadRequest)
+		}
+	}))
 	tests := []struct {
 		name, url, method, path, body string
 		status                        int
@@ -61,7 +73,17 @@ func TestCallResource(t *testing.T) {
 		{"payload options without name", ref.URL, "POST", "metric-payload-options", `{"metric":"m"}`, 400, `\"metric\" and \"name\" are required`},
 		{"payload options, malformed body", ref.URL, "POST", "metric-payload-options", `[`, 400, `not the expected JSON`},
 		{"service failing: 502 from the plugin, naming the 503", failing.URL, "POST", "metrics", ``, 502, `503 Service Unavailable`},
-		{"unknown resource", ref.URL, "POST", "nope", ``, 404, `no resource \"nope\"`},
+		{"tag keys", ref.URL, "POST", "tag-keys", ``, 200, `[{"text":"service","value":"service"},{"text":"region","value":"region"}]`},
+		{"tag keys as strings", plainTags.URL, "POST", "tag-keys", ``, 200, `[{"text":"host","value":"host"},{"text":"dc","value":"dc"}]`},
+		{"tag keys: SimpleJSON (404) has none", simple.URL, "POST", "tag-keys", ``, 200, `[]`},
+		{"tag keys: not supported (501)", unsupported.URL, "POST", "tag-keys", ``, 200, `[]`},
+		{"tag keys: service failing", failing.URL, "POST", "tag-keys", ``, 502, `POST /tag-keys: the service failed with 503`},
+		{"tag values", ref.URL, "POST", "tag-values", `{"key":"region"}`, 200, `[{"text":"eu-west","value":"eu-west"},{"text":"us-east","value":"us-east"}]`},
+		{"tag values as strings and numbers", plainTags.URL, "POST", "tag-values", `{"key":"dc"}`, 200, `[{"text":"ams","value":"ams"},{"text":"7","value":"7"}]`},
+		{"tag values: SimpleJSON (404) has none", simple.URL, "POST", "tag-values", `{"key":"dc"}`, 200, `[]`},
+		{"tag values without a key", ref.URL, "POST", "tag-values", `{}`, 400, `\"key\" is required`},
+		{"tag values, malformed body", ref.URL, "POST", "tag-values", `{"key":`, 400, `not the expected JSON`},
+		{"unknown resource", ref.URL, "POST", "nope", ``, 404, `no resource \"nope\": this data source serves \"metrics\", \"metric-payload-options\", \"tag-keys\" and \"tag-values\"`},
 		{"wrong method", ref.URL, "DELETE", "metrics", ``, 405, `accepts POST`},
 		{"malformed body", ref.URL, "POST", "metrics", `{`, 400, `not the expected JSON`},
 		{"invalid settings", "ftp://metrics.internal", "POST", "metrics", ``, 400, `only http and https`},
@@ -92,13 +114,17 @@ func TestResourceAnswersAreScrubbed(t *testing.T) {
 			_, _ = io.WriteString(w, `[{"label":"`+auth+`","value":"m `+team+`","payloads":[{"name":"`+esc+`","label":"l","options":[{"label":"`+team+`","value":"`+auth+`"}]}]}]`)
 		case "/metric-payload-options":
 			_, _ = io.WriteString(w, `[{"label":"`+esc+`","value":"`+team+`"}]`)
+		case "/tag-keys":
+			_, _ = io.WriteString(w, `[{"type":"string","text":"`+esc+`"}]`)
+		case "/tag-values":
+			_, _ = io.WriteString(w, `["`+team+`", {"text":"`+auth+`"}]`)
 		}
 	}))
 	inst := instance(t, echo.URL, `{"httpHeaderName1":"X-Team"}`, map[string]string{"apiKey": "k3y/SECRET", "httpHeaderValue1": "team-secret"})
-	for _, path := range []string{"metrics", "metric-payload-options"} {
+	for _, path := range []string{"metrics", "metric-payload-options", "tag-keys", "tag-values"} {
 		var got *backend.CallResourceResponse
 		err := inst.(backend.CallResourceHandler).CallResource(context.Background(),
-			&backend.CallResourceRequest{Method: "POST", Path: path, Body: []byte(`{"metric":"m","name":"n"}`)},
+			&backend.CallResourceRequest{Method: "POST", Path: path, Body: []byte(`{"metric":"m","name":"n","key":"k"}`)},
 			backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 		if err != nil || got.Status != 200 {
 			t.Fatalf("%s: %v %v", path, err, got)
