@@ -1,37 +1,102 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { defineConfig, Plugin } from 'vite';
 
-// Grafana hands these to a plugin at load time (its shared modules); a
-// bundled copy would be a second React or a second theme.
-export const GRAFANA_SHARED = [
-  'react',
-  'react-dom',
-  'react/jsx-runtime',
-  '@grafana/data',
-  '@grafana/ui',
-  '@grafana/runtime',
-  '@grafana/schema',
-  '@emotion/css',
-  '@emotion/react',
-  'lodash',
-  'rxjs',
-  'rxjs/operators',
-];
+import { isExternal, unsharedDependencies } from './src/build/sharedModules';
 
-/** Writes what Grafana needs beside module.js, so dist/ is an installable plugin folder. */
+/** What mage writes into dist/ (the backend); everything else there is the frontend's. */
+const BACKEND_FILES = /^(gpx_.*|go_plugin_build_manifest)$/;
+
+/**
+ * Empties the output folder of everything an earlier frontend build wrote,
+ * including files this build no longer writes, and keeps the backend's
+ * binaries, which mage builds into the same folder.
+ */
+function cleanFrontend(): Plugin {
+  let outDir = '';
+  return {
+    name: 'inhouse-metrics-clean',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    async buildStart() {
+      const entries = await readdir(outDir).catch(() => [] as string[]);
+      await Promise.all(
+        entries.filter((e) => !BACKEND_FILES.test(e)).map((e) => rm(join(outDir, e), { recursive: true, force: true }))
+      );
+    },
+  };
+}
+
+/**
+ * Writes module.js as an AMD module, define(["exports", ...shared], factory),
+ * with plain double-quoted dependency names, as Grafana's plugin tooling
+ * emits it: Grafana's loader finds AMD modules by a define( call with a
+ * quoted dependency list, which a minified UMD wrapper (template literals)
+ * does not have. Rolldown has no AMD output, so the minified CommonJS
+ * output is wrapped, its require() answered from the factory's arguments.
+ */
+function amdModule(): Plugin {
+  return {
+    name: 'inhouse-metrics-amd',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk') {
+          continue;
+        }
+        if (chunk.dynamicImports.length > 0) {
+          this.error(`${chunk.fileName} imports ${chunk.dynamicImports.join(', ')} dynamically; Grafana loads one AMD module per plugin`);
+        }
+        const deps = chunk.imports;
+        const unshared = unsharedDependencies(deps);
+        if (unshared.length > 0) {
+          this.error(
+            `${chunk.fileName} would require ${unshared.map((d) => `"${d}"`).join(', ')}, which Grafana does not share with plugins: import it from a shared module or let it be bundled`
+          );
+        }
+        const ids = JSON.stringify(deps);
+        // On a line of its own, so the source map only needs one empty line in front.
+        const header =
+          `define(${JSON.stringify(['exports', ...deps])},function(exports){"use strict";` +
+          `var deps=Array.prototype.slice.call(arguments,1),ids=${ids};` +
+          `function require(id){var i=ids.indexOf(id);if(i<0)throw new Error("module.js requires "+id+", which it did not declare");return deps[i]}`;
+        const mapComment = /\n?\/\/# sourceMappingURL=\S+\s*$/.exec(chunk.code)?.[0] ?? '';
+        const body = mapComment ? chunk.code.slice(0, -mapComment.length) : chunk.code;
+        chunk.code = `${header}\n${body}\n});${mapComment.startsWith('\n') ? mapComment : mapComment ? `\n${mapComment}` : ''}\n`;
+        if (chunk.map) {
+          chunk.map.mappings = `;${chunk.map.mappings}`;
+        }
+        const mapAsset = bundle[`${chunk.fileName}.map`];
+        if (mapAsset?.type === 'asset' && typeof mapAsset.source === 'string') {
+          const map = JSON.parse(mapAsset.source) as { mappings: string };
+          map.mappings = `;${map.mappings}`;
+          mapAsset.source = JSON.stringify(map);
+        }
+      }
+    },
+  };
+}
+
+/** Writes what Grafana needs beside module.js, so the output folder is an installable plugin folder. */
 function pluginFiles(): Plugin {
+  let outDir = '';
   return {
     name: 'inhouse-metrics-plugin-files',
     apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
     async writeBundle() {
       const pkg = JSON.parse(await readFile('package.json', 'utf8'));
       const manifest = (await readFile('src/plugin.json', 'utf8'))
         .replaceAll('%VERSION%', pkg.version)
         .replaceAll('%TODAY%', new Date().toISOString().slice(0, 10));
-      await mkdir('dist/img', { recursive: true });
-      await writeFile('dist/plugin.json', manifest);
-      await copyFile('src/img/logo.svg', 'dist/img/logo.svg');
-      await copyFile('README.md', 'dist/README.md');
+      await mkdir(join(outDir, 'img'), { recursive: true });
+      await writeFile(join(outDir, 'plugin.json'), manifest);
+      await copyFile('src/img/logo.svg', join(outDir, 'img/logo.svg'));
+      await copyFile('README.md', join(outDir, 'README.md'));
     },
   };
 }
@@ -39,26 +104,20 @@ function pluginFiles(): Plugin {
 export default defineConfig({
   build: {
     outDir: 'dist',
-    // The Go binaries live in dist/ too (mage); never wipe them.
+    // cleanFrontend empties it, sparing the backend binaries mage put there.
     emptyOutDir: false,
     sourcemap: true,
     minify: true,
     target: 'es2022',
     lib: {
       entry: 'src/module.ts',
-      // Grafana loads module.js through SystemJS, which runs the AMD branch
-      // of a UMD bundle and passes its shared modules as the dependencies.
-      formats: ['umd'],
-      name: 'InhouseMetricsDatasource',
+      // Wrapped into AMD by amdModule().
+      formats: ['cjs'],
       fileName: () => 'module.js',
     },
     rollupOptions: {
-      external: GRAFANA_SHARED,
-      output: {
-        exports: 'named',
-        // Only used outside an AMD loader; named so the build says nothing.
-        globals: Object.fromEntries(GRAFANA_SHARED.map((m) => [m, m.replace(/\W+/g, '_')])),
-      },
+      external: (id) => isExternal(id),
+      output: { exports: 'named' },
       onLog(level, log, handler) {
         // Dependencies mark modules 'use client' for server-rendering
         // frameworks; it means nothing in a browser bundle.
@@ -69,5 +128,5 @@ export default defineConfig({
       },
     },
   },
-  plugins: [pluginFiles()],
+  plugins: [cleanFrontend(), amdModule(), pluginFiles()],
 });

@@ -1,14 +1,20 @@
 // Browser test: the real plugin bundle (dist/module.js) in headless
 // Chromium, inside a host page with real @grafana/ui, talking to the real
 // backend binary through Grafana's API routes (cmd/inhouse-metrics ui) and
-// a reference server. Fails if the page throws, a control is missing, the
-// metric list stays empty or a query fails. Screenshots go to
+// a reference server. module.js is loaded as Grafana's loader loads it: an
+// AMD module found by its quoted define() list, given only the modules
+// Grafana shares. Two query editors are open at once, as two queries of a
+// panel. Fails if the page throws, a control is missing, the metric list
+// stays empty, a query fails, the two editors share an id, or options that
+// depend on another field are not fetched again. Screenshots go to
 // test-artifacts/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+
+/* global document, getComputedStyle -- page.evaluate bodies run in the page */
 
 const ARTIFACTS = 'test-artifacts';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -118,7 +124,7 @@ async function main() {
     // A new data source is incomplete, and the page says why; so does the
     // query editor, with the backend's reason.
     await page.getByTestId('config-problems').getByText('Enter the URL').waitFor();
-    await page.getByTestId('metrics-error').getByText(/URL is not set/).waitFor()
+    await page.getByTestId('query-A').getByTestId('metrics-error').getByText(/URL is not set/).waitFor()
       .catch(() => fail('before a URL is set, the query editor should say why the metric list is empty'));
 
     // Without the key the service refuses; Save & test says so.
@@ -152,6 +158,20 @@ async function main() {
     }
     await config.screenshot({ path: join(ARTIFACTS, 'config-editor.png') });
 
+    // The URL field is as wide as the authentication section below it.
+    const widths = await page.evaluate(() => {
+      const url = document.querySelector('[data-testid="url-field"]');
+      // The Auth section is the picker's first ancestor with a width limit in pixels.
+      let auth = document.querySelector('#auth-method-select');
+      while (auth && !getComputedStyle(auth).maxWidth.endsWith('px')) {
+        auth = auth.parentElement;
+      }
+      return { url: url?.getBoundingClientRect().width, auth: auth?.getBoundingClientRect().width };
+    });
+    if (!widths.url || !widths.auth || Math.abs(widths.url - widths.auth) > 1) {
+      fail(`the URL field should be as wide as the authentication section: ${JSON.stringify(widths)}`);
+    }
+
     // The query editor lists the service's metrics through the backend's resource route.
     const editor = page.getByTestId('query-page');
     await editor.scrollIntoViewIfNeeded();
@@ -166,11 +186,12 @@ async function main() {
     await page.getByTestId('query-result').getByText(/frame\(s\)/).waitFor();
 
     // Payload fields come from the metric's definitions; choosing one re-runs the query.
-    await page.locator('#payload-region').waitFor();
-    await page.locator('#payload-service').waitFor();
-    await pickOption(page, '#payload-region', 'eu-west');
-    await pickOption(page, '#payload-service', 'checkout');
-    await page.getByTestId('query-result').getByText(/frame\(s\).*checkout/).waitFor();
+    await page.locator('#payload-A-region').waitFor();
+    await page.locator('#payload-A-service').waitFor();
+    await pickOption(page, '#payload-A-region', 'eu-west');
+    await pickOption(page, '#payload-A-service', 'checkout');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('query-result').getByText(/^1 frame\(s\).*checkout/).waitFor();
     const result = await page.getByTestId('query-result').innerText();
     if (/error/i.test(result) || !/^[1-9]\d* frame\(s\)/.test(result)) {
       fail(`the query through the backend did not return frames: ${result}`);
@@ -178,7 +199,79 @@ async function main() {
     await page.fill('#legend-A', '{{service}} in {{region}}');
     await page.press('#legend-A', 'Enter');
     await page.getByTestId('query-result').getByText('checkout in eu-west').waitFor();
+
+    // A second query of the same panel: its own ids, its labels inside it,
+    // and choosing there leaves query A alone.
+    await pickOption(page, '#metric-B', 'Request rate');
+    await page.locator('#payload-B-region').waitFor();
+    await pickOption(page, '#payload-B-region', 'us-east');
+    await page.getByTestId('query-result-B').getByText(/frame\(s\).*us-east/).waitFor();
+    const idCheck = await page.evaluate(() => {
+      // Icons inline Grafana's SVG files, which carry their own ids (Layer_1).
+      const ids = [...document.querySelectorAll('[id]')].filter((e) => !e.closest('svg')).map((e) => e.id);
+      const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+      const crossing = [];
+      for (const refId of ['A', 'B']) {
+        const root = document.querySelector(`[data-testid="query-${refId}"]`);
+        for (const label of root.querySelectorAll('label[for]')) {
+          const target = document.getElementById(label.htmlFor);
+          if (!target || !root.contains(target)) {
+            crossing.push(`${refId}: "${label.textContent}" -> ${label.htmlFor}`);
+          }
+        }
+      }
+      return { duplicates, crossing };
+    });
+    if (idCheck.duplicates.length || idCheck.crossing.length) {
+      fail(`two open editors share ids or cross labels: ${JSON.stringify(idCheck)}`);
+    }
+    if (!(await page.getByTestId('query-result').innerText()).includes('checkout in eu-west')) {
+      fail('choosing in query B changed query A');
+    }
     await editor.screenshot({ path: join(ARTIFACTS, 'query-editor.png') });
+
+    // Options that depend on another field are fetched again when it
+    // changes. The reference server lists every option itself, so its
+    // metric list gets one more field here, whose options Grafana's
+    // backend route is asked for: zones of the chosen region.
+    const zoneCalls = [];
+    await page.route('**/api/datasources/uid/inhouse/resources/metrics', async (route) => {
+      const res = await route.fetch();
+      const metrics = await res.json();
+      for (const m of metrics) {
+        if (m.value === 'requests_per_second') {
+          m.payloads = [...(m.payloads ?? []), { name: 'zone', label: 'Zone', type: 'select' }];
+        }
+      }
+      await route.fulfill({ response: res, json: metrics });
+    });
+    await page.route('**/api/datasources/uid/inhouse/resources/metric-payload-options', async (route) => {
+      const body = route.request().postDataJSON();
+      if (body.name !== 'zone') {
+        return route.continue();
+      }
+      zoneCalls.push(body.payload);
+      const zones = { 'eu-west': ['eu-west-1a', 'eu-west-1b'], 'us-east': ['us-east-1a'] }[body.payload.region] ?? [];
+      return route.fulfill({ json: zones.map((z) => ({ label: z, value: z })) });
+    });
+    // Another metric and back: the list is fetched again, with the zone field.
+    await pickOption(page, '#metric-B', 'CPU usage');
+    await pickOption(page, '#metric-B', 'Request rate');
+    await page.locator('#payload-B-zone').waitFor().catch(() => fail('the zone field did not appear'));
+    await pickOption(page, '#payload-B-region', 'eu-west');
+    await pickOption(page, '#payload-B-zone', 'eu-west-1b');
+    await pickOption(page, '#payload-B-region', 'us-east');
+    await page.click('#payload-B-zone');
+    await page.getByRole('option', { name: 'us-east-1a' }).waitFor().catch(() => fail('zones were not fetched again for us-east'));
+    const offered = await page.getByRole('option').allInnerTexts();
+    if (offered.some((o) => o.startsWith('eu-west-1a'))) {
+      fail(`after switching to us-east the zone menu still offers eu-west zones: ${offered.join(' | ')}`);
+    }
+    await page.keyboard.press('Escape');
+    const regionsAsked = zoneCalls.map((p) => p.region);
+    if (regionsAsked.join() !== 'eu-west,us-east') {
+      fail(`zone options should be fetched once per region, got payloads ${JSON.stringify(zoneCalls)}`);
+    }
 
     if (problems.length > 0) {
       fail(`the page reported errors:\n${problems.join('\n')}`);

@@ -1,6 +1,6 @@
 import './boot';
 
-import { useCallback, useEffect, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
   CoreApp,
@@ -50,12 +50,9 @@ function instanceSettings(s: Settings, plugin: Plugin): DataSourceInstanceSettin
 
 function Host({ plugin }: { plugin: Plugin }) {
   const ConfigEditor = plugin.components.ConfigEditor!;
-  const QueryEditor = plugin.components.QueryEditor!;
   const [settings, setSettings] = useState<Settings>();
   const [health, setHealth] = useState<{ ok: boolean; message: string }>();
   const [datasource, setDatasource] = useState<DataSourceApi<Query>>();
-  const [query, setQuery] = useState<Query>({ refId: 'A' });
-  const [result, setResult] = useState<string>();
 
   // As in Grafana, the query editor gets a data source built from the saved settings.
   const apply = useCallback(
@@ -91,9 +88,9 @@ function Host({ plugin }: { plugin: Plugin }) {
     }
   };
 
-  const run = async (q: Query) => {
+  const run = async (q: Query): Promise<string> => {
     if (!datasource) {
-      return;
+      return 'no data source';
     }
     const now = dateTime();
     const request = {
@@ -110,16 +107,15 @@ function Host({ plugin }: { plugin: Plugin }) {
     } as unknown as DataQueryRequest<Query>;
     const res = (await lastValueFrom(datasource.query(request) as never)) as DataQueryResponse;
     if (res.errors?.length || res.error) {
-      setResult(`error: ${(res.errors ?? [res.error]).map((e) => e?.message).join('; ')}`);
-      return;
+      return `error: ${(res.errors ?? [res.error]).map((e) => e?.message).join('; ')}`;
     }
     const frames = res.data as DataFrame[];
     const fieldName = (f: Field) =>
       f.config?.displayNameFromDS ??
       (f.labels ? `${f.name}{${Object.entries(f.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}` : f.name);
-    setResult(
+    return (
       `${frames.length} frame(s): ` +
-        frames.map((f) => `${f.name ?? '(unnamed)'} [${f.fields.map(fieldName).join(', ')}] ${f.length} rows`).join('; ')
+      frames.map((f) => `${f.name ?? '(unnamed)'} [${f.fields.map(fieldName).join(', ')}] ${f.length} rows`).join('; ')
     );
   };
 
@@ -145,24 +141,41 @@ function Host({ plugin }: { plugin: Plugin }) {
         </Stack>
       </section>
       <section data-testid="query-page" style={{ marginTop: 48 }}>
-        <h2>Query editor</h2>
-        {datasource && (
-          <QueryEditor
-            key={String(settings.version ?? '') + settings.url}
-            datasource={datasource}
-            query={query}
-            app={CoreApp.PanelEditor}
-            onChange={(q) => setQuery(q)}
-            onRunQuery={() => setQuery((q) => (run(q), q))}
-          />
-        )}
-        <pre data-testid="query-result" style={{ marginTop: 16, whiteSpace: 'pre-wrap' }}>
-          {result ?? 'No query run yet'}
-        </pre>
+        <h2>Query editors</h2>
+        {/* Two queries of one panel, as Grafana shows them: ids and labels must not cross. */}
+        {datasource &&
+          ['A', 'B'].map((refId) => (
+            <QueryRow key={`${refId}-${settings.version ?? ''}-${settings.url}`} refId={refId} datasource={datasource} run={run} />
+          ))}
       </section>
     </div>
   );
 }
+
+/** One query's editor and what its last run returned. */
+function QueryRow({ refId, datasource, run }: { refId: string; datasource: DataSourceApi<Query>; run: (q: Query) => Promise<string> }) {
+  const plugin = usePlugin();
+  const QueryEditor = plugin.components.QueryEditor!;
+  const [query, setQuery] = useState<Query>({ refId });
+  const [result, setResult] = useState<string>();
+  return (
+    <div data-testid={`query-${refId}`} style={{ marginTop: 24 }}>
+      <QueryEditor
+        datasource={datasource}
+        query={query}
+        app={CoreApp.PanelEditor}
+        onChange={(q) => setQuery(q)}
+        onRunQuery={() => setQuery((q) => (run(q).then(setResult), q))}
+      />
+      <pre data-testid={refId === 'A' ? 'query-result' : `query-result-${refId}`} style={{ marginTop: 16, whiteSpace: 'pre-wrap' }}>
+        {result ?? 'No query run yet'}
+      </pre>
+    </div>
+  );
+}
+
+const PluginContext = createContext<Plugin | undefined>(undefined);
+const usePlugin = () => useContext(PluginContext)!;
 
 async function main() {
   const root = createRoot(document.getElementById('root')!);
@@ -175,7 +188,9 @@ async function main() {
     root.render(
       <>
         <GlobalStyles />
-        <Host plugin={plugin} />
+        <PluginContext.Provider value={plugin}>
+          <Host plugin={plugin} />
+        </PluginContext.Provider>
       </>
     );
   } catch (e) {
