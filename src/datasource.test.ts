@@ -273,6 +273,15 @@ describe('query', () => {
     expect(res.errors).toEqual([{ refId: 'A', message: expect.stringMatching(/would become 132 queries .* at most 100/) }]);
   });
 
+  it('passes server-side expressions through as they are', async () => {
+    const { queries } = await run([{ target: '$metrics' }, { datasource: { type: '__expr__', uid: '__expr__' }, expression: '$A * 2' } as Partial<Query>]);
+    expect(queries.map((q) => [q.refId, q.target ?? (q as { expression?: string }).expression])).toEqual([
+      ['A', 'cpu'],
+      ['A-2', 'mem'],
+      ['B', '$A * 2'],
+    ]);
+  });
+
   it('keeps a backend error under the saved refId', async () => {
     const { res } = await run([{ target: 'broken' }]);
     expect(res.errors?.map((e) => e.refId)).toEqual(['A']);

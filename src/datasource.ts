@@ -6,7 +6,7 @@ import {
   DataSourceInstanceSettings,
   ScopedVars,
 } from '@grafana/data';
-import { DataSourceWithBackend, getTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { DataSourceWithBackend, getTemplateSrv, isExpressionReference, TemplateSrv } from '@grafana/runtime';
 import { map, Observable, of } from 'rxjs';
 
 import { Interpolator } from './interpolate';
@@ -51,7 +51,15 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     const targets: Query[] = [];
     const savedRefId = new Map<string, string>();
     const taken = new Set(request.targets.map((t) => t.refId));
-    for (const saved of request.targets.filter((t) => this.filterQuery(t))) {
+    for (const saved of request.targets) {
+      // Server-side expressions are the backend's to run, as sent.
+      if (isExpressionReference(saved.datasource)) {
+        targets.push(saved);
+        continue;
+      }
+      if (!this.filterQuery(saved)) {
+        continue;
+      }
       let queries: Query[];
       try {
         queries = this.interpolator.expand(saved, request.scopedVars);
