@@ -40,6 +40,14 @@ func echoServer() http.Handler {
 			_, _ = io.WriteString(w, `[{"label":"`+jsonEcho+`","value":"m","payloads":[{"name":"`+jsonEcho+`","options":[{"label":"`+jsonEcho+`","value":"`+jsonEcho+`"}]}]}]`)
 		case r.URL.Path == "/json/metric-payload-options":
 			_, _ = io.WriteString(w, `[{"label":"`+jsonEcho+`","value":"`+jsonEcho+`"}]`)
+		case r.URL.Path == "/json/variable":
+			_, _ = io.WriteString(w, `[{"__text":"`+jsonEcho+`","__value":"`+jsonEcho+`"}]`)
+		case r.URL.Path == "/json/annotations":
+			_, _ = io.WriteString(w, `[{"time":1795510800000,"title":"`+jsonEcho+`","text":"`+jsonEcho+`","tags":["`+jsonEcho+`"]}]`)
+		case r.URL.Path == "/json/tag-keys":
+			_, _ = io.WriteString(w, `[{"type":"string","text":"`+jsonEcho+`"}]`)
+		case r.URL.Path == "/json/tag-values":
+			_, _ = io.WriteString(w, `["`+jsonEcho+`"]`)
 		case r.URL.Path == "/":
 			_, _ = io.WriteString(w, "ok "+echo.String())
 		case r.URL.Path == "/metrics":
@@ -96,6 +104,10 @@ func TestSecretsNeverLeave(t *testing.T) {
 		var queries []backend.DataQuery
 		for _, target := range []string{"status_500", "status_400", "status_429", "bad_json", "straddle", "echoed_target"} {
 			queries = append(queries, dq(target, `{"target":"`+target+`"}`))
+			// Variable and annotation queries reach the same faults.
+			v, a := dq("variable "+target, `{"query":"`+target+`"}`), dq("annotations "+target, `{"query":"`+target+`"}`)
+			v.QueryType, a.QueryType = "variable", "annotations"
+			queries = append(queries, v, a)
 		}
 		qr, err := host.QueryData(context.Background(), ds, queries, nil)
 		if err != nil {
@@ -110,8 +122,8 @@ func TestSecretsNeverLeave(t *testing.T) {
 				fmt.Fprintln(&out, string(b))
 			}
 		}
-		for _, path := range []string{"metrics", "metric-payload-options"} {
-			rr, err := host.CallResource(context.Background(), ds, http.MethodPost, path, []byte(`{"metric":"m","name":"n"}`))
+		for _, path := range []string{"metrics", "metric-payload-options", "tag-keys", "tag-values"} {
+			rr, err := host.CallResource(context.Background(), ds, http.MethodPost, path, []byte(`{"metric":"m","name":"n","key":"k"}`))
 			if err != nil {
 				t.Fatal(err)
 			}
