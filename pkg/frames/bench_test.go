@@ -192,3 +192,72 @@ func readKB(field string) (int64, bool) {
 	}
 	return 0, false
 }
+
+// tableAnswer builds a table answer of rows rows and cols number columns
+// of small integers, the shape that made a 63 MB body cost 2.4 GB.
+func tableAnswer(rows, cols int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`[{"type":"table","columns":[`)
+	for j := 0; j < cols; j++ {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"text":"c%d","type":"number"}`, j)
+	}
+	b.WriteString(`],"rows":[`)
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('[')
+		for j := 0; j < cols; j++ {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Itoa((i*7 + j*13) % 1000))
+		}
+		b.WriteByte(']')
+	}
+	b.WriteString("]}]")
+	return b.Bytes()
+}
+
+// BenchmarkDecodeTable decodes a table of 20 number columns. Besides time
+// and allocations per cell it reports, for one decode, what the answer
+// holds once the garbage is gone (held-B/cell), what it allocated on the
+// way (alloc-B/cell), and its peak RSS growth, also as a multiple of the
+// body: the garbage is what drove the peak.
+func BenchmarkDecodeTable(b *testing.B) {
+	const rows, cols = 200_000, 20
+	cells := float64(rows * cols)
+	body := tableAnswer(rows, cols)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+
+	base, peakOK := resetPeakRSS()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	a, err := Decode(bytes.NewReader(body), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	peak, ok := readKB("VmHWM:")
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := float64(int64(after.HeapAlloc) - int64(before.HeapAlloc))
+	allocated := float64(after.TotalAlloc - before.TotalAlloc)
+	runtime.KeepAlive(a)
+
+	for b.Loop() {
+		if _, err := Decode(bytes.NewReader(body), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/cells, "ns/cell")
+	b.ReportMetric(allocated/cells, "alloc-B/cell")
+	b.ReportMetric(held/cells, "held-B/cell")
+	if ok && peakOK {
+		b.ReportMetric(float64(peak-base)/1024, "peak-RSS-growth-MB")
+		b.ReportMetric(float64(peak-base)*1024/float64(len(body)), "peak-RSS-growth/body")
+	}
+}

@@ -21,14 +21,23 @@ const maxPresize = 1 << 20
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 
 // Decode reads a POST /query answer from r token by token, writing points
-// straight into field storage: there is no intermediate tree of
+// and cells straight into field storage: there is no intermediate tree of
 // interface values and the body is read once. sizeHint (maxDataPoints) pre-
-// sizes the per-series buffers.
+// sizes the per-series buffers. The answer is bounded by the default
+// Limits.
 func Decode(r io.Reader, sizeHint int) (*Answer, error) {
+	return DecodeWithLimits(r, sizeHint, Limits{})
+}
+
+// DecodeWithLimits is Decode with other bounds on the answer's points and
+// cells; crossing one stops the decode with a *DecodeError wrapping a
+// *LimitError.
+func DecodeWithLimits(r io.Reader, sizeHint int, limits Limits) (*Answer, error) {
 	head := &headRecorder{r: r}
 	d := &decoder{
 		ans:     &Answer{},
 		scratch: scratchPool.Get().(*scratch),
+		limits:  limits.withDefaults(),
 	}
 	d.scan = jsonscan.NewScanner(head, d.scratch.readBuf)
 	defer func() {
@@ -77,6 +86,10 @@ type decoder struct {
 	scan    *jsonscan.Scanner
 	ans     *Answer
 	scratch *scratch // pooled buffers: the series being read, the read buffer
+
+	limits Limits
+	points int // in finished series
+	cells  int // read for tables and frames, see Limits.Cells
 }
 
 // peek returns the kind of the next token, or 0 when reading it fails; the
@@ -99,8 +112,7 @@ func (d *decoder) notArray(head *headRecorder) error {
 type rawItem struct {
 	name, typ string
 	tags      data.Labels
-	columns   []column
-	rows      [][]any
+	table     tableReader
 	hasFields bool
 	fields    []rawField
 }
@@ -141,7 +153,7 @@ func (d *decoder) item(i int) error {
 		case "datapoints":
 			hasPoints = true
 			if err := d.datapoints(); err != nil {
-				return &DecodeError{Where: fmt.Sprintf("%s (%q): datapoints", where(), it.name), Err: err}
+				return decodeError(fmt.Sprintf("%s (%q): datapoints", where(), it.name), err)
 			}
 		case "type":
 			if it.typ, err = d.text(); err != nil {
@@ -149,18 +161,18 @@ func (d *decoder) item(i int) error {
 			}
 		case "columns":
 			hasTable = true
-			if it.columns, err = d.columns(); err != nil {
-				return &DecodeError{Where: where() + ": columns", Err: err}
+			if err := it.table.readColumns(d); err != nil {
+				return decodeError(where()+": columns", err)
 			}
 		case "rows":
 			hasTable = true
-			if it.rows, err = d.rows(); err != nil {
-				return &DecodeError{Where: where() + ": rows", Err: err}
+			if err := it.table.readRows(d); err != nil {
+				return decodeError(where()+": rows", err)
 			}
 		case "fields":
 			it.hasFields = true
 			if it.fields, err = d.dataFields(); err != nil {
-				return &DecodeError{Where: where() + ": fields", Err: err}
+				return decodeError(where()+": fields", err)
 			}
 		default:
 			if err := d.scan.SkipValue(); err != nil {
@@ -174,27 +186,41 @@ func (d *decoder) item(i int) error {
 
 	switch {
 	case hasTable || it.typ == "table":
-		t, notices, err := buildTable(it.name, it.columns, it.rows)
+		t, notices, err := it.table.finish(d, it.name)
 		if err != nil {
-			return &DecodeError{Where: fmt.Sprintf("table %d", i), Err: err}
+			return decodeError(fmt.Sprintf("table %d", i), err)
 		}
 		d.ans.Tables = append(d.ans.Tables, t)
 		d.addNotices(where(), notices)
 	case it.hasFields:
 		series, table, err := d.buildFromFields(it.name, it.fields)
 		if err != nil {
-			return &DecodeError{Where: fmt.Sprintf("frame %d", i), Err: err}
+			return decodeError(fmt.Sprintf("frame %d", i), err)
 		}
 		d.ans.Series = append(d.ans.Series, series...)
 		if table != nil {
 			d.ans.Tables = append(d.ans.Tables, table)
 		}
 	case hasPoints:
-		d.ans.Series = append(d.ans.Series, d.finishSeries(it.name, it.tags))
+		s, err := d.finishSeries(it.name, it.tags)
+		if err != nil {
+			return decodeError(where(), err)
+		}
+		d.ans.Series = append(d.ans.Series, s)
 	default:
 		return &DecodeError{Where: where(), Err: errors.New(`has none of "datapoints" (time series), "columns" (table) or "fields" (frame)`)}
 	}
 	return nil
+}
+
+// decodeError places err in the answer, except a crossed limit: that is
+// about the whole answer, whichever item crossed it, so it reads alone.
+func decodeError(where string, err error) error {
+	var le *LimitError
+	if errors.As(err, &le) {
+		return &DecodeError{Err: le}
+	}
+	return &DecodeError{Where: where, Err: err}
 }
 
 func (d *decoder) addNotices(where string, notices []string) {
@@ -239,8 +265,10 @@ func (d *decoder) text() (string, error) {
 }
 
 // any reads a value as float64, string, bool, nil, []any or map[string]any.
-// It is for tables and frames, whose cells are typed only once every
-// column is known; time series never go through it.
+// It is for what tables and frames rarely hold (cells that are arrays or
+// objects, column declarations, rows that are not arrays, for their
+// error); plain cells go through cell. Each element it holds counts as a
+// cell, so one nested cell cannot grow without bound.
 func (d *decoder) any() (any, error) {
 	switch k := d.peek(); k {
 	case '0':
@@ -265,6 +293,9 @@ func (d *decoder) any() (any, error) {
 		d.scan.ReadToken() //nolint:errcheck // PeekKind saw it
 		arr := []any{}
 		for d.peek() != ']' {
+			if err := d.addCells(1); err != nil {
+				return nil, err
+			}
 			v, err := d.any()
 			if err != nil {
 				return nil, err
@@ -282,6 +313,9 @@ func (d *decoder) any() (any, error) {
 				return nil, ioOrSyntax(err)
 			}
 			key := k.String() // the token is void after the next read
+			if err := d.addCells(1); err != nil {
+				return nil, err
+			}
 			v, err := d.any()
 			if err != nil {
 				return nil, err

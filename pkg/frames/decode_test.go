@@ -32,6 +32,18 @@ func TestDecodeErrors(t *testing.T) {
 		{"malformed", `[{"target":"a",,}]`, []string{"malformed JSON"}},
 		{"table bad number", `[{"columns":[{"text":"v","type":"number"}],"rows":[["x"]]}]`, []string{"table 0", `column "v"`, "row 0", `"x"`}},
 		{"table bad time", `[{"columns":[{"text":"t","type":"time"}],"rows":[["yesterday"]]}]`, []string{"RFC3339", "yesterday"}},
+		{"table bad boolean", `[{"columns":[{"text":"b","type":"bool"}],"rows":[[true],["x"]]}]`, []string{"table 0", `column "b"`, "row 1", `want a boolean, got the string "x"`}},
+		{"table bad time type", `[{"columns":[{"text":"t","type":"time"}],"rows":[[true]]}]`, []string{`column "t"`, "row 0", "want epoch milliseconds or an RFC3339 time, got the boolean true"}},
+		{"table time out of range", `[{"columns":[{"text":"t","type":"time"}],"rows":[[1e300]]}]`, []string{`column "t"`, "row 0", "1678"}},
+		{"table array in a number column", `[{"columns":[{"text":"v","type":"number"}],"rows":[[[1]]]}]`, []string{`column "v"`, "row 0", "want a number, got an array"}},
+		{"table first bad cell by column, then row", `[{"columns":[{"text":"a","type":"number"},{"text":"b","type":"number"}],"rows":[[1,"x"],["y",2]]}]`, []string{`table 0: column "a": row 1:`, `"y"`}},
+		{"table row not an array", `[{"columns":["a"],"rows":[[1],5]}]`, []string{"item 0: rows: row 1: want an array of cells, got the number 5"}},
+		{"table rows without columns", `[{"rows":[[1],[2]]}]`, []string{"table 0", `has 2 rows but no "columns"`}},
+		{"table number out of range", `[{"columns":["a"],"rows":[[1e999]]}]`, []string{"item 0: rows: row 0: number 1e999 is out of range"}},
+		{"table malformed after a bad cell", `[{"columns":[{"text":"a","type":"number"}],"rows":[["x"]],"z":[1,]}]`, []string{"malformed JSON"}},
+		{"frame values not an array", `[{"fields":[{"name":"a","values":5}]}]`, []string{`field 0 ("a")`, "want an array, got the number 5"}},
+		{"frame bad time", `[{"fields":[{"name":"t","type":"time","values":["x"]},{"name":"v","values":[1]}]}]`, []string{"frame 0", `field "t": row 0`, "RFC3339"}},
+		{"frame bad number", `[{"fields":[{"name":"t","type":"time","values":[1]},{"name":"v","type":"number","values":[true]}]}]`, []string{"frame 0", `field "v": row 0`, "want a number, got the boolean true"}},
 		{"frame fields of different length", `[{"fields":[{"name":"a","values":[1]},{"name":"b","values":[1,2]}]}]`, []string{"frame 0", "same number of values"}},
 	}
 	for _, tt := range tests {

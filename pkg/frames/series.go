@@ -62,9 +62,15 @@ func (d *decoder) datapoints() error {
 		return err
 	}
 	buf := d.scratch
+	// The limit is checked as points arrive, not when the series is done:
+	// one series alone can be the answer that is too large.
+	left := d.limits.Points - d.points
 	for p := 0; ; p++ {
 		if v, nanos, ok := d.scan.ReadPlainPoint(); ok {
 			buf.add(nanos, v, true)
+			if len(buf.nanos) > left {
+				return d.tooManyPoints()
+			}
 			continue
 		}
 		k := d.peek()
@@ -87,6 +93,9 @@ func (d *decoder) datapoints() error {
 			return fmt.Errorf("point %d: %w", p, err)
 		}
 		buf.add(nanos, v, valid)
+		if len(buf.nanos) > left {
+			return d.tooManyPoints()
+		}
 	}
 	_, err := d.scan.ReadToken()
 	return ioOrSyntax(err)
@@ -94,9 +103,12 @@ func (d *decoder) datapoints() error {
 
 // finishSeries turns the scratch buffers into exact-size fields, sorting
 // points by time when the server sent them out of order.
-func (d *decoder) finishSeries(name string, tags data.Labels) *Series {
+func (d *decoder) finishSeries(name string, tags data.Labels) (*Series, error) {
 	buf := d.scratch
 	n := len(buf.nanos)
+	if d.points += n; d.points > d.limits.Points {
+		return nil, d.tooManyPoints()
+	}
 	if !slices.IsSorted(buf.nanos) {
 		sort.Stable(byTime{buf})
 		d.ans.Notices = append(d.ans.Notices, fmt.Sprintf("series %q: points arrived out of time order and were sorted", name))
@@ -132,7 +144,7 @@ func (d *decoder) finishSeries(name string, tags data.Labels) *Series {
 			}
 		}
 	}
-	return &Series{Name: name, Labels: tags, Time: timeField, Value: valueField}
+	return &Series{Name: name, Labels: tags, Time: timeField, Value: valueField}, nil
 }
 
 // byTime sorts the scratch buffers' points by time, moving each point's

@@ -472,3 +472,28 @@ func (s *Scanner) ReadPlainPoint() (v float64, nanos int64, ok bool) {
 		}
 	}
 }
+
+// ReadNumber reads the next value, which the caller peeked to be a number,
+// and parses it. A number that lies whole in the read buffer is validated
+// and parsed in one pass, as ReadPlainPoint does for pairs (table cells
+// are mostly numbers too); anything else goes through ReadValue and
+// ParseNumber, with their errors.
+func (s *Scanner) ReadNumber() (float64, error) {
+	c, err := s.prep()
+	if err != nil {
+		return 0, err
+	}
+	if (c == '-' || (c >= '0' && c <= '9')) && !s.wantName() {
+		// end < len(buf): the number's end was seen, not just the buffer's.
+		if v, end, ok := scanNumber(s.buf, s.pos); ok && end < len(s.buf) {
+			s.pos = end
+			s.afterValue()
+			return v, nil
+		}
+	}
+	raw, err := s.ReadValue()
+	if err != nil {
+		return 0, err
+	}
+	return ParseNumber(raw)
+}

@@ -14,14 +14,15 @@ import (
 // FuzzScanner: the scanner reads one top-level value token for token as
 // jsontext does (same kinds, same text, an error exactly where jsontext
 // has one, truncation told apart from malformed JSON), and its one-pass
-// point parse accepts only pairs jsontext accepts, with the general
-// parser's result.
+// point and number parses accept only what jsontext accepts, with the
+// general parser's result.
 func FuzzScanner(f *testing.F) {
 	for _, s := range []string{
 		``, ` `, `null`, `[]`, `{}`, `[1,2]`, `[1,]`, `[,1]`, `{"a":1,}`, `{"a" 1}`, `{1:2}`, `[01]`, `[-]`, `[1.]`, `[1e]`, `[1e+5]`,
 		`["a\u00e9\ud83d\ude00\n"]`, `["\ud800"]`, `["\x"]`, "[\"\x01\"]", `[tru]`, `[true,false,null]`, `[nul`, `[1,2`, `"abc`,
 		`[{"target":"a","datapoints":[[1,1000],[2.5, 2000] ,[ 3 , 3000 ],[01,5],[1,02],["1",1],[1,[2]],[1,2,3]]}]`,
 		`[[1,1700000000000],[-0,1e3],[1.5E+2,17e11],[1,1]x]`, `[[1,1] [2,2]]`, `[{"a":[1,{"b":"]"}]}]`,
+		`[1,-0.5,1e999,12345678901234567890,1x]`, `{"a":-1.5e3}`, `[0]`, `7`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -35,6 +36,22 @@ func FuzzScanner(f *testing.F) {
 				t.Fatalf("step %d: peek %q, jsontext %q", step, sk, jk)
 			}
 			switch {
+			case jk == '0' && step%2 == 0:
+				// The one-pass number parse: what ReadValue and ParseNumber
+				// would say, value or error.
+				v, serr := sc.ReadNumber()
+				jraw, jerr := jd.ReadValue()
+				if jerr != nil {
+					sameErrors(t, step, jerr, serr)
+					return
+				}
+				wv, werr := ParseNumber(jraw)
+				if (werr == nil) != (serr == nil) || math.Float64bits(wv) != math.Float64bits(v) {
+					t.Fatalf("step %d: number %v %v, ParseNumber(%q) %v %v", step, v, serr, jraw, wv, werr)
+				}
+				if serr != nil {
+					return
+				}
 			case jk == '[' && step%2 == 1:
 				// Inside an array, try the one-pass pair parse.
 				if v, ns, ok := sc.ReadPlainPoint(); ok {
