@@ -16,6 +16,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/proxy"
+	"github.com/grafana/grafana-plugin-sdk-go/config"
 )
 
 // The configuration page offers Grafana's secure SOCKS proxy toggle, which
@@ -130,7 +131,7 @@ func socksContext(enabled bool, address string) context.Context {
 		cfg[proxy.PluginSecureSocksProxyProxyAddress] = address
 		cfg[proxy.PluginSecureSocksProxyAllowInsecure] = "true"
 	}
-	return backend.WithGrafanaConfig(context.Background(), backend.NewGrafanaCfg(cfg))
+	return config.WithGrafanaConfig(context.Background(), config.NewGrafanaCfg(cfg))
 }
 
 func socksSettings(t *testing.T, url string, jsonData map[string]any) backend.DataSourceInstanceSettings {
