@@ -135,3 +135,25 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+// Numbers beyond float64's range are ±Inf, as JavaScript reads them, in
+// every place a number can stand; they used to fail the whole query.
+func TestOutOfRangeNumbersAreInfinite(t *testing.T) {
+	a, err := Decode(strings.NewReader(`[{"target":"a","datapoints":[[1e400,1000],[-1e400,2000],["1e400",3000],[1e-400,4000]]},`+
+		`{"columns":[{"text":"v","type":"number"}],"rows":[[1e999],["-1e999"]]}]`), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.Series[0]
+	for i, want := range []float64{math.Inf(1), math.Inf(-1), math.Inf(1), 0} {
+		if got, ok := s.ValueAt(i); !ok || got != want {
+			t.Errorf("point %d = %v, want %v", i, got, want)
+		}
+	}
+	col := a.Tables[0].Fields[0]
+	for i, want := range []float64{math.Inf(1), math.Inf(-1)} {
+		if got := col.At(i).(*float64); got == nil || *got != want {
+			t.Errorf("cell %d = %v, want %v", i, got, want)
+		}
+	}
+}

@@ -203,7 +203,7 @@ func TestTableKeyOrder(t *testing.T) {
 		{"a bad cell after good ones", `[{"text":"a","type":"bool"}]`, `[[true],[false],[2]]`},
 		{"a time out of range", `[{"text":"t","type":"time"}]`, `[[1e300]]`},
 		{"a row that is not an array", `["a"]`, `[[1],{"a":1}]`},
-		{"a number out of range", `["a"]`, `[[1],[1e999]]`},
+		{"a number out of range is Inf", `["a"]`, `[[1],[1e999],[-1e999]]`},
 		{"rows without columns", `[]`, `[[1],[2]]`},
 	}
 	for _, tt := range tests {

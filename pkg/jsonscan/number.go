@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -9,7 +10,10 @@ import (
 )
 
 // ParseNumber parses a JSON number, such as ReadValue returns, exactly as
-// strconv would (see scanNumber).
+// strconv would (see scanNumber). A number beyond float64's range, such as
+// 1e400, is ±Inf (and one too small, 0), as in JavaScript: the frontends
+// of these dialects read it so, and a server that sends one should not
+// fail the whole query here when it worked there.
 func ParseNumber(raw []byte) (float64, error) {
 	if v, ok := parseSimpleDecimal(raw); ok {
 		return v, nil
@@ -17,8 +21,8 @@ func ParseNumber(raw []byte) (float64, error) {
 	// raw lives in the scanner's buffer only until the next read, and
 	// ParseFloat does not keep its argument unless it fails.
 	v, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(raw), len(raw)), 64)
-	if err != nil {
-		return v, fmt.Errorf("number %s is out of range", strings.Clone(string(raw)))
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return v, fmt.Errorf("%s is not a number", QuoteShort(strings.Clone(string(raw))))
 	}
 	return v, nil
 }
@@ -74,8 +78,9 @@ func scanNumber(b []byte, i int) (v float64, end int, ok bool) {
 		simple = false
 	}
 	if !simple {
+		// Out of range is ±Inf or 0, as ParseNumber explains.
 		v, err := strconv.ParseFloat(unsafe.String(&b[start], i-start), 64)
-		return v, i, err == nil
+		return v, i, err == nil || errors.Is(err, strconv.ErrRange)
 	}
 	v = float64(mant)
 	if frac > 0 {
@@ -113,7 +118,7 @@ func ParseNumericString(s string) (float64, error) {
 		return math.Inf(-1), nil
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, fmt.Errorf("want a number, got the string %s", QuoteShort(s))
 	}
 	return v, nil
