@@ -190,6 +190,7 @@ func epochMillis(raw json.RawMessage) (int64, error) {
 		return 0, nil
 	}
 	text := string(raw)
+	var ms float64
 	if raw[0] == '"' {
 		if err := json.Unmarshal(raw, &text); err != nil {
 			return 0, err
@@ -198,23 +199,25 @@ func epochMillis(raw json.RawMessage) (int64, error) {
 		if text == "" {
 			return 0, nil
 		}
-		if t, err := time.Parse(time.RFC3339Nano, text); err == nil {
-			return t.UnixMilli(), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, text); err == nil && raw[0] == '"' {
+		ms = float64(t.UnixMilli())
+	} else {
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			got := string(raw)
+			if len(got) > 40 {
+				got = got[:40] + "..."
+			}
+			return 0, fmt.Errorf("want epoch milliseconds or an RFC3339 time, got %s", got)
 		}
+		ms = math.Round(f)
 	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		got := string(raw)
-		if len(got) > 40 {
-			got = got[:40] + "..."
-		}
-		return 0, fmt.Errorf("want epoch milliseconds or an RFC3339 time, got %s", got)
+	// Checked as a float: a huge number would not convert to int64.
+	if ms < float64(minEventTime) || ms > float64(maxEventTime) {
+		return 0, fmt.Errorf("%s is not a time between the years 1678 and 2262", Snippet(raw, 40))
 	}
-	ms := int64(math.Round(f))
-	if ms < minEventTime || ms > maxEventTime {
-		return 0, fmt.Errorf("%s is not a time between the years 1678 and 2262 in epoch milliseconds", Snippet(raw, 40))
-	}
-	return ms, nil
+	return int64(ms), nil
 }
 
 // tags reads a list of tags, or one comma-separated string of them.

@@ -86,3 +86,29 @@ func TestDecodeAnnotationTables(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDecodeAnnotations: whatever a service answers, both annotation
+// decoders return events or an error, never a panic, and every event has
+// a time in range and a non-nil tag list.
+func FuzzDecodeAnnotations(f *testing.F) {
+	for _, s := range []string{
+		`[{"time":1795903749000.0,"timeEnd":"1795903809000","title":"t","text":"x","tags":"a, b","annotation":"n"}]`,
+		`[{"columns":["time","tags"],"rows":[[1795903749000,["a"]]]},{"fields":[{"name":"time","values":["2026-11-28T22:09:09Z"]}]}]`,
+		`[{"schema":{"fields":[{"name":"time"}]},"data":{"values":[[1795903749000]]}}]`, `null`, `[null]`, `[{"time":1e400}]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, decode := range []func(string, []byte) ([]Annotation, error){DecodeAnnotations, DecodeAnnotationTables} {
+			events, err := decode("POST /x", body)
+			if err != nil {
+				continue
+			}
+			for _, e := range events {
+				if e.Time < minEventTime || e.Time > maxEventTime || e.Tags == nil {
+					t.Fatalf("event %+v from %q", e, body)
+				}
+			}
+		}
+	})
+}

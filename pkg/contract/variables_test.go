@@ -58,3 +58,26 @@ func TestDecodeFindValues(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDecodeFindValues: any answer gives options or an error, never a
+// panic, and no option is empty.
+func FuzzDecodeFindValues(f *testing.F) {
+	for _, s := range []string{
+		`[{"__text":"A","__value":1},{"text":"B"},"c",7,true,null]`,
+		`{"fields":[{"name":"text","values":["A",null]},{"name":"value","values":[1]}]}`,
+		`[{"schema":{"fields":[{"name":"x"}]},"data":{"values":[["a"]]}}]`, `[{"fields":null}]`, `""`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		values, err := DecodeFindValues("POST /variable", body)
+		if err != nil {
+			return
+		}
+		for _, v := range values {
+			if v.Text == "" || v.Value == "" {
+				t.Fatalf("empty option %+v from %q", v, body)
+			}
+		}
+	})
+}

@@ -91,3 +91,29 @@ func TestVariableRequestBody(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzParseVariableQuery: whatever a saved variable or annotation query
+// holds, parsing returns a query or an error, never a panic, and a parsed
+// query always has a payload and encodes.
+func FuzzParseVariableQuery(f *testing.F) {
+	for _, s := range []string{`{"query":"x","format":"json"}`, `{"query":"{\"a\":1}","format":"json"}`, `{"target":"t","payload":"{}"}`, `"x"`, `null`, `{"query":"q","name":"n","enable":false,"rangeRaw":{"from":1}}`} {
+		f.Add([]byte(s))
+	}
+	from := time.Unix(1700000000, 0)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		dq := backend.DataQuery{JSON: raw, TimeRange: backend.TimeRange{From: from, To: from.Add(time.Hour)}}
+		if v, err := ParseVariableQuery(dq); err == nil {
+			if v.Payload == nil {
+				t.Fatalf("no payload from %q", raw)
+			}
+			if _, err := json.Marshal(v.ContractRequest()); err != nil {
+				t.Fatalf("request does not encode: %v", err)
+			}
+		}
+		if a, err := ParseAnnotationQuery(dq); err == nil {
+			if _, err := json.Marshal(a.ContractRequest()); err != nil {
+				t.Fatalf("request does not encode: %v", err)
+			}
+		}
+	})
+}
