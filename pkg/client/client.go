@@ -212,13 +212,22 @@ func (c *Client) Post(ctx context.Context, path string, body []byte, decode func
 	limited := &limitedBody{r: res.Body, left: c.maxBytes, limit: c.maxBytes}
 	defer drainAndClose(res.Body)
 	if err := decode(limited); err != nil {
-		if limited.err != nil {
+		var over overLimit
+		switch {
+		case limited.err != nil:
 			return called, c.classify(ctx, op, limited.err)
+		case errors.As(err, &over) && over.OverLimit():
+			// Valid JSON, just more of it than one query may decode.
+			return called, &Error{Kind: KindTooLarge, Op: op, err: err, msg: op + ": " + c.scrub(err.Error())}
 		}
 		return called, c.notContract(op, err)
 	}
 	return called, nil
 }
+
+// overLimit is a decode error for an answer that follows the contract but
+// holds more than the decoder's limits allow (frames.LimitError).
+type overLimit interface{ OverLimit() bool }
 
 // postJSON sends one contract call and returns its body, bounded by the
 // size limit.

@@ -26,18 +26,28 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 // sizes the per-series buffers. The answer is bounded by the default
 // Limits.
 func Decode(r io.Reader, sizeHint int) (*Answer, error) {
-	return DecodeWithLimits(r, sizeHint, Limits{})
+	return DecodeWith(r, sizeHint, DecodeOptions{})
 }
 
-// DecodeWithLimits is Decode with other bounds on the answer's points and
-// cells; crossing one stops the decode with a *DecodeError wrapping a
-// *LimitError.
-func DecodeWithLimits(r io.Reader, sizeHint int, limits Limits) (*Answer, error) {
+// DecodeOptions are Decode's settings besides the size hint.
+type DecodeOptions struct {
+	// Limits bound the answer's points and cells; crossing one stops the
+	// decode with a *DecodeError wrapping a *LimitError.
+	Limits Limits
+	// Scrub, when set, removes secrets from the start of the body before
+	// an error message quotes it: quoting cuts it short, and a secret cut
+	// in two could no longer be found by a scrub of the message.
+	Scrub func(string) string
+}
+
+// DecodeWith is Decode with options.
+func DecodeWith(r io.Reader, sizeHint int, opts DecodeOptions) (*Answer, error) {
 	head := &headRecorder{r: r}
 	d := &decoder{
 		ans:     &Answer{},
 		scratch: scratchPool.Get().(*scratch),
-		limits:  limits.withDefaults(),
+		limits:  opts.Limits.withDefaults(),
+		scrub:   opts.Scrub,
 	}
 	d.scan = jsonscan.NewScanner(head, d.scratch.readBuf)
 	defer func() {
@@ -90,6 +100,7 @@ type decoder struct {
 	limits Limits
 	points int // in finished series
 	cells  int // read for tables and frames, see Limits.Cells
+	scrub  func(string) string
 }
 
 // peek returns the kind of the next token, or 0 when reading it fails; the
@@ -104,7 +115,11 @@ func (d *decoder) topLevelError(head *headRecorder, err error) error {
 }
 
 func (d *decoder) notArray(head *headRecorder) error {
-	return &DecodeError{Err: fmt.Errorf("the answer is not a JSON array of series, tables or frames; it starts with %s", contract.Snippet(head.head, 60))}
+	start := head.head
+	if d.scrub != nil {
+		start = []byte(d.scrub(string(start)))
+	}
+	return &DecodeError{Err: fmt.Errorf("the answer is not a JSON array of series, tables or frames; it starts with %s", contract.Snippet(start, 60))}
 }
 
 // rawItem is what an element of the top-level array held, kept until the

@@ -177,3 +177,15 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 	r.b = r.b[n:]
 	return n, nil
 }
+
+// An answer that is not JSON is quoted from its start; a secret the
+// service echoed there is scrubbed before the quote cuts it short.
+func TestNotJSONQuoteIsScrubbedBeforeTheCut(t *testing.T) {
+	body := strings.Repeat("x", 50) + "Bearer SECRET-KEY-12345 and more"
+	_, err := DecodeWith(strings.NewReader(body), 0, DecodeOptions{Scrub: func(s string) string {
+		return strings.ReplaceAll(s, "SECRET-KEY-12345", "[redacted]")
+	}})
+	if err == nil || strings.Contains(err.Error(), "SECR") || !strings.Contains(err.Error(), "Bearer [re") {
+		t.Errorf("error %v", err)
+	}
+}

@@ -52,7 +52,8 @@ func isSyntax(err error) bool {
 }
 
 // headRecorder keeps the first bytes of the body for error messages about
-// answers that are not JSON at all.
+// answers that are not JSON at all: the 60 quoted, and room past them for a
+// secret that starts inside them to be scrubbed whole.
 type headRecorder struct {
 	r    io.Reader
 	head []byte
@@ -60,7 +61,7 @@ type headRecorder struct {
 
 func (h *headRecorder) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
-	if room := 80 - len(h.head); room > 0 && n > 0 {
+	if room := 60 + 4<<10 - len(h.head); room > 0 && n > 0 {
 		h.head = append(h.head, p[:min(n, room)]...)
 	}
 	return n, err

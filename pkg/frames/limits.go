@@ -45,6 +45,9 @@ type LimitError struct {
 	Limit int
 }
 
+// OverLimit tells the client the answer is too large, not malformed.
+func (e *LimitError) OverLimit() bool { return true }
+
 func (e *LimitError) Error() string {
 	how := "a shorter range, fewer series, or a coarser interval"
 	if e.What == "cells" {

@@ -48,7 +48,7 @@ func TestDecodeLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := DecodeWithLimits(tt.body, 0, tt.limits)
+			_, err := DecodeWith(tt.body, 0, DecodeOptions{Limits: tt.limits})
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("Decode: %v", err)

@@ -38,7 +38,10 @@ type Pipeline struct {
 
 // New builds the pipeline of one instance.
 func New(settings *models.Settings, c *client.Client) *Pipeline {
-	p := &Pipeline{client: c, settings: settings, decode: frames.Decode}
+	p := &Pipeline{client: c, settings: settings}
+	p.decode = func(r io.Reader, sizeHint int) (*frames.Answer, error) {
+		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: settings.Scrub})
+	}
 	if settings.CacheTTL > 0 {
 		p.cache = cache.New[*Result](settings.CacheTTL, settings.CacheMaxBytes)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
@@ -93,5 +94,23 @@ func TestQueryErrorsKeepTheirSource(t *testing.T) {
 	var ce *client.Error
 	if err == nil || !strings.Contains(err.Error(), "does not follow the in-house metrics contract") || !errors.As(err, &ce) {
 		t.Fatalf("error %v (%T), want a client.Error saying the answer is not the contract", err, err)
+	}
+}
+
+// An answer over the decoder's limits is reported as too large, not as
+// one that breaks the contract.
+func TestAnswerOverTheLimitIsTooLarge(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `[{"target":"a","datapoints":[[1,1000],[2,2000],[3,3000]]}]`)
+	}))
+	defer srv.Close()
+	p := newPipeline(t, srv.URL, `{}`, nil)
+	p.decode = func(r io.Reader, hint int) (*frames.Answer, error) {
+		return frames.DecodeWith(r, hint, frames.DecodeOptions{Limits: frames.Limits{Points: 2}})
+	}
+	_, err := p.Query(context.Background(), parse(t, `{"target":"a"}`), false)
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Kind != client.KindTooLarge || strings.Contains(err.Error(), "contract") || !strings.Contains(err.Error(), "more than 2 points") {
+		t.Errorf("error %v", err)
 	}
 }
