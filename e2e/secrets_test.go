@@ -81,7 +81,13 @@ func TestSecretsNeverLeave(t *testing.T) {
 		"basicAuthPassword": "pw-SECRET-4d5e6f",
 		"URL password":      "url-SECRET-7c8d9e",
 		"URL query token":   "qry-SECRET-3b4c5d",
+		// What Grafana forwards for the signed-in user.
+		"user token":  "usr/SECRET-5e6f7a",
+		"ID token":    "idt-SECRET-8b9c0d",
+		"kept cookie": "cke-SECRET-1a2b3c",
 	}
+	user := &grafanahost.Caller{Login: "alice", Token: secrets["user token"], IDToken: secrets["ID token"],
+		Cookie: "session_id=" + secrets["kept cookie"]}
 	bearer := dataSource(srv.URL)
 	bearer.JSONData["httpHeaderName1"] = "X-Tenant-Token"
 	bearer.Secure = map[string]string{"apiKey": secrets["apiKey"], "httpHeaderValue1": secrets["httpHeaderValue1"]}
@@ -92,11 +98,19 @@ func TestSecretsNeverLeave(t *testing.T) {
 	jsonEcho.JSONData["httpHeaderName1"] = "X-Tenant-Token"
 	jsonEcho.Secure = bearer.Secure
 	inURL := dataSource(strings.Replace(srv.URL, "://", "://svcuser:"+secrets["URL password"]+"@", 1) + "/json?token=" + secrets["URL query token"])
+	// Every call forwards the user's identity, through both the service's
+	// root and a path (the JSON echoes), with and without the cache.
+	forwarded := dataSource(srv.URL + "/json")
+	forwarded.JSONData["oauthPassThru"], forwarded.JSONData["sendUserHeader"] = true, true
+	forwarded.JSONData["keepCookies"] = []string{"session_id"}
+	forwarded.JSONData["cacheTTLSeconds"] = 60
+	forwardedRoot := dataSource(srv.URL)
+	forwardedRoot.JSONData = forwarded.JSONData
 	refused := dataSource("http://svcuser:" + secrets["URL password"] + "@" + closed + "/api?token=" + secrets["URL query token"])
 
 	var out strings.Builder
-	for _, ds := range []grafanahost.DataSource{bearer, basic, jsonEcho, inURL, refused} {
-		res, err := host.CheckHealth(context.Background(), ds)
+	for _, ds := range []grafanahost.DataSource{bearer, basic, jsonEcho, inURL, refused, forwarded, forwardedRoot} {
+		res, err := host.CheckHealthAs(context.Background(), ds, user)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +123,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 			v.QueryType, a.QueryType = "variable", "annotations"
 			queries = append(queries, v, a)
 		}
-		qr, err := host.QueryData(context.Background(), ds, queries, nil)
+		qr, err := host.QueryDataAs(context.Background(), ds, user, queries, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +137,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 			}
 		}
 		for _, path := range []string{"metrics", "metric-payload-options", "tag-keys", "tag-values"} {
-			rr, err := host.CallResource(context.Background(), ds, http.MethodPost, path, []byte(`{"metric":"m","name":"n","key":"k"}`))
+			rr, err := host.CallResourceAs(context.Background(), ds, user, http.MethodPost, path, []byte(`{"metric":"m","name":"n","key":"k"}`))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,10 +18,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -148,8 +150,27 @@ type DataSource struct {
 	Updated time.Time
 }
 
-// PluginContext is the context Grafana sends with every call.
-func (ds DataSource) PluginContext() backend.PluginContext {
+// PluginContext is the context Grafana sends with every call, for the
+// default signed-in user, admin.
+func (ds DataSource) PluginContext() backend.PluginContext { return ds.PluginContextFor(Admin) }
+
+// Caller is the signed-in user Grafana calls the plugin for, and what
+// their browser session holds. A nil Caller is an alert rule's
+// evaluation, which has no user.
+type Caller struct {
+	Login string
+	// Token is the user's OAuth access token, IDToken their OpenID
+	// Connect ID token.
+	Token, IDToken string
+	// Cookie is the browser's Cookie header.
+	Cookie string
+}
+
+// Admin is the user of the calls that name none.
+var Admin = &Caller{Login: "admin"}
+
+// PluginContextFor is the context Grafana sends for c.
+func (ds DataSource) PluginContextFor(c *Caller) backend.PluginContext {
 	jd, _ := json.Marshal(ds.JSONData)
 	if ds.JSONData == nil {
 		jd = []byte("{}")
@@ -160,7 +181,7 @@ func (ds DataSource) PluginContext() backend.PluginContext {
 	}
 	return backend.PluginContext{
 		PluginID: PluginID,
-		User:     &backend.User{Login: "admin", Role: "Admin"},
+		User:     c.user(),
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
 			ID: ds.ID, UID: ds.UID, Name: ds.Name, Type: PluginID,
 			URL: ds.URL, BasicAuthEnabled: ds.BasicAuth, BasicAuthUser: ds.User,
@@ -169,11 +190,66 @@ func (ds DataSource) PluginContext() backend.PluginContext {
 	}
 }
 
+func (c *Caller) user() *backend.User {
+	if c == nil {
+		return nil
+	}
+	return &backend.User{Login: c.Login, Name: c.Login, Email: c.Login + "@example.com", Role: "Admin"}
+}
+
+// forward adds what Grafana's plugin client middlewares add for a data
+// source: with jsonData.oauthPassThru the user's token as
+// "Authorization: Bearer ..." and X-Id-Token (OAuthTokenMiddleware), and
+// with jsonData.keepCookies only the named cookies (CookiesMiddleware),
+// all through the SDK's SetHTTPHeader, which prefixes them with http_ in
+// the string maps of queries and health checks.
+func (ds DataSource) forward(c *Caller, req backend.ForwardHTTPHeaders) {
+	if c == nil {
+		return
+	}
+	if pass, _ := ds.JSONData["oauthPassThru"].(bool); pass && c.Token != "" {
+		req.SetHTTPHeader(backend.OAuthIdentityTokenHeaderName, "Bearer "+c.Token)
+		if c.IDToken != "" {
+			req.SetHTTPHeader(backend.OAuthIdentityIDTokenHeaderName, c.IDToken)
+		}
+	}
+	keep := map[string]bool{}
+	switch names := ds.JSONData["keepCookies"].(type) {
+	case []string:
+		for _, n := range names {
+			keep[n] = true
+		}
+	case []any:
+		for _, n := range names {
+			keep[fmt.Sprint(n)] = true
+		}
+	}
+	if len(keep) == 0 || c.Cookie == "" {
+		return
+	}
+	var kept []string
+	for _, ck := range (&http.Request{Header: http.Header{"Cookie": {c.Cookie}}}).Cookies() {
+		if keep[ck.Name] {
+			kept = append(kept, ck.String())
+		}
+	}
+	if len(kept) > 0 {
+		req.SetHTTPHeader(backend.CookiesHeaderName, strings.Join(kept, "; "))
+	}
+}
+
 // CheckHealth runs Save & test.
 func (h *Host) CheckHealth(ctx context.Context, ds DataSource) (*backend.CheckHealthResult, error) {
-	req := &backend.CheckHealthRequest{PluginContext: ds.PluginContext()}
+	return h.CheckHealthAs(ctx, ds, Admin)
+}
+
+// CheckHealthAs runs Save & test for c.
+func (h *Host) CheckHealthAs(ctx context.Context, ds DataSource, c *Caller) (*backend.CheckHealthResult, error) {
+	req := &backend.CheckHealthRequest{PluginContext: ds.PluginContextFor(c)}
+	ds.forward(c, req)
 	res, err := h.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{
 		PluginContext: backend.ToProto().PluginContext(req.PluginContext),
+		Headers:       req.Headers,
 	})
 	if err != nil {
 		return nil, err
@@ -184,7 +260,21 @@ func (h *Host) CheckHealth(ctx context.Context, ds DataSource) (*backend.CheckHe
 // QueryData runs queries. headers are what Grafana adds (FromAlert for
 // alert rules).
 func (h *Host) QueryData(ctx context.Context, ds DataSource, queries []backend.DataQuery, headers map[string]string) (*backend.QueryDataResponse, error) {
-	req := &backend.QueryDataRequest{PluginContext: ds.PluginContext(), Queries: queries, Headers: headers}
+	c := Admin
+	if headers[backend.FromAlertHeaderName] == "true" {
+		c = nil
+	}
+	return h.QueryDataAs(ctx, ds, c, queries, headers)
+}
+
+// QueryDataAs runs queries for c (nil: an alert rule).
+func (h *Host) QueryDataAs(ctx context.Context, ds DataSource, c *Caller, queries []backend.DataQuery, headers map[string]string) (*backend.QueryDataResponse, error) {
+	all := map[string]string{}
+	for k, v := range headers {
+		all[k] = v
+	}
+	req := &backend.QueryDataRequest{PluginContext: ds.PluginContextFor(c), Queries: queries, Headers: all}
+	ds.forward(c, req)
 	res, err := h.data.QueryData(ctx, backend.ToProto().QueryDataRequest(req))
 	if err != nil {
 		return nil, err
@@ -194,7 +284,13 @@ func (h *Host) QueryData(ctx context.Context, ds DataSource, queries []backend.D
 
 // CallResource calls a resource route and gathers the streamed answer.
 func (h *Host) CallResource(ctx context.Context, ds DataSource, method, path string, body []byte) (*backend.CallResourceResponse, error) {
-	req := &backend.CallResourceRequest{PluginContext: ds.PluginContext(), Path: path, Method: method, URL: path, Body: body}
+	return h.CallResourceAs(ctx, ds, Admin, method, path, body)
+}
+
+// CallResourceAs calls a resource route for c.
+func (h *Host) CallResourceAs(ctx context.Context, ds DataSource, c *Caller, method, path string, body []byte) (*backend.CallResourceResponse, error) {
+	req := &backend.CallResourceRequest{PluginContext: ds.PluginContextFor(c), Path: path, Method: method, URL: path, Body: body}
+	ds.forward(c, req)
 	stream, err := h.resource.CallResource(ctx, backend.ToProto().CallResourceRequest(req))
 	if err != nil {
 		return nil, err

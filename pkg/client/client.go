@@ -26,9 +26,12 @@ import (
 // Client calls one in-house metrics service. It is safe for concurrent use
 // and keeps connections alive until Close.
 type Client struct {
-	base     *url.URL
-	http     *http.Client
-	apiKey   string
+	base   *url.URL
+	http   *http.Client
+	apiKey string
+	// basic is Grafana's basic auth, applied here rather than by the
+	// SDK's middleware so that a forwarded user token can replace it.
+	basic    *httpclient.BasicAuthOptions
 	maxBytes int64
 	timeout  time.Duration
 	settings *models.Settings
@@ -61,6 +64,11 @@ func New(s *models.Settings, opts httpclient.Options) (*Client, error) {
 	// The whole exchange, body included, is bounded: a body that drips
 	// slowly is cut at the same deadline as a server that never answers.
 	opts.Timeouts.Timeout = s.Timeout
+	c.basic, opts.BasicAuth = opts.BasicAuth, nil
+	// The SDK adds the headers Grafana forwards (the user's OAuth tokens,
+	// cookies); the credential guard then takes off what the settings do
+	// not let through.
+	opts.ForwardHTTPHeaders = s.Forwarding.OAuthPassThru || len(s.Forwarding.KeepCookies) > 0
 	opts.ConfigureTransport = func(_ httpclient.Options, t *http.Transport) {
 		c.transport = t
 	}
@@ -75,7 +83,7 @@ func New(s *models.Settings, opts httpclient.Options) (*Client, error) {
 	}
 	hc, err := httpclient.New(opts)
 	if err != nil {
-		return nil, fmt.Errorf("cannot build the HTTP client: %s", c.scrub(err.Error()))
+		return nil, fmt.Errorf("cannot build the HTTP client: %s", c.settings.Scrub(err.Error()))
 	}
 	c.http = hc
 	return c, nil
@@ -130,15 +138,18 @@ func (c *Client) credentialGuard() httpclient.Middleware {
 				// basic auth and custom headers would travel in clear text.
 				return nil, &errDowngrade{from: c.BaseURL(), to: models.RedactURL(req.URL.String())}
 			}
+			req = req.Clone(req.Context())
+			models.IdentityFrom(req.Context()).Filter(req.Header)
 			if c.sameHost(req.URL) {
 				return next.RoundTrip(req)
 			}
 			if !c.allowedHost(req.URL) {
 				return nil, &errRedirect{from: c.base.Host, to: req.URL.Host}
 			}
-			req = req.Clone(req.Context())
 			req.Header.Del("Authorization")
 			req.Header.Del("Cookie")
+			req.Header.Del("X-Id-Token")
+			req.Header.Del(models.UserHeader)
 			for name := range opts.Header {
 				req.Header.Del(name)
 			}
@@ -218,9 +229,9 @@ func (c *Client) Post(ctx context.Context, path string, body []byte, decode func
 			return called, c.classify(ctx, op, limited.err)
 		case errors.As(err, &over) && over.OverLimit():
 			// Valid JSON, just more of it than one query may decode.
-			return called, &Error{Kind: KindTooLarge, Op: op, err: err, msg: op + ": " + c.scrub(err.Error())}
+			return called, &Error{Kind: KindTooLarge, Op: op, err: err, msg: op + ": " + c.scrub(ctx, err.Error())}
 		}
-		return called, c.notContract(op, err)
+		return called, c.notContract(ctx, op, err)
 	}
 	return called, nil
 }
@@ -247,10 +258,10 @@ func (c *Client) postJSON(ctx context.Context, path string, payload any) ([]byte
 	if err != nil {
 		return nil, c.classify(ctx, op, err)
 	}
-	if len(c.settings.Secrets) > 0 {
+	if c.settings.HasSecrets(ctx) {
 		// Decode errors quote the start of the body: scrub it first, so a
 		// secret the service echoes is not cut in two by the quote.
-		out = []byte(c.scrub(string(out)))
+		out = []byte(c.scrub(ctx, string(out)))
 	}
 	return out, nil
 }
@@ -314,15 +325,23 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot build the request: %s", op, c.scrub(err.Error()))
+		return nil, fmt.Errorf("%s: cannot build the request: %s", op, c.scrub(ctx, err.Error()))
 	}
 	if body != nil {
 		// One known server silently answers [] without it.
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if c.apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	// The user's forwarded token, which the SDK adds further down, wins
+	// over the data source's own credentials; calls without one (alert
+	// rules, forwarding off) send the data source's.
+	if models.IdentityFrom(ctx).Authorization == "" {
+		switch {
+		case c.apiKey != "":
+			req.Header.Set("Authorization", "Bearer "+c.apiKey)
+		case c.basic != nil:
+			req.SetBasicAuth(c.basic.User, c.basic.Password)
+		}
 	}
 	release, err := callSlots.acquire(ctx)
 	if err != nil {
@@ -345,17 +364,19 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 		// survives the cut; read past the quote for the same reason.
 		head, _ := io.ReadAll(io.LimitReader(res.Body, snippetRead))
 		drainAndClose(res.Body)
-		return nil, c.statusError(op, res, contract.Snippet([]byte(c.scrub(string(head))), 200))
+		return nil, c.statusError(ctx, op, res, contract.Snippet([]byte(c.scrub(ctx, string(head))), 200))
 	}
 	return res, nil
 }
 
-func (c *Client) notContract(op string, err error) *Error {
+func (c *Client) notContract(ctx context.Context, op string, err error) *Error {
 	return &Error{Kind: KindNotContract, Op: op, err: err,
-		msg: fmt.Sprintf("%s: the answer does not follow the in-house metrics contract: %s", op, c.scrub(err.Error()))}
+		msg: fmt.Sprintf("%s: the answer does not follow the in-house metrics contract: %s", op, c.scrub(ctx, err.Error()))}
 }
 
-func (c *Client) scrub(s string) string { return c.settings.Scrub(s) }
+// scrub removes the data source's secrets and the request's user's
+// tokens and cookies, which the instance's list does not know.
+func (c *Client) scrub(ctx context.Context, s string) string { return c.settings.ScrubFor(ctx)(s) }
 
 // NotServed tells whether an endpoint is missing (404) or declared not
 // supported (501), so that the older dialect's endpoint is worth a try.

@@ -14,6 +14,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
 // Kind is what went wrong talking to the service.
@@ -179,19 +181,22 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE):
 		e.Kind, e.msg = KindReset, fmt.Sprintf("%s: the service closed the connection before the answer was complete", op)
 	default:
-		e.Kind, e.msg = KindOther, fmt.Sprintf("%s: %s", op, c.scrub(err.Error()))
+		e.Kind, e.msg = KindOther, fmt.Sprintf("%s: %s", op, c.scrub(ctx, err.Error()))
 	}
 	return e
 }
 
 // statusError builds the Error for a non-2xx answer. snippet is the first
 // bytes of the body, already scrubbed.
-func (c *Client) statusError(op string, res *http.Response, snippet string) *Error {
+func (c *Client) statusError(ctx context.Context, op string, res *http.Response, snippet string) *Error {
 	e := &Error{Kind: KindHTTP, Op: op, StatusCode: res.StatusCode, RetryAfter: res.Header.Get("Retry-After")}
 	status := fmt.Sprintf("%d %s", res.StatusCode, http.StatusText(res.StatusCode))
 	switch code := res.StatusCode; {
 	case code == http.StatusUnauthorized:
 		e.msg = fmt.Sprintf("%s: the service answered %s: the credentials were rejected; check the API key or the basic auth user and password", op, status)
+		if models.IdentityFrom(ctx).Authorization != "" {
+			e.msg = fmt.Sprintf("%s: the service answered %s: it rejected the signed-in user's forwarded OAuth token (Forward OAuth identity is on); sign in to Grafana again, or ask the service's owners for access", op, status)
+		}
 	case code == http.StatusForbidden:
 		e.msg = fmt.Sprintf("%s: the service answered %s: the credentials are valid but not allowed to read metrics; ask the service's owners for access", op, status)
 	case code == http.StatusNotFound:
@@ -199,7 +204,7 @@ func (c *Client) statusError(op string, res *http.Response, snippet string) *Err
 	case code == http.StatusTooManyRequests:
 		e.msg = fmt.Sprintf("%s: the service answered %s: it is rate limiting Grafana", op, status)
 		if e.RetryAfter != "" {
-			e.msg += fmt.Sprintf(" (Retry-After: %s)", c.scrub(e.RetryAfter))
+			e.msg += fmt.Sprintf(" (Retry-After: %s)", c.scrub(ctx, e.RetryAfter))
 		}
 	case code >= 500:
 		e.msg = fmt.Sprintf("%s: the service failed with %s: %s", op, status, snippet)

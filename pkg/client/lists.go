@@ -36,7 +36,7 @@ func (c *Client) Metrics(ctx context.Context, req contract.MetricsRequest) ([]co
 	}
 	metrics, err := contract.DecodeMetrics(endpoint, body)
 	if err != nil {
-		return nil, c.notContract(endpoint, err)
+		return nil, c.notContract(ctx, endpoint, err)
 	}
 	return metrics, nil
 }
@@ -70,7 +70,7 @@ func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadO
 	}
 	opts, err := contract.DecodeOptions(endpoint, body)
 	if err != nil {
-		return nil, c.notContract(endpoint, err)
+		return nil, c.notContract(ctx, endpoint, err)
 	}
 	return opts, nil
 }
@@ -100,7 +100,7 @@ func (c *Client) findValues(ctx context.Context, path string, req any) ([]contra
 	}
 	values, err := contract.DecodeFindValues("POST "+path, body)
 	if err != nil {
-		return nil, c.notContract("POST "+path, err)
+		return nil, c.notContract(ctx, "POST "+path, err)
 	}
 	return values, nil
 }

@@ -56,6 +56,8 @@ type Settings struct {
 	// text that might echo one (a service that repeats our headers, a
 	// library error quoting the URL) can be scrubbed.
 	Secrets []string
+	// Forwarding is what of the signed-in user reaches the service.
+	Forwarding Forwarding
 	// TLSSkipVerify is on when the operator turned certificate
 	// verification off; Save & test warns about it.
 	TLSSkipVerify bool
@@ -99,6 +101,9 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	}
 	envHosts, _ := hostList(json.RawMessage(strconv.Quote(os.Getenv(AllowedHostsEnv))))
 	out.AllowedHosts = append(hosts, envHosts...)
+	if out.Forwarding, err = forwardingOf(jd); err != nil {
+		return nil, err
+	}
 	if out.APIKey != "" && out.BasicAuth {
 		return nil, fmt.Errorf("both basic auth and an API key are configured, and both use the Authorization header; turn off basic auth or reset the API key")
 	}

@@ -15,10 +15,10 @@ import (
 // query's text as the target. The Result's Value is *frames.VariableOptions.
 func (p *Pipeline) Variable(ctx context.Context, v *models.VariableQuery, skipCache bool) (*Result, error) {
 	res, err := p.Run(ctx, Call{Path: contract.PathVariable, Body: v.ContractRequest(), Kind: "options",
-		Decode: p.small(contract.PathVariable, decodeOptions)}, skipCache)
+		Decode: p.small(ctx, contract.PathVariable, decodeOptions)}, skipCache)
 	if client.NotServed(err) {
 		res, err = p.Run(ctx, Call{Path: contract.PathSearch, Body: v.SearchRequest(), Kind: "options",
-			Decode: p.small(contract.PathSearch, decodeOptions)}, skipCache)
+			Decode: p.small(ctx, contract.PathSearch, decodeOptions)}, skipCache)
 	}
 	return res, err
 }
@@ -28,10 +28,10 @@ func (p *Pipeline) Variable(ctx context.Context, v *models.VariableQuery, skipCa
 // POST /annotations. The Result's Value is *frames.Annotations.
 func (p *Pipeline) Annotations(ctx context.Context, a *models.AnnotationQuery, skipCache bool) (*Result, error) {
 	call := Call{Path: contract.PathAnnotations, Body: a.ContractRequest(), Kind: "events",
-		Decode: p.small(contract.PathAnnotations, decodeEvents(contract.DecodeAnnotations))}
+		Decode: p.small(ctx, contract.PathAnnotations, decodeEvents(contract.DecodeAnnotations))}
 	if a.Metric != nil {
 		call = Call{Path: contract.PathQuery, Body: a.Metric.ContractRequest(), Kind: "events",
-			Decode: p.small(contract.PathQuery, decodeEvents(contract.DecodeAnnotationTables))}
+			Decode: p.small(ctx, contract.PathQuery, decodeEvents(contract.DecodeAnnotationTables))}
 	}
 	res, err := p.Run(ctx, call, skipCache)
 	return res, p.client.ExplainNotFound(ctx, err)
@@ -40,14 +40,14 @@ func (p *Pipeline) Annotations(ctx context.Context, a *models.AnnotationQuery, s
 // small reads a small answer whole, bounded by the client's size limit,
 // and scrubs it before decoding: decoders quote the body in their errors,
 // and a quote cut short must not keep half of a secret.
-func (p *Pipeline) small(path string, decode func(endpoint string, body []byte) (Value, error)) func(io.Reader) (Value, error) {
+func (p *Pipeline) small(ctx context.Context, path string, decode func(endpoint string, body []byte) (Value, error)) func(io.Reader) (Value, error) {
 	return func(r io.Reader) (Value, error) {
 		body, err := io.ReadAll(r)
 		if err != nil {
 			return nil, err
 		}
-		if len(p.settings.Secrets) > 0 {
-			body = []byte(p.settings.Scrub(string(body)))
+		if p.settings.HasSecrets(ctx) {
+			body = []byte(p.settings.ScrubFor(ctx)(string(body)))
 		}
 		return decode("POST "+path, body)
 	}

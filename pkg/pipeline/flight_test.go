@@ -66,7 +66,7 @@ func TestPanicInTheSharedCallIsAnError(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := newPipeline(t, srv.URL, `{}`, map[string]string{"apiKey": "panic-secret"})
-	p.decode = func(io.Reader, int) (*frames.Answer, error) { panic("decoder bug near panic-secret") }
+	p.decode = func(context.Context, io.Reader, int) (*frames.Answer, error) { panic("decoder bug near panic-secret") }
 	q := parse(t, `{"target":"up"}`)
 	var wg sync.WaitGroup
 	for range 3 {

@@ -33,14 +33,14 @@ type Pipeline struct {
 	inflight flights
 	cache    *cache.Cache[*Result] // nil when the cache is off
 	// decode reads an answer; tests replace it to inject faults.
-	decode func(io.Reader, int) (*frames.Answer, error)
+	decode func(context.Context, io.Reader, int) (*frames.Answer, error)
 }
 
 // New builds the pipeline of one instance.
 func New(settings *models.Settings, c *client.Client) *Pipeline {
 	p := &Pipeline{client: c, settings: settings}
-	p.decode = func(r io.Reader, sizeHint int) (*frames.Answer, error) {
-		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: settings.Scrub})
+	p.decode = func(ctx context.Context, r io.Reader, sizeHint int) (*frames.Answer, error) {
+		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: settings.ScrubFor(ctx)})
 	}
 	if settings.CacheTTL > 0 {
 		p.cache = cache.New[*Result](settings.CacheTTL, settings.CacheMaxBytes)
@@ -104,22 +104,26 @@ func (s Sent) String() string {
 func (p *Pipeline) Query(ctx context.Context, q *models.Query, skipCache bool) (*Result, error) {
 	sizeHint := int(q.MaxDataPoints)
 	res, err := p.Run(ctx, Call{Path: contract.PathQuery, Body: q.ContractRequest(), Kind: "frames",
-		Decode: func(r io.Reader) (Value, error) { return p.decode(r, sizeHint) }}, skipCache)
+		Decode: func(r io.Reader) (Value, error) { return p.decode(ctx, r, sizeHint) }}, skipCache)
 	return res, p.client.ExplainNotFound(ctx, err)
 }
 
 // Run runs one call: encode, answer from the cache or share the call in
 // flight, call, decode, redact, keep.
 //
-// Identical calls share one upstream call: same instance, kind, path and
-// body. The body is the whole key because the plugin forwards no per-user
-// header, so two users asking the same query get the same answer.
+// Identical calls share one upstream call and one cached answer: same
+// instance, kind, path, body and identity. With forwarding on, the
+// service may answer each user differently, so the key holds a hash of
+// what of the user reaches it (token, ID token, kept cookies, login) and
+// whether an alert rule asks: a user's answer never serves another user
+// or an alert rule. The hash, not the token, so a key printed or dumped
+// shows no secret.
 func (p *Pipeline) Run(ctx context.Context, c Call, skipCache bool) (*Result, error) {
 	body, err := json.Marshal(c.Body)
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the request to %s: %w", c.Path, err)
 	}
-	key := c.Kind + " " + c.Path + "\n" + string(body)
+	key := models.IdentityFrom(ctx).Key() + " " + c.Kind + " " + c.Path + "\n" + string(body)
 	if p.cache != nil && !skipCache {
 		if res, ok := p.cache.Get(key); ok {
 			return res, nil
@@ -135,9 +139,10 @@ func (p *Pipeline) Run(ctx context.Context, c Call, skipCache bool) (*Result, er
 // the SDK's per-query recover cannot reach: a panic here would end the
 // plugin process, so it becomes this call's error instead.
 func (p *Pipeline) call(ctx context.Context, c Call, key string, body []byte) (res *Result, err error) {
+	scrub := p.settings.ScrubFor(ctx)
 	defer func() {
 		if r := recover(); r != nil {
-			msg := p.settings.Scrub(fmt.Sprint(r))
+			msg := scrub(fmt.Sprint(r))
 			backend.Logger.Error("panic in the shared call to the service", "panic", msg, "stack", string(debug.Stack()))
 			res, err = nil, fmt.Errorf("the plugin failed while reading the service's answer (%s); this is a bug in the plugin, please report it", msg)
 		}
@@ -151,8 +156,10 @@ func (p *Pipeline) call(ctx context.Context, c Call, key string, body []byte) (r
 	if err != nil {
 		return nil, err
 	}
-	if len(p.settings.Secrets) > 0 {
-		v.Redact(p.settings.Scrub)
+	if p.settings.HasSecrets(ctx) {
+		// The flight's context carries the first caller's identity, which
+		// every sharer has: the key holds it.
+		v.Redact(scrub)
 	}
 	res = &Result{Value: v, Sent: Sent{Method: "POST", URL: called, Body: body}}
 	res.Answer, _ = v.(*frames.Answer)

@@ -105,7 +105,7 @@ func TestAnswerOverTheLimitIsTooLarge(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := newPipeline(t, srv.URL, `{}`, nil)
-	p.decode = func(r io.Reader, hint int) (*frames.Answer, error) {
+	p.decode = func(_ context.Context, r io.Reader, hint int) (*frames.Answer, error) {
 		return frames.DecodeWith(r, hint, frames.DecodeOptions{Limits: frames.Limits{Points: 2}})
 	}
 	_, err := p.Query(context.Background(), parse(t, `{"target":"a"}`), false)

@@ -7,6 +7,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
 // CheckHealth is Save & test: GET on the URL as configured (or its other
@@ -14,14 +15,16 @@ import (
 // served), then one POST /metrics (or /search on SimpleJSON servers) to
 // prove the service speaks the contract. The message names the first
 // problem found.
-func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	ctx = d.withIdentity(ctx, req.PluginContext, req, false)
+	scrub := d.settings.ScrubFor(ctx)
 	answered, err := d.client.Health(ctx)
 	if err != nil {
-		return healthError(err), nil
+		return healthError(scrub, err), nil
 	}
 	metrics, err := d.client.Metrics(ctx, contract.MetricsRequest{})
 	if err != nil {
-		return healthError(err), nil
+		return healthError(scrub, err), nil
 	}
 	msg := fmt.Sprintf("Data source is working: %s answered and lists %d metrics", answered, len(metrics))
 	if base := d.client.BaseURL(); answered != base {
@@ -30,9 +33,29 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if d.settings.TLSSkipVerify {
 		msg += `. Warning: TLS certificate verification is off ("Skip TLS certificate validation"), so anyone on the network path can pose as the service and read the credentials; add the service's CA certificate instead`
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}, nil
+	msg += forwardingNote(d.settings, models.IdentityFrom(ctx))
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: scrub(msg)}, nil
 }
 
-func healthError(err error) *backend.CheckHealthResult {
-	return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: err.Error()}
+// forwardingNote says what Save & test proved about forwarding, and
+// which credentials win when the data source has its own as well.
+func forwardingNote(s *models.Settings, id models.Identity) string {
+	f := s.Forwarding
+	if !f.OAuthPassThru {
+		return ""
+	}
+	note := ". Forward OAuth identity is on"
+	if id.Authorization == "" {
+		note += ", but Grafana forwarded no OAuth token for you (sign in with OAuth to test it), so this test used the data source's own credentials"
+	} else {
+		note += ", and this test ran with your token"
+	}
+	if s.APIKey != "" || s.BasicAuth {
+		note += "; with an API key or basic auth also set, " + models.WinnerNote()
+	}
+	return note
+}
+
+func healthError(scrub func(string) string, err error) *backend.CheckHealthResult {
+	return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: scrub(err.Error())}
 }

@@ -30,7 +30,8 @@ func (i *invalidInstance) QueryData(_ context.Context, req *backend.QueryDataReq
 }
 
 func (i *invalidInstance) CheckHealth(context.Context, *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	return healthError(i.err), nil
+	// The message names a field, not a value: nothing to scrub.
+	return healthError(func(s string) string { return s }, i.err), nil
 }
 
 func (i *invalidInstance) CallResource(_ context.Context, _ *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {

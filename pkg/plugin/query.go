@@ -29,6 +29,7 @@ func (d *Datasource) runEach(ctx context.Context, req *backend.QueryDataRequest,
 		forAlerting: req.Headers[backend.FromAlertHeaderName] == "true",
 		skipCache:   req.Headers[cacheSkipHeader] == "true" || req.GetHTTPHeader(cacheSkipHeader) == "true",
 	}
+	ctx = d.withIdentity(ctx, req.PluginContext, req, f.forAlerting)
 	return concurrent.QueryData(ctx, req, func(ctx context.Context, q concurrent.Query) backend.DataResponse {
 		return run(ctx, q.DataQuery, f)
 	}, d.settings.Concurrency)

@@ -23,8 +23,9 @@ const maxResourceBody = 64 << 10
 // payload fields, "metric-payload-options" the options of one field,
 // "tag-keys" and "tag-values" the keys and values of ad hoc filters.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	ctx = d.withIdentity(ctx, req.PluginContext, req, false)
 	status, body := d.resource(ctx, req)
-	return sendJSON(sender, status, d.scrubbed(body))
+	return sendJSON(sender, status, d.scrubbed(ctx, body))
 }
 
 // scrubbed passes every string of a resource answer, keys and values,
@@ -33,8 +34,8 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 // must not hand the API key to whoever can open the query editor. It
 // works on the encoded JSON's tree, so every route, including ones added
 // later, is covered without knowing its types.
-func (d *Datasource) scrubbed(body any) any {
-	if len(d.settings.Secrets) == 0 {
+func (d *Datasource) scrubbed(ctx context.Context, body any) any {
+	if !d.settings.HasSecrets(ctx) {
 		return body
 	}
 	raw, err := json.Marshal(body)
@@ -47,7 +48,7 @@ func (d *Datasource) scrubbed(body any) any {
 	if err := dec.Decode(&tree); err != nil {
 		return body
 	}
-	return scrubTree(tree, d.settings.Scrub)
+	return scrubTree(tree, d.settings.ScrubFor(ctx))
 }
 
 func scrubTree(v any, scrub func(string) string) any {
