@@ -1,11 +1,11 @@
-import { CoreApp, DataQueryRequest, DataQueryResponse, dateTime, ScopedVars } from '@grafana/data';
-import { lastValueFrom } from 'rxjs';
+import { CoreApp, ScopedVars } from '@grafana/data';
 
 import { DataSource } from './datasource';
 import { MAX_QUERIES } from './interpolate';
 import { QUERY_TYPE_METRICS } from './names';
-import { installBackend, ResourceCall } from './test/backendSrv';
+import { installBackend } from './test/backendSrv';
 import { instanceSettings } from './test/instance';
+import { answer, queryBackend, request } from './test/query';
 import { FORMATS, fakeTemplateSrv, Vars } from './test/templateSrv';
 import { Query } from './types';
 
@@ -207,44 +207,9 @@ describe('every Grafana format, written in the query', () => {
 });
 
 describe('query', () => {
-  function request(targets: Array<Partial<Query>>): DataQueryRequest<Query> {
-    const now = dateTime();
-    return {
-      app: CoreApp.Dashboard,
-      requestId: 'r',
-      timezone: 'utc',
-      range: { from: now, to: now, raw: { from: 'now-1h', to: 'now' } },
-      interval: '1m',
-      intervalMs: 60000,
-      maxDataPoints: 100,
-      scopedVars: {},
-      startTime: 0,
-      targets: targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), ...t }) as Query),
-    };
-  }
-
-  // Answers each backend query with one frame named after its target.
-  function answerFrames(calls: ResourceCall[]) {
-    return (call: ResourceCall) => {
-      calls.push(call);
-      const queries = (call.data as { queries: Query[] }).queries;
-      const results = Object.fromEntries(
-        queries.map((q) => [
-          q.refId,
-          q.target === 'broken'
-            ? { error: 'the service answered 500', status: 500 }
-            : { frames: [{ schema: { name: q.target, fields: [{ name: 'value', type: 'number' }] }, data: { values: [[1]] } }] },
-        ])
-      );
-      return { status: 200, data: { results } };
-    };
-  }
-
   async function run(targets: Array<Partial<Query>>) {
-    const sent: ResourceCall[] = [];
-    installBackend(answerFrames(sent));
-    const res = (await lastValueFrom(newDatasource().query(request(targets)))) as DataQueryResponse;
-    const queries = sent.flatMap((c) => (c.data as { queries: Query[] }).queries);
+    const queries = queryBackend();
+    const res = await answer(newDatasource().query(request(targets)));
     return { res, queries };
   }
 

@@ -1,18 +1,37 @@
 import {
+  AdHocVariableFilter,
+  AppEvents,
   CoreApp,
   DataQueryError,
   DataQueryRequest,
   DataQueryResponse,
+  DataSourceGetTagValuesOptions,
   DataSourceInstanceSettings,
+  MetricFindValue,
   ScopedVars,
+  TimeRange,
 } from '@grafana/data';
-import { DataSourceWithBackend, getTemplateSrv, isExpressionReference, TemplateSrv } from '@grafana/runtime';
+import { DataSourceWithBackend, getAppEvents, getTemplateSrv, isExpressionReference, TemplateSrv } from '@grafana/runtime';
 import { map, Observable, of } from 'rxjs';
 
+import { annotationSupport, isAnnotationQuery } from './annotations';
 import { Interpolator } from './interpolate';
-import { RESOURCE_METRIC_PAYLOAD_OPTIONS, RESOURCE_METRICS } from './names';
+import {
+  QUERY_TYPE_VARIABLE,
+  RESOURCE_METRIC_PAYLOAD_OPTIONS,
+  RESOURCE_METRICS,
+  RESOURCE_TAG_KEYS,
+  RESOURCE_TAG_VALUES,
+} from './names';
 import { errorMessage } from './payload';
-import { DEFAULT_QUERY, JsonData, Metric, PayloadValue, Query, SelectOption } from './types';
+import { DEFAULT_QUERY, JsonData, Metric, PayloadValue, Query, queryFormat, RangeRaw, SelectOption } from './types';
+import { VariableSupport } from './variables';
+
+/** What the user is told, once, when the service lists no ad hoc filter keys. */
+export const NO_TAG_KEYS = {
+  title: 'In-house Metrics: no ad hoc filter keys',
+  text: 'The service answered an empty list of tag keys (or has no /tag-keys endpoint), so ad hoc filters have no key to offer and panels of this data source are not filtered. Add /tag-keys and /tag-values to the service to filter by tags.',
+};
 
 export class DataSource extends DataSourceWithBackend<Query, JsonData> {
   private readonly interpolator: Interpolator;
@@ -26,19 +45,32 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
   ) {
     super(instanceSettings);
     this.interpolator = new Interpolator(templateSrv);
-    // Standard annotation support: annotation queries use the query editor
-    // and run through the backend like any query; Grafana maps the answer's
-    // time and text columns (a table metric such as deployments) to events.
-    this.annotations = {};
+    this.annotations = annotationSupport();
+    this.variables = new VariableSupport(this);
   }
+
+  // One hint per data source instance: getTagKeys runs each time the ad hoc
+  // filter's key menu opens.
+  private toldNoTagKeys = false;
 
   getDefaultQuery(_app: CoreApp): Partial<Query> {
     return DEFAULT_QUERY;
   }
 
-  /** Hidden queries and queries without a metric never reach the backend. */
+  /**
+   * Hidden queries and queries without a metric never reach the backend.
+   * A variable query always does (an empty one lists everything), and so
+   * does a SimpleJSON annotation, which has query text instead of a metric.
+   */
   filterQuery(query: Query): boolean {
-    return !query.hide && typeof query.target === 'string' && query.target.trim() !== '';
+    if (query.hide) {
+      return false;
+    }
+    if (query.queryType === QUERY_TYPE_VARIABLE) {
+      return true;
+    }
+    const hasMetric = typeof query.target === 'string' && query.target.trim() !== '';
+    return hasMetric || (isAnnotationQuery(query) && typeof query.query === 'string');
   }
 
   /**
@@ -47,6 +79,7 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
    * refId, so the panel, its transformations and expressions see one query.
    */
   query(request: DataQueryRequest<Query>): Observable<DataQueryResponse> {
+    const rangeRaw = relativeRange(request.range);
     const errors: DataQueryError[] = [];
     const targets: Query[] = [];
     const savedRefId = new Map<string, string>();
@@ -68,7 +101,10 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
         continue;
       }
       queries.forEach((q, i) => {
-        const concrete = { ...q, refId: i === 0 ? saved.refId : freeRefId(saved.refId, taken) };
+        const concrete: Query = { ...q, refId: i === 0 ? saved.refId : freeRefId(saved.refId, taken) };
+        if (rangeRaw) {
+          concrete.rangeRaw = rangeRaw;
+        }
         this.interpolated.add(concrete);
         savedRefId.set(concrete.refId, saved.refId);
         targets.push(concrete);
@@ -89,43 +125,71 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     );
   }
 
-  applyTemplateVariables(query: Query, scopedVars: ScopedVars): Query {
-    if (this.interpolated.has(query)) {
-      return query;
+  /**
+   * The query as the backend gets it: interpolated (unless query() already
+   * did), with the dashboard's ad hoc filters as `adhocFilters`, variables
+   * in their values replaced.
+   */
+  applyTemplateVariables(query: Query, scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): Query {
+    let out = query;
+    if (!this.interpolated.has(query)) {
+      // Outside query() a query cannot become several; it takes the first
+      // value of a splitting variable.
+      try {
+        out = this.interpolator.expand(query, scopedVars)[0] ?? query;
+      } catch {
+        out = query;
+      }
     }
-    // Outside query() a query cannot become several; it takes the first
-    // value of a splitting variable.
-    try {
-      return this.interpolator.expand(query, scopedVars)[0] ?? query;
-    } catch {
-      return query;
-    }
+    return this.withFilters(out, filters, scopedVars);
   }
 
-  /** Explore from a panel: every query interpolated, one per value of a splitting variable. */
-  interpolateVariablesInQueries(queries: Query[], scopedVars: ScopedVars): Query[] {
+  /** Explore from a panel: every query interpolated, one per value of a splitting variable, with the ad hoc filters. */
+  interpolateVariablesInQueries(queries: Query[], scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): Query[] {
     const taken = new Set(queries.map((q) => q.refId));
     return queries.flatMap((saved) => {
       try {
-        return this.interpolator.expand(saved, scopedVars).map((q, i) => ({
-          ...q,
-          refId: i === 0 ? saved.refId : freeRefId(saved.refId, taken),
-          datasource: this.getRef(),
-        }));
+        return this.interpolator.expand(saved, scopedVars).map((q, i) =>
+          this.withFilters({ ...q, refId: i === 0 ? saved.refId : freeRefId(saved.refId, taken), datasource: this.getRef() }, filters, scopedVars)
+        );
       } catch {
         return [saved];
       }
     });
   }
 
+  private withFilters(query: Query, filters: AdHocVariableFilter[] | undefined, scopedVars: ScopedVars): Query {
+    const adhocFilters = this.interpolator.filters(filters, scopedVars);
+    return adhocFilters.length > 0 ? { ...query, adhocFilters } : query;
+  }
+
+  /** Keys for ad hoc filters (backend resource RESOURCE_TAG_KEYS); an empty list is told to the user once. */
+  async getTagKeys(): Promise<MetricFindValue[]> {
+    const keys = toMetricFindValues(await this.postResource<unknown>(RESOURCE_TAG_KEYS, {}));
+    if (keys.length === 0 && !this.toldNoTagKeys) {
+      this.toldNoTagKeys = true;
+      getAppEvents()?.publish({ type: AppEvents.alertWarning.name, payload: [NO_TAG_KEYS.title, NO_TAG_KEYS.text] });
+    }
+    return keys;
+  }
+
+  /** Values of one ad hoc filter key (backend resource RESOURCE_TAG_VALUES). */
+  async getTagValues(options: Pick<DataSourceGetTagValuesOptions<Query>, 'key'>): Promise<MetricFindValue[]> {
+    return toMetricFindValues(await this.postResource<unknown>(RESOURCE_TAG_VALUES, { key: options.key }));
+  }
+
   /** Query history and collapsed query rows: the metric, then what shapes it. */
   getQueryDisplayText(query: Query): string {
+    // Variable queries in the JSON datasource's model and SimpleJSON annotations are their text.
+    if (!query.target && typeof query.query === 'string') {
+      return query.query || '(empty query)';
+    }
     const parts = [query.target || '(no metric)'];
     const payload = typeof query.payload === 'string' ? query.payload.trim() : JSON.stringify(query.payload ?? {});
     if (payload !== '' && payload !== '{}') {
       parts.push(payload);
     }
-    if ((query.format ?? (query.type === 'table' ? 'table' : 'time_series')) === 'table') {
+    if (queryFormat(query) === 'table') {
       parts.push('as table');
     }
     const legend = query.alias ?? query.legendFormat;
@@ -133,6 +197,15 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
       parts.push(`legend "${legend}"`);
     }
     return parts.join(' ');
+  }
+
+  /** A variable query's text as its first query would send it, for the variable editor to check. */
+  interpolatedText(query: Query): string | undefined {
+    try {
+      return this.interpolator.expand(query, {})[0]?.query;
+    } catch {
+      return query.query;
+    }
   }
 
   /** The metric the editor looks payload fields up by: a variable's value, the first of several. */
@@ -177,4 +250,31 @@ function freeRefId(refId: string, taken: Set<string>): string {
   const id = `${refId}-${n}`;
   taken.add(id);
   return id;
+}
+
+/** The range as the user picked it, when both ends are relative ("now-6h" to "now"); absolute ranges are DateTimes. */
+function relativeRange(range: TimeRange | undefined): RangeRaw | undefined {
+  const raw = range?.raw;
+  return raw && typeof raw.from === 'string' && typeof raw.to === 'string' ? { from: raw.from, to: raw.to } : undefined;
+}
+
+/** The routes answer [{text, value}]; anything unusable in an entry is skipped rather than shown as a blank option. */
+function toMetricFindValues(answer: unknown): MetricFindValue[] {
+  if (!Array.isArray(answer)) {
+    return [];
+  }
+  return answer.flatMap((e: unknown): MetricFindValue[] => {
+    if (typeof e === 'string' || typeof e === 'number') {
+      return [{ text: String(e), value: e }];
+    }
+    if (e && typeof e === 'object') {
+      const { text, value } = e as { text?: unknown; value?: unknown };
+      const shown = text ?? value;
+      if (typeof shown === 'string' || typeof shown === 'number') {
+        const v = typeof value === 'string' || typeof value === 'number' ? value : shown;
+        return [{ text: String(shown), value: v }];
+      }
+    }
+    return [];
+  });
 }

@@ -1,7 +1,7 @@
 import { ScopedVars } from '@grafana/data';
 import { TemplateSrv } from '@grafana/runtime';
 
-import { PayloadScalar, PayloadValue, Query } from './types';
+import { AdhocFilter, PayloadScalar, PayloadValue, Query } from './types';
 
 /**
  * Most queries one saved query may become. Two variables of 50 values each
@@ -54,6 +54,8 @@ class Dimensions {
     return this.values.reduce<string[][]>((acc, vals) => acc.flatMap((c) => vals.map((v) => [...c, v])), [[]]);
   }
 }
+
+const escapeRegex = (v: string) => v.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
 
 const keyOf = (variable: { name?: string } | undefined, values: string[]) => variable?.name ?? JSON.stringify(values);
 
@@ -108,6 +110,11 @@ function decodeLiteral(literal: string): string | undefined {
  * value (a bare variable in JSON text), the values become list entries.
  * A format written in the text (`${var:csv}`) is Grafana's and makes one
  * string, so it never splits.
+ *
+ * The `query` text of variable and annotation queries follows the same
+ * rules: in the JSON format it is JSON text, like a JSON-text payload (a
+ * chained variable's `{"service": "$service"}`); otherwise it is one
+ * string, like `target`.
  */
 export class Interpolator {
   constructor(private readonly templateSrv: TemplateSrv) {}
@@ -125,6 +132,7 @@ export class Interpolator {
 
     const target = inText(query.target);
     const payload = this.payloadTemplate(query.payload, scopedVars, splitting);
+    const text = this.queryTextTemplate(query, scopedVars, splitting);
     // A legend follows the split; a variable that does not split the query
     // is listed in it, as a person would write it.
     const legend: Formatter = (value, variable) => {
@@ -143,7 +151,35 @@ export class Interpolator {
       alias: at(alias, choice),
       legendFormat: at(legendFormat, choice),
       payload: payload(choice),
+      ...(query.query === undefined ? {} : { query: text(choice) }),
     }));
+  }
+
+  /**
+   * The dashboard's ad hoc filters as the backend reads them. Variables in a
+   * value are replaced; several values of one variable become a regular
+   * expression alternation for =~ and !~, `(a|b)` with each value escaped,
+   * and are joined with commas for the other operators, which hold one
+   * value. A format written in the value (`${var:pipe}`) wins.
+   */
+  filters(filters: ReadonlyArray<Partial<AdhocFilter>> | undefined, scopedVars: ScopedVars): AdhocFilter[] {
+    return (filters ?? [])
+      .filter((f) => typeof f.key === 'string' && f.key !== '' && typeof f.operator === 'string')
+      .map((f) => {
+        const regex = f.operator === '=~' || f.operator === '!~';
+        const value = this.replace(String(f.value ?? ''), scopedVars, (v) => {
+          const values = asStrings(v);
+          if (values.length === 1) {
+            return values[0];
+          }
+          return regex ? `(${values.map(escapeRegex).join('|')})` : values.join(',');
+        });
+        const out: AdhocFilter = { key: f.key!, operator: f.operator!, value };
+        if (typeof f.condition === 'string' && f.condition.trim() !== '') {
+          out.condition = f.condition;
+        }
+        return out;
+      });
   }
 
   /** What the query editor looks fields and options up with: a multi-value variable's first value. */
@@ -169,8 +205,7 @@ export class Interpolator {
       return () => payload;
     }
     if (typeof payload === 'string') {
-      const parts = splitJsonText(payload).map((p) => this.jsonPart(p, scopedVars, splitting));
-      return (choice) => parts.map((p) => p(choice)).join('');
+      return this.jsonTextTemplate(payload, scopedVars, splitting);
     }
     const fields = Object.entries(payload).map(([name, value]): [string, (choice: string[]) => PayloadValue] => {
       if (Array.isArray(value)) {
@@ -184,6 +219,23 @@ export class Interpolator {
       return [name, () => value];
     });
     return (choice) => Object.fromEntries(fields.map(([name, f]) => [name, f(choice)]));
+  }
+
+  private queryTextTemplate(query: Query, scopedVars: ScopedVars, splitting: Formatter): (choice: string[]) => string | undefined {
+    const written = query.query;
+    if (typeof written !== 'string') {
+      return () => written;
+    }
+    if (query.format === 'json') {
+      return this.jsonTextTemplate(written, scopedVars, splitting);
+    }
+    const text = this.replace(written, scopedVars, splitting);
+    return (choice) => fill(text, choice);
+  }
+
+  private jsonTextTemplate(text: string, scopedVars: ScopedVars, splitting: Formatter): (choice: string[]) => string {
+    const parts = splitJsonText(text).map((p) => this.jsonPart(p, scopedVars, splitting));
+    return (choice) => parts.map((p) => p(choice)).join('');
   }
 
   private jsonPart(part: JsonPart, scopedVars: ScopedVars, splitting: Formatter): (choice: string[]) => string {

@@ -6,24 +6,63 @@ import { QUERY_TYPE_METRICS } from './names';
 /** How the backend shapes an answer; older saved models may also say "timeserie" or "table" in `type`. */
 export type QueryFormat = 'time_series' | 'table';
 
+/** How a variable query's text is read (the JSON datasource's model): as the target, or as a JSON object. */
+export type VariableFormat = 'string' | 'json';
+
 /** A value of one payload field; lists come from multi-select fields. Options may carry numbers. */
 export type PayloadScalar = string | number | boolean;
 export type PayloadValue = PayloadScalar | PayloadScalar[];
 
+/** One ad hoc filter as the backend reads it (Go's contract.Filter). */
+export interface AdhocFilter {
+  key: string;
+  operator: string;
+  value: string;
+  /** AND or OR, joining the filter to the one before it; absent means AND. */
+  condition?: string;
+}
+
+/** The dashboard's time range as the user picked it ("now-6h", "now"). */
+export interface RangeRaw {
+  from: string;
+  to: string;
+}
+
 /**
  * The saved query, which pkg/models.ParseQuery reads into models.Query. The
  * backend also accepts the JSON datasource's and SimpleJSON's saved models:
- * `payload` as a JSON string, `type`, `legendFormat`.
+ * `payload` as a JSON string, `type`, `legendFormat`. Template variable
+ * queries (ParseVariableQuery) and annotation queries (ParseAnnotationQuery)
+ * use the same shape, told apart by `queryType`.
  */
 export interface Query extends DataQuery {
   target?: string;
   payload?: Record<string, PayloadValue> | string;
-  format?: QueryFormat;
+  /** Metric queries: a QueryFormat. Variable queries in the JSON datasource's model: a VariableFormat. */
+  format?: QueryFormat | VariableFormat;
   alias?: string;
   /** SimpleJSON's name for format. */
   type?: string;
   /** The JSON datasource's name for alias. */
   legendFormat?: string;
+  /** The text of a variable query (the JSON datasource's model) or of a SimpleJSON annotation. */
+  query?: string;
+  /** A SimpleJSON annotation's own settings, sent with its query text. */
+  name?: string;
+  enable?: boolean;
+  iconColor?: string;
+  /** The dashboard's ad hoc filters; added on the way to the backend, never saved. */
+  adhocFilters?: AdhocFilter[];
+  /** The dashboard's relative range; added on the way to the backend, never saved. */
+  rangeRaw?: RangeRaw;
+}
+
+/** The format a metric query asks for, whichever name the saved model used. */
+export function queryFormat(query: Pick<Query, 'format' | 'type'>): QueryFormat {
+  if (query.format === 'table' || query.format === 'time_series') {
+    return query.format;
+  }
+  return query.type === 'table' ? 'table' : 'time_series';
 }
 
 export const DEFAULT_QUERY: Partial<Query> = {

@@ -1,0 +1,171 @@
+import { ReactNode, useEffect, useMemo, useReducer, useState } from 'react';
+import { EditorField, EditorRow } from '@grafana/plugin-ui';
+import { Alert, Combobox, ComboboxOption, TextArea } from '@grafana/ui';
+
+import type { DataSource } from '../datasource';
+import { errorMessage, parsePayload, withField } from '../payload';
+import { Metric, PayloadValue, Query } from '../types';
+import { EditorIds } from './ids';
+import { PayloadField } from './PayloadField';
+import { useDraft } from './useDraft';
+
+const NO_METRICS = 'The service lists no metrics';
+
+interface Args {
+  datasource: DataSource;
+  query: Query;
+  ids: EditorIds;
+  /** Saves the change; `run` says whether the query runs again. */
+  change: (next: Partial<Query>, run?: boolean) => void;
+}
+
+/**
+ * The metric picker, what to say about the metric list, and the chosen
+ * metric's payload fields: the part the query editor and the annotation
+ * editor share. Each editor lays the pieces out itself.
+ */
+export function useMetricFields({ datasource, query, ids, change }: Args): { metric: ReactNode; notices: ReactNode; payload: ReactNode } {
+  const { fields, error: payloadError } = useMemo(() => parsePayload(query.payload), [query.payload]);
+  const metrics = useMetrics(datasource, query.target, fields);
+  // A metric chosen through a variable ($metric) has the fields of the metric it stands for.
+  const resolved = datasource.resolveMetric(query.target);
+  const selected = metrics.list.find((m) => m.value === resolved);
+  // Read on every render, and re-read when a menu opens: a variable added to
+  // the dashboard since the editor opened is offered too.
+  const [, reread] = useReducer((n: number) => n + 1, 0);
+  const variables = datasource.variableNames();
+
+  const metricOptions: Array<ComboboxOption<string>> = [
+    ...metrics.list.map((m) => ({ label: m.label || m.value, value: m.value })),
+    ...variables.map((v) => ({ label: v, value: v, description: 'Dashboard variable' })),
+  ];
+  if (query.target && !metricOptions.some((o) => o.value === query.target)) {
+    metricOptions.push({ label: query.target, value: query.target });
+  }
+  const empty = metrics.loaded && !metrics.error && metrics.list.length === 0;
+  const setField = (name: string, value: PayloadValue | undefined) => change({ payload: withField(fields, name, value) });
+
+  const metric = (
+    <EditorField label="Metric" width={32} tooltip="Metrics listed by the service's /metrics endpoint" htmlFor={ids.metric}>
+      <Combobox<string>
+        id={ids.metric}
+        options={metricOptions}
+        value={query.target || null}
+        loading={metrics.loading}
+        createCustomValue
+        placeholder="Choose a metric"
+        invalid={Boolean(metrics.error)}
+        noOptionsMessage={empty ? `${NO_METRICS}; type a metric name` : undefined}
+        onIsOpenChange={(open) => open && reread()}
+        onChange={(item) => change({ target: item.value })}
+      />
+    </EditorField>
+  );
+
+  const notices = (
+    <>
+      {metrics.error && (
+        <Alert severity="error" title="Could not load the metric list" data-testid="metrics-error">
+          {metrics.error}
+        </Alert>
+      )}
+      {empty && (
+        <Alert severity="info" title={NO_METRICS} data-testid="metrics-empty">
+          Its <code>/metrics</code> endpoint (<code>/search</code> on SimpleJSON servers) answered an empty list. Check
+          that the service has metrics for the credentials configured here, and that the data source URL points at the
+          service&apos;s API, path included. A metric name typed in the Metric field is still sent.
+        </Alert>
+      )}
+    </>
+  );
+
+  const payload = (
+    <>
+      {typeof query.payload === 'string' && (
+        <EditorRow>
+          <EditorField
+            label="Payload (JSON)"
+            width={64}
+            htmlFor={ids.payloadText}
+            invalid={Boolean(payloadError)}
+            error={payloadError}
+            tooltip="Saved by the JSON data source as text; it stays text until a field below changes it."
+          >
+            <PayloadText id={ids.payloadText} value={query.payload} onCommit={(text) => change({ payload: text })} />
+          </EditorField>
+        </EditorRow>
+      )}
+      {selected?.payloads && selected.payloads.length > 0 && (
+        <EditorRow>
+          {selected.payloads.map((def) => {
+            const others = withField(fields, def.name, undefined);
+            return (
+              <PayloadField
+                key={def.name}
+                id={ids.payload(def.name)}
+                def={def}
+                value={fields[def.name]}
+                disabled={Boolean(payloadError)}
+                variables={variables}
+                optionsKey={JSON.stringify([query.target ?? '', others])}
+                loadOptions={() => datasource.getPayloadOptions(query.target ?? '', def.name, others)}
+                onChange={(v) => setField(def.name, v)}
+              />
+            );
+          })}
+        </EditorRow>
+      )}
+    </>
+  );
+
+  return { metric, notices, payload };
+}
+
+function PayloadText({ id, value, onCommit }: { id: string; value: string; onCommit: (v: string) => void }) {
+  const [text, setText] = useDraft(value);
+  return (
+    <TextArea
+      id={id}
+      rows={4}
+      value={text}
+      onChange={(e) => setText(e.currentTarget.value)}
+      onBlur={() => text !== value && onCommit(text)}
+    />
+  );
+}
+
+/**
+ * Loads the metric list. It reloads when the metric changes or when a field
+ * marked reloadMetric changes, since the service may then offer other
+ * fields.
+ */
+function useMetrics(datasource: DataSource, target: string | undefined, fields: Record<string, PayloadValue>) {
+  const [reloadFields, setReloadFields] = useState<string[]>([]);
+  const reloadPayload = Object.fromEntries(reloadFields.filter((n) => n in fields).map((n) => [n, fields[n]]));
+  // What the list depends on; a list loaded for another key is stale.
+  const key = JSON.stringify([target ?? '', reloadPayload]);
+  const [loaded, setLoaded] = useState<{ key: string; list: Metric[]; error?: string }>();
+
+  useEffect(() => {
+    let live = true;
+    const [metric, payload] = JSON.parse(key) as [string, Record<string, PayloadValue>];
+    datasource
+      .getMetrics(metric, payload)
+      .then((list) => {
+        if (!live) {
+          return;
+        }
+        setLoaded({ key, list });
+        const resolved = datasource.resolveMetric(metric);
+        const names = (list.find((m) => m.value === resolved)?.payloads ?? []).filter((p) => p.reloadMetric).map((p) => p.name);
+        setReloadFields((old) => (old.join() === names.join() ? old : names));
+      })
+      .catch((e) => live && setLoaded({ key, list: [], error: errorMessage(e) }));
+    return () => {
+      live = false;
+    };
+  }, [datasource, key]);
+
+  // While reloading, the previous list stays visible instead of flashing empty.
+  return { list: loaded?.list ?? [], loading: loaded?.key !== key, loaded: loaded !== undefined, error: loaded?.error };
+}
