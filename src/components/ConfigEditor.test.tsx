@@ -8,6 +8,7 @@ import manifest from '../plugin.json';
 import { NUMBER_KEYS, NUMBER_RULES, Settings } from '../settings';
 import { settings } from '../test/settings';
 import { AUTH_SECTION_WIDTH, ConfigEditor, NUMBER_HELP } from './ConfigEditor';
+import identityRules from '../../pkg/models/identity.json';
 
 /** Renders the page the way Grafana does: it keeps the settings and re-renders on every change. */
 function renderPage(initial: Settings) {
@@ -176,5 +177,44 @@ describe('ConfigEditor', () => {
     } finally {
       config.secureSocksDSProxyEnabled = saved;
     }
+  });
+
+  describe('per-user identity', () => {
+    it.each([
+      ['Forward OAuth identity', 'oauthPassThru'],
+      ['Send the user\'s login', 'sendUserHeader'],
+    ])('turns %s on in jsonData.%s', async (label, key) => {
+      const { last } = renderPage(settings({ url: 'https://m' }));
+      await userEvent.click(screen.getByRole('button', { name: 'Expand section Per-user identity' }));
+      await userEvent.click(screen.getByLabelText(label));
+      expect(last().jsonData).toMatchObject({ [key]: true });
+    });
+
+    it('keeps the named cookies as a list', async () => {
+      const { last } = renderPage(settings({ url: 'https://m' }));
+      await userEvent.click(screen.getByRole('button', { name: 'Expand section Per-user identity' }));
+      await userEvent.type(screen.getByLabelText('Keep cookies'), 'session_id{enter}');
+      expect(last().jsonData).toMatchObject({ keepCookies: ['session_id'] });
+    });
+
+    it.each([
+      ['an API key', { secureJsonFields: { apiKey: true } }, true],
+      ['basic auth', { basicAuth: true }, true],
+      ['no credentials of its own', {}, false],
+    ])('says which credentials win with %s', (_name, over, shown) => {
+      renderPage(settings({ url: 'https://m', jsonData: { oauthPassThru: true } as never, ...over }));
+      const note = screen.queryByTestId('identity-winner');
+      expect(Boolean(note)).toBe(shown);
+      if (note) {
+        expect(note.textContent).toContain(identityRules.winner);
+      }
+    });
+
+    it('explains each setting in the words the backend embeds', () => {
+      expect(identityRules.settings.map((s) => s.key)).toEqual(['oauthPassThru', 'sendUserHeader', 'keepCookies']);
+      for (const s of identityRules.settings) {
+        expect(s.description.length).toBeGreaterThan(40);
+      }
+    });
   });
 });

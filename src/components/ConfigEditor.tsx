@@ -2,7 +2,16 @@ import { ChangeEvent } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Auth, AuthMethod, ConfigSection, convertLegacyAuthProps, DataSourceDescription } from '@grafana/plugin-ui';
 import { config } from '@grafana/runtime';
-import { Alert, Divider, InlineField, Input, SecretInput, SecureSocksProxySettings, TagsInput } from '@grafana/ui';
+import {
+  Alert,
+  Divider,
+  InlineField,
+  InlineSwitch,
+  Input,
+  SecretInput,
+  SecureSocksProxySettings,
+  TagsInput,
+} from '@grafana/ui';
 
 import manifest from '../plugin.json';
 
@@ -18,6 +27,7 @@ import {
   Settings,
   validate,
 } from '../settings';
+import { IDENTITY_TEXT, identityOf, winnerNote, withIdentity } from '../identity';
 import { JsonData, SecureJsonData } from '../types';
 
 type Props = DataSourcePluginOptionsEditorProps<JsonData, SecureJsonData>;
@@ -58,6 +68,8 @@ export const NUMBER_HELP: Record<NumberKey, string> = {
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const problems = validate(options);
+  const identity = identityOf(options);
+  const winner = winnerNote(options);
   const problemFor = (field: Problem['field']) => problems.find((p) => p.field === field)?.message;
   const choice = authChoice(options);
 
@@ -206,6 +218,53 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           on a trusted network.
         </Alert>
       )}
+
+      <Divider />
+
+      {/* Per-user identity: separate from the method above, which alert rules (no user) still use. */}
+      <ConfigSection
+        title="Per-user identity"
+        description="What of the signed-in Grafana user reaches the service. Answers are cached and shared per user."
+        isCollapsible
+        isInitiallyOpen={Boolean(identity.oauthPassThru || identity.sendUserHeader || identity.keepCookies?.length)}
+      >
+        {(['oauthPassThru', 'sendUserHeader'] as const).map((key) => (
+          <InlineField
+            key={key}
+            label={IDENTITY_TEXT[key].label}
+            labelWidth={LABEL_WIDTH}
+            tooltip={IDENTITY_TEXT[key].description}
+            disabled={options.readOnly}
+            htmlFor={`inhouse-${key}`}
+          >
+            <InlineSwitch
+              id={`inhouse-${key}`}
+              value={Boolean(identity[key])}
+              onChange={(e) => onOptionsChange(withIdentity(options, { [key]: e.currentTarget.checked }))}
+            />
+          </InlineField>
+        ))}
+        <InlineField
+          label={IDENTITY_TEXT.keepCookies.label}
+          labelWidth={LABEL_WIDTH}
+          tooltip={IDENTITY_TEXT.keepCookies.description}
+          disabled={options.readOnly}
+          htmlFor="inhouse-keepCookies"
+        >
+          <TagsInput
+            id="inhouse-keepCookies"
+            width={48}
+            placeholder="session_id (Enter to add)"
+            tags={identity.keepCookies ?? []}
+            onChange={(keepCookies) => onOptionsChange(withIdentity(options, { keepCookies }))}
+          />
+        </InlineField>
+        {winner && (
+          <Alert severity="info" title="Which credentials win" data-testid="identity-winner">
+            {winner}
+          </Alert>
+        )}
+      </ConfigSection>
 
       {/* Grafana's private data source connect: only where the operator turned the feature on, as first-party data sources do. */}
       {config.secureSocksDSProxyEnabled && (
