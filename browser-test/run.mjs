@@ -6,7 +6,12 @@
 // Grafana shares. Two query editors are open at once, as two queries of a
 // panel. Fails if the page throws, a control is missing, the metric list
 // stays empty, a query fails, the two editors share an id, or options that
-// depend on another field are not fetched again. Screenshots go to
+// depend on another field are not fetched again. Then a dashboard opens:
+// two chained template variables made in the plugin's variable editor, an
+// ad hoc filter whose keys and values come from the plugin, a panel whose
+// frames the filters (one with a variable in its value) must narrow, a
+// service without tag keys (told to the user once), and an annotation run
+// both ways (SimpleJSON's query text, then a metric). Screenshots go to
 // test-artifacts/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -74,6 +79,147 @@ async function pickOption(page, inputSelector, text) {
   const option = page.getByRole('option', { name: text, exact: false }).first();
   await option.waitFor({ timeout: STEP_TIMEOUT }).catch(() => fail(`no option "${text}" appeared for ${inputSelector}`));
   await option.click();
+}
+
+/** Waits until the element's text matches, and returns it. */
+async function textOf(page, testId, pattern, what) {
+  const el = page.getByTestId(testId);
+  try {
+    await el.getByText(pattern).waitFor();
+  } catch {
+    fail(`${what}: expected ${pattern}, got: ${await el.innerText().catch(() => '(missing)')}`);
+  }
+  return el.innerText();
+}
+
+/** Every frame of a panel answer as the labels its field carries: "region=eu-west, service=checkout". */
+const seriesOf = (text) => [...text.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]);
+
+/** No tooltip or focus ring left over from the steps before, for a screenshot. */
+async function settle(page) {
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.getByRole('tooltip').waitFor({ state: 'detached', timeout: 3000 }).catch(() => {});
+}
+
+async function fillAndLeave(page, selector, text) {
+  await page.fill(selector, text);
+  await page.press(selector, 'Tab');
+}
+
+/**
+ * A dashboard of this data source: two chained template variables made in
+ * the plugin's variable editor, an ad hoc filter whose keys and values come
+ * from the plugin, a panel they narrow, and an annotation both ways.
+ */
+async function dashboard(page) {
+  await page.getByRole('button', { name: 'Open dashboard' }).click();
+
+  // $service: a new variable's query typed into the plugin's editor.
+  await fillAndLeave(page, '#variable-query-variable', 'services');
+  await textOf(page, 'variable-service-options', /^3 option\(s\): checkout, search, payments$/, 'the service variable');
+
+  // $version depends on $service: Raw JSON on, then the chained query.
+  // Grafana's Switch draws its own label over the checkbox, which takes the click.
+  await page.locator('label[for="variable-json-version"]:not(:has-text("Raw JSON"))').click();
+  if (!(await page.isChecked('#variable-json-version'))) {
+    fail('the Raw JSON switch did not turn on');
+  }
+  if ((await page.inputValue('#variable-query-version')) !== '{"target":""}') {
+    fail(`turning Raw JSON on should keep what is sent, as JSON: ${await page.inputValue('#variable-query-version')}`);
+  }
+  await fillAndLeave(page, '#variable-query-version', '{"target": "versions", "service": "$service"}');
+  const checkout = await textOf(page, 'variable-version-options', /^[1-9]\d* option\(s\): v1\./, 'the version variable for checkout');
+  await page.selectOption('#service-value', 'search');
+  await page.getByTestId('variable-version-options').getByText(checkout).waitFor({ state: 'detached' })
+    .catch(() => fail(`the version variable did not follow $service = search: still ${checkout}`));
+  const search = await textOf(page, 'variable-version-options', /^[1-9]\d* option\(s\): v1\./, 'the version variable for search');
+  await settle(page);
+  await page.getByTestId('variable-version').screenshot({ path: join(ARTIFACTS, 'variable-editor.png') });
+
+  // The panel shows every series; an ad hoc filter from the plugin's keys
+  // and values narrows it, and a variable inside a filter value too.
+  const all = seriesOf(await textOf(page, 'panel-result', /^6 frame\(s\)/, 'the panel without filters'));
+  await page.locator('#adhoc-key option[value="region"]').waitFor({ state: 'attached' })
+    .catch(() => fail('the ad hoc filter offers no "region" key from the tag-keys route'));
+  await page.selectOption('#adhoc-key', 'region');
+  await page.locator('#adhoc-values option[value="eu-west"]').waitFor({ state: 'attached' })
+    .catch(() => fail('the ad hoc filter offers no "eu-west" value from the tag-values route'));
+  await page.fill('#adhoc-value', 'eu-west');
+  await page.getByRole('button', { name: 'Add filter' }).click();
+  const inEu = seriesOf(await textOf(page, 'panel-result', /^3 frame\(s\)/, 'the panel filtered by region = eu-west'));
+  if (inEu.length !== 3 || !inEu.every((l) => l.includes('region=eu-west')) || all.length !== 6) {
+    fail(`region = eu-west should leave the 3 eu-west series of 6: ${JSON.stringify({ all, inEu })}`);
+  }
+  const sent = await page.getByTestId('panel-sent').innerText();
+  for (const want of [/"adhocFilters": \[\s*\{\s*"key": "region",\s*"operator": "=",\s*"value": "eu-west"/, /"rangeRaw": \{\s*"from": "now-6h",\s*"to": "now"/]) {
+    if (!want.test(sent)) {
+      fail(`the service should have received ${want}, got:\n${sent}`);
+    }
+  }
+  await page.selectOption('#adhoc-key', 'service');
+  await page.selectOption('#adhoc-operator', '=~');
+  await page.fill('#adhoc-value', '$service');
+  await page.getByRole('button', { name: 'Add filter' }).click();
+  const one = seriesOf(await textOf(page, 'panel-result', /^1 frame\(s\)/, 'the panel filtered by service =~ $service'));
+  if (one.length !== 1 || !one[0].includes('service=search') || !one[0].includes('region=eu-west')) {
+    fail(`service =~ $service (search) and region = eu-west should leave one series: ${JSON.stringify(one)}`);
+  }
+
+  // A service without tag keys: the user is told once, however often the keys load.
+  await page.route('**/api/datasources/uid/inhouse/resources/tag-keys', (route) => route.fulfill({ json: [] }));
+  await page.getByRole('button', { name: 'Reload keys' }).click();
+  await page.getByTestId('app-notifications').getByText(/no ad hoc filter keys/).waitFor()
+    .catch(() => fail('an empty tag-keys answer was not told to the user'));
+  await page.getByRole('button', { name: 'Reload keys' }).click();
+  await page.waitForTimeout(500);
+  const told = await page.getByTestId('app-notifications').getByText(/no ad hoc filter keys/).count();
+  if (told !== 1) {
+    fail(`the missing tag keys should be told once, not ${told} times`);
+  }
+  await page.unroute('**/api/datasources/uid/inhouse/resources/tag-keys');
+
+  // An annotation saved by SimpleJSON, {query, ...}: query text through /annotations.
+  const editor = page.getByTestId('annotation-editor');
+  if ((await page.inputValue('#annotation-query-Anno')) !== 'checkout') {
+    fail("the SimpleJSON annotation's query text is not in the editor");
+  }
+  await textOf(page, 'annotation-result', /^[1-9]\d* event\(s\) \[time, timeEnd, title, text, tags\]: Deployed checkout/, 'the SimpleJSON annotation');
+  if (!/^POST \S*\/annotations\n/.test(await page.getByTestId('annotation-sent').innerText())) {
+    fail(`the SimpleJSON annotation should go to /annotations: ${await page.getByTestId('annotation-sent').innerText()}`);
+  }
+  // Switched to a metric, the JSON datasource's way: through /query, narrowed by the filters.
+  await editor.getByRole('radio', { name: 'Metric' }).click();
+  await textOf(page, 'annotation-result', /^skipped/, 'an annotation without a metric');
+  await page.click('#annotation-metric-Anno');
+  await page.keyboard.type('deploy_events');
+  await page.getByRole('option', { name: 'deploy_events' }).first().click();
+  await page.keyboard.press('Escape');
+  const events = await textOf(page, 'annotation-result', /^[1-9]\d* event\(s\) \[time, timeEnd, title, text, tags\]/, 'the metric annotation');
+  if (!events.includes('(region;') || events.includes('checkout') || !events.includes('search')) {
+    fail(`the metric annotation should give regions for search in eu-west only (the ad hoc filters): ${events}`);
+  }
+  const annotationSent = await page.getByTestId('annotation-sent').innerText();
+  if (!/^POST \S*\/query\n/.test(annotationSent) || !annotationSent.includes('"target": "deploy_events"')) {
+    fail(`the metric annotation should go to /query: ${annotationSent}`);
+  }
+  for (const absent of ['Format', 'Legend', 'Table']) {
+    if ((await editor.getByText(absent, { exact: true }).count()) > 0) {
+      fail(`the annotation editor should offer no ${absent}`);
+    }
+  }
+  await settle(page);
+  await editor.screenshot({ path: join(ARTIFACTS, 'annotation-editor.png') });
+
+  // Every id on the page, across all editors, is unique.
+  const duplicates = await page.evaluate(() => {
+    const ids = [...document.querySelectorAll('[id]')].filter((e) => !e.closest('svg')).map((e) => e.id);
+    return ids.filter((id, i) => ids.indexOf(id) !== i);
+  });
+  if (duplicates.length > 0) {
+    fail(`ids used twice on the page: ${duplicates.join(', ')}`);
+  }
+  process.stdout.write(`dashboard: versions ${checkout.split(': ')[1]} (checkout), ${search.split(': ')[1]} (search); ${events.split(':')[0]}\n`);
 }
 
 async function main() {
@@ -272,6 +418,8 @@ async function main() {
     if (regionsAsked.join() !== 'eu-west,us-east') {
       fail(`zone options should be fetched once per region, got payloads ${JSON.stringify(zoneCalls)}`);
     }
+
+    await dashboard(page);
 
     if (problems.length > 0) {
       fail(`the page reported errors:\n${problems.join('\n')}`);

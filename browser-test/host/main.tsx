@@ -3,23 +3,21 @@ import './boot';
 import { createContext, useCallback, useContext, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
+  AdHocVariableFilter,
+  AppEvents,
   CoreApp,
-  DataFrame,
-  DataQueryRequest,
-  DataQueryResponse,
   DataSourceApi,
   DataSourceInstanceSettings,
   DataSourcePlugin,
   DataSourceSettings,
-  dateTime,
-  Field,
+  EventBusSrv,
 } from '@grafana/data';
-import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
+import { setAppEvents, setBackendSrv, setTemplateSrv } from '@grafana/runtime';
 import { Alert, Button, GlobalStyles, Stack } from '@grafana/ui';
-import { lastValueFrom } from 'rxjs';
 
 import { fakeTemplateSrv } from '../../src/test/templateSrv';
 import { browserBackendSrv } from './backendSrv';
+import { answer, Dashboard, describeFrames, hostRequest, Query } from './dashboard';
 import { loadPluginModule } from './shared';
 
 // The ui command serves one data source with this uid.
@@ -27,13 +25,19 @@ const UID = 'inhouse';
 const API = `/api/datasources/uid/${UID}`;
 
 type Settings = DataSourceSettings;
-type Query = { refId: string; hide?: boolean } & Record<string, unknown>;
 type Plugin = DataSourcePlugin<DataSourceApi<Query>, Query>;
 
 const backendSrv = browserBackendSrv();
 setBackendSrv(backendSrv);
 // Dashboard variables the pickers offer, as a dashboard would define them.
-setTemplateSrv(fakeTemplateSrv({ service: ['checkout', 'search'], region: 'eu-west' }));
+const templateSrv = fakeTemplateSrv({ service: ['checkout', 'search'], region: 'eu-west' });
+setTemplateSrv(templateSrv);
+const setVariable = (name: string, value: string) => {
+  templateSrv.vars[name] = value;
+};
+// Grafana shows what plugins publish here as toasts.
+const appEvents = new EventBusSrv();
+setAppEvents(appEvents);
 
 function instanceSettings(s: Settings, plugin: Plugin): DataSourceInstanceSettings {
   return {
@@ -53,6 +57,8 @@ function Host({ plugin }: { plugin: Plugin }) {
   const [settings, setSettings] = useState<Settings>();
   const [health, setHealth] = useState<{ ok: boolean; message: string }>();
   const [datasource, setDatasource] = useState<DataSourceApi<Query>>();
+  const [filters, setFilters] = useState<AdHocVariableFilter[]>([]);
+  const [dashboard, setDashboard] = useState(false);
 
   // As in Grafana, the query editor gets a data source built from the saved settings.
   const apply = useCallback(
@@ -92,31 +98,7 @@ function Host({ plugin }: { plugin: Plugin }) {
     if (!datasource) {
       return 'no data source';
     }
-    const now = dateTime();
-    const request = {
-      app: CoreApp.PanelEditor,
-      requestId: 'host',
-      timezone: 'utc',
-      range: { from: dateTime(now).subtract(6, 'hours'), to: now, raw: { from: 'now-6h', to: 'now' } },
-      interval: '1m',
-      intervalMs: 60000,
-      maxDataPoints: 360,
-      targets: [q],
-      scopedVars: {},
-      startTime: Date.now(),
-    } as unknown as DataQueryRequest<Query>;
-    const res = (await lastValueFrom(datasource.query(request) as never)) as DataQueryResponse;
-    if (res.errors?.length || res.error) {
-      return `error: ${(res.errors ?? [res.error]).map((e) => e?.message).join('; ')}`;
-    }
-    const frames = res.data as DataFrame[];
-    const fieldName = (f: Field) =>
-      f.config?.displayNameFromDS ??
-      (f.labels ? `${f.name}{${Object.entries(f.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}` : f.name);
-    return (
-      `${frames.length} frame(s): ` +
-      frames.map((f) => `${f.name ?? '(unnamed)'} [${f.fields.map(fieldName).join(', ')}] ${f.length} rows`).join('; ')
-    );
+    return describeFrames(await answer(datasource.query(hostRequest([q], filters))));
   };
 
   if (!settings) {
@@ -148,6 +130,14 @@ function Host({ plugin }: { plugin: Plugin }) {
             <QueryRow key={`${refId}-${settings.version ?? ''}-${settings.url}`} refId={refId} datasource={datasource} run={run} />
           ))}
       </section>
+      {/* Opened once the data source works, as a dashboard is: its variables and panel run at once. */}
+      {datasource && !dashboard && (
+        <div style={{ marginTop: 48 }}>
+          <Button onClick={() => setDashboard(true)}>Open dashboard</Button>
+        </div>
+      )}
+      {datasource && dashboard && <Dashboard datasource={datasource} setVariable={setVariable} filters={filters} setFilters={setFilters} />}
+      <Notifications />
     </div>
   );
 }
@@ -171,6 +161,25 @@ function QueryRow({ refId, datasource, run }: { refId: string; datasource: DataS
         {result ?? 'No query run yet'}
       </pre>
     </div>
+  );
+}
+
+/** App events published for Grafana's toasts, listed instead. */
+function Notifications() {
+  const [shown, setShown] = useState<string[]>([]);
+  useEffect(() => {
+    const kinds = [AppEvents.alertSuccess, AppEvents.alertWarning, AppEvents.alertError];
+    const show = (payload: unknown) => setShown((s) => [...s, (payload as string[]).join(': ')]);
+    kinds.forEach((k) => appEvents.on(k, show));
+    return () => kinds.forEach((k) => appEvents.off(k, show));
+  }, []);
+  return (
+    <section data-testid="app-notifications" style={{ marginTop: 48 }}>
+      <h2>Notifications</h2>
+      {shown.map((n, i) => (
+        <Alert key={i} severity="warning" title={n} />
+      ))}
+    </section>
   );
 }
 
