@@ -42,34 +42,58 @@ func bigTable(rows int) []byte {
 	return b.Bytes()
 }
 
+// wideAnswer is an answer of n series of 3 points each, tagged like a
+// query that grouped by a high-cardinality label by mistake.
+func wideAnswer(n int) []byte {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"target":"requests","tags":{"pod":"web-%d"},"datapoints":[[1,1764000000000],[2,1764000060000],[3,1764000120000]]}`, i)
+	}
+	b.WriteByte(']')
+	return b.Bytes()
+}
+
 // BenchmarkBigAnswers reports the plugin process's peak RSS (VmHWM) for
 // answers that could exhaust Grafana's memory: a 63 MB table, three of
-// them in one request, and a table under the cell limit. Each case runs
-// in a fresh plugin process. INHOUSE_PLUGIN_BINARY measures another build.
+// them in one request, a table under the cell limit, and 200,000 series,
+// refused by the default "Maximum series" and, for comparison, accepted
+// with the limit raised. Each case runs in a fresh plugin process.
+// INHOUSE_PLUGIN_BINARY measures another build.
 //
 //	go test -run '^$' -bench BigAnswers -benchtime 1x ./e2e
 func BenchmarkBigAnswers(b *testing.B) {
 	cases := []struct {
-		name    string
-		rows    int
-		queries int
+		name     string
+		body     func() []byte
+		queries  int
+		format   string
+		jsonData map[string]any
 	}{
-		{"table 63MB", 1_500_000, 1},
-		{"3 tables 63MB in one request", 1_500_000, 3},
-		{"table 21MB (10M cells)", 499_000, 1},
+		{"table 63MB", func() []byte { return bigTable(1_500_000) }, 1, "table", nil},
+		{"3 tables 63MB in one request", func() []byte { return bigTable(1_500_000) }, 3, "table", nil},
+		{"table 21MB (10M cells)", func() []byte { return bigTable(499_000) }, 1, "table", nil},
+		{"200k series refused (Maximum series 10,000)", func() []byte { return wideAnswer(200_000) }, 1, "time_series", nil},
+		{"200k series accepted (Maximum series raised)", func() []byte { return wideAnswer(200_000) }, 1, "time_series", map[string]any{"maxSeries": 1_000_000}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			body := bigTable(c.rows)
+			body := c.body()
 			srv := serve(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, _ = w.Write(body)
 			}))
 			h := startHost(b, nil)
 			ds := dataSource(srv.URL)
 			ds.JSONData["maxResponseMB"] = 200
+			for k, v := range c.jsonData {
+				ds.JSONData[k] = v
+			}
 			var queries []backend.DataQuery
 			for q := range c.queries {
-				queries = append(queries, dq(fmt.Sprint("T", q), fmt.Sprintf(`{"target":"t%d","format":"table"}`, q)))
+				queries = append(queries, dq(fmt.Sprint("T", q), fmt.Sprintf(`{"target":"t%d","format":%q}`, q, c.format)))
 			}
 			idle := procStatusMB(b, h.Pid(), "VmRSS")
 			var errs []string

@@ -28,6 +28,11 @@ func main() {
 		lg.Warn(callsErr.Error())
 	}
 	client.SetMaxConcurrentCalls(calls)
+	ceiling, ceilingErr := models.MaxSeriesCeiling()
+	if ceilingErr != nil {
+		lg.Warn(ceilingErr.Error())
+	}
+	models.SetMaxSeriesCeiling(ceiling)
 	if err := datasource.Manage(plugin.PluginID, plugin.NewInstance, datasource.ManageOpts{}); err != nil {
 		lg.Error(err.Error())
 		os.Exit(1)

@@ -39,7 +39,7 @@ export interface NumberRule {
 }
 
 /** The jsonData keys that hold numbers; ConfigEditor's test checks they are settings.json's. */
-export type NumberKey = 'timeout' | 'maxResponseMB' | 'concurrency' | 'cacheTTLSeconds' | 'cacheMaxMB';
+export type NumberKey = 'timeout' | 'maxResponseMB' | 'concurrency' | 'cacheTTLSeconds' | 'cacheMaxMB' | 'maxSeries';
 
 const RULES: readonly NumberRule[] = rules.numbers;
 

@@ -84,6 +84,7 @@ export interface JsonData extends DataSourceJsonData {
   concurrency?: number;
   cacheTTLSeconds?: number;
   cacheMaxMB?: number;
+  maxSeries?: number;
   allowedHosts?: string[];
   tlsAuth?: boolean;
   tlsAuthWithCACert?: boolean;

@@ -100,6 +100,7 @@ type decoder struct {
 	limits Limits
 	points int // in finished series
 	cells  int // read for tables and frames, see Limits.Cells
+	series int // finished or about to be built, see Limits.Series
 	scrub  func(string) string
 }
 
@@ -217,6 +218,9 @@ func (d *decoder) item(i int) error {
 			d.ans.Tables = append(d.ans.Tables, table)
 		}
 	case hasPoints:
+		if err := d.addSeries(1); err != nil {
+			return &DecodeError{Err: err}
+		}
 		s, err := d.finishSeries(it.name, it.tags)
 		if err != nil {
 			return decodeError(where(), err)

@@ -183,6 +183,9 @@ func (d *decoder) seriesFromFields(fields []rawField, types []cellType, timeIdx 
 			}
 			d.scratch.add(t.UnixNano(), v, valid)
 		}
+		if err := d.addSeries(1); err != nil {
+			return nil, err
+		}
 		s, err := d.finishSeries(f.name, f.labels)
 		if err != nil {
 			return nil, err

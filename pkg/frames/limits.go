@@ -25,6 +25,16 @@ type Limits struct {
 	// and every element of an array or object read whole (a cell that is
 	// one, a column declared as an object).
 	Cells int
+	// Series counts time series (each "datapoints" item, each number
+	// field of a frame-shaped item); 0 means no limit of its own, since
+	// the data source's setting (models.Settings.MaxSeries) provides it.
+	// Every series costs two frames, their Arrow schemas and legend
+	// entries in the browser, so a wide answer hurts long before its
+	// points or cells do.
+	Series int
+	// SeriesSetting names the setting Series comes from, and SeriesRaise
+	// says who can raise it, for the error.
+	SeriesSetting, SeriesRaise string
 }
 
 func (l Limits) withDefaults() Limits {
@@ -41,14 +51,20 @@ func (l Limits) withDefaults() Limits {
 // inside a *DecodeError: the service sent more than a query should get,
 // which the client reports as the service's fault.
 type LimitError struct {
-	What  string // "points" or "cells"
+	What  string // "points", "cells" or "series"
 	Limit int
+	// Setting names the setting the limit comes from, and Raise who can
+	// raise it; empty for the plugin's own limits.
+	Setting, Raise string
 }
 
 // OverLimit tells the client the answer is too large, not malformed.
 func (e *LimitError) OverLimit() bool { return true }
 
 func (e *LimitError) Error() string {
+	if e.Setting != "" {
+		return fmt.Sprintf("the answer has more than %s %s, the limit set by %s; narrow the query or %s", thousands(e.Limit), e.What, e.Setting, e.Raise)
+	}
 	how := "a shorter range, fewer series, or a coarser interval"
 	if e.What == "cells" {
 		how = "a shorter range, fewer rows, or fewer columns"
@@ -88,4 +104,15 @@ func (d *decoder) addCells(n int) error {
 
 func (d *decoder) tooManyPoints() error {
 	return &LimitError{What: "points", Limit: d.limits.Points}
+}
+
+// addSeries counts n more series, failing once the answer holds more than
+// the limit; callers count before building them, so a wide answer stops
+// at the first series past the limit instead of at its end.
+func (d *decoder) addSeries(n int) error {
+	d.series += n
+	if d.limits.Series > 0 && d.series > d.limits.Series {
+		return &LimitError{What: "series", Limit: d.limits.Series, Setting: d.limits.SeriesSetting, Raise: d.limits.SeriesRaise}
+	}
+	return nil
 }

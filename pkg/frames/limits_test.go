@@ -44,6 +44,13 @@ func TestDecodeLimits(t *testing.T) {
 		{"an endless row before columns stops at the limit", io.MultiReader(strings.NewReader(`[{"rows":[[1`), endless{[]byte(`,1`)}), small, "cells"},
 		{"cells of frames", strings.NewReader(`[{"fields":[{"name":"s","values":["a","b","c","d","e","f"]},{"name":"n","values":[1,2,3,4,5,6]}]}]`), small, "cells"},
 		{"an array in a cell", strings.NewReader(`[{"columns":["a"],"rows":[[[1,2,3,4,5,6,7,8,9,10,11]]]}]`), small, "cells"},
+		// Series: each "datapoints" item and each number field of a frame.
+		{"series at the limit", strings.NewReader(`[` + repeat(`{"target":"a","datapoints":[[1,1000]]}`, 3) + `]`), Limits{Series: 3}, ""},
+		{"series over the limit", strings.NewReader(`[` + repeat(`{"target":"a","datapoints":[[1,1000]]}`, 4) + `]`), Limits{Series: 3}, "series"},
+		{"an endless list of series stops at the limit", io.MultiReader(strings.NewReader(`[{"target":"a","datapoints":[[1,1000]]}`), endless{[]byte(`,{"target":"a","tags":{"host":"h"},"datapoints":[[1,1000]]}`)}), Limits{Series: 1000}, "series"},
+		{"series of frames", strings.NewReader(`[{"fields":[{"name":"t","type":"time","values":[1]},{"name":"a","values":[1]},{"name":"b","values":[1]}]},{"fields":[{"name":"t","type":"time","values":[1]},{"name":"c","values":[1]},{"name":"d","values":[1]}]}]`), Limits{Series: 3}, "series"},
+		{"tables are not series", strings.NewReader(`[` + repeat(`{"columns":["a"],"rows":[[1]]}`, 4) + `]`), Limits{Series: 3}, ""},
+		{"no series limit by default", strings.NewReader(`[` + repeat(`{"target":"a","datapoints":[]}`, 20_000) + `]`), Limits{}, ""},
 		{"defaults apply to a zero Limits", strings.NewReader(`[{"columns":["a"],"rows":[[1]]}]`), Limits{}, ""},
 	}
 	for _, tt := range tests {
@@ -61,7 +68,7 @@ func TestDecodeLimits(t *testing.T) {
 				t.Fatalf("error %v (%T) is not a *DecodeError wrapping a *LimitError", err, err)
 			}
 			limit := tt.limits.withDefaults()
-			if le.What != tt.want || (le.What == "points" && le.Limit != limit.Points) || (le.What == "cells" && le.Limit != limit.Cells) {
+			if le.What != tt.want || (le.What == "points" && le.Limit != limit.Points) || (le.What == "cells" && le.Limit != limit.Cells) || (le.What == "series" && le.Limit != limit.Series) {
 				t.Errorf("limit %s %d, want %s", le.What, le.Limit, tt.want)
 			}
 			if de.Where != "" || !strings.HasPrefix(err.Error(), "the answer has more than ") {
@@ -78,6 +85,7 @@ func TestLimitErrorText(t *testing.T) {
 	}{
 		{&LimitError{What: "points", Limit: MaxPointsPerAnswer}, "the answer has more than 10,000,000 points, the plugin's limit for one query; narrow the query (a shorter range, fewer series, or a coarser interval)"},
 		{&LimitError{What: "cells", Limit: MaxCellsPerAnswer}, "the answer has more than 10,000,000 cells, the plugin's limit for one query; narrow the query (a shorter range, fewer rows, or fewer columns)"},
+		{&LimitError{What: "series", Limit: 10_000, Setting: `"Maximum series" in the data source's settings`, Raise: "raise the setting"}, `the answer has more than 10,000 series, the limit set by "Maximum series" in the data source's settings; narrow the query or raise the setting`},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

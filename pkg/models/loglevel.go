@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 )
@@ -59,3 +60,31 @@ func MaxConcurrentCalls() (int, error) {
 	}
 	return n, nil
 }
+
+// MaxSeriesEnv is where Grafana passes the operator's
+// [plugin.inhouse-metrics-datasource] max_series setting.
+const MaxSeriesEnv = "GF_PLUGIN_MAX_SERIES"
+
+// maxSeriesCeiling is the operator's max_series, 0 when unset. It is a
+// ceiling, not a default: a data source may set a lower "Maximum series",
+// never a higher one, since the operator answers for the memory of the
+// Grafana server that every data source shares.
+var maxSeriesCeiling atomic.Int64
+
+// MaxSeriesCeiling reads MaxSeriesEnv: 0 when unset; an invalid value is
+// ignored (0) with an error for the caller to log.
+func MaxSeriesCeiling() (int, error) {
+	v := strings.TrimSpace(os.Getenv(MaxSeriesEnv))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("max_series %q in [plugin.inhouse-metrics-datasource] (%s) is not a whole number of 1 or more; each data source's \"Maximum series\" applies alone", v, MaxSeriesEnv)
+	}
+	return n, nil
+}
+
+// SetMaxSeriesCeiling sets the operator's ceiling for settings loaded
+// from now on; main sets it from MaxSeriesCeiling, 0 removes it.
+func SetMaxSeriesCeiling(n int) { maxSeriesCeiling.Store(int64(n)) }

@@ -26,6 +26,7 @@ var (
 	DefaultMaxResponseBytes = defaultSettings.MaxResponseBytes
 	DefaultConcurrency      = defaultSettings.Concurrency
 	DefaultCacheMaxBytes    = defaultSettings.CacheMaxBytes
+	DefaultMaxSeries        = defaultSettings.MaxSeries
 )
 
 // Settings are the validated settings of one data source instance.
@@ -43,6 +44,16 @@ type Settings struct {
 	// bounds what the cache holds.
 	CacheTTL      time.Duration
 	CacheMaxBytes int64
+	// MaxSeries bounds the series of one answer. MaxSeriesSetting names
+	// the setting that decided it (the data source's, or the operator's
+	// ceiling when that is lower) and MaxSeriesRaise who can raise it, so
+	// the error that refuses an answer sends the user to the right place.
+	MaxSeries        int
+	MaxSeriesSetting string
+	MaxSeriesRaise   string
+	// Downsample reduces each series to the query's maxDataPoints, for
+	// panels only (never alert rules).
+	Downsample bool
 	// AllowedHosts are hosts besides the URL's that redirects may lead
 	// to, from the data source (jsonData.allowedHosts) and from the
 	// Grafana operator (AllowedHostsEnv). Credentials never go to them.
@@ -97,6 +108,15 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	}
 	hosts, err := hostList(jd["allowedHosts"])
 	if err != nil {
+		return nil, err
+	}
+	out.MaxSeriesSetting, out.MaxSeriesRaise = `"Maximum series" in the data source's settings`, "raise the setting"
+	if ceiling := maxSeriesCeiling.Load(); ceiling > 0 && int(ceiling) < out.MaxSeries {
+		out.MaxSeries = int(ceiling)
+		out.MaxSeriesSetting = "max_series in [plugin.inhouse-metrics-datasource] of grafana.ini (the Grafana operator's ceiling on every data source's \"Maximum series\")"
+		out.MaxSeriesRaise = "ask the Grafana operator to raise it"
+	}
+	if out.Downsample, err = boolSetting(jd, "downsample"); err != nil {
 		return nil, err
 	}
 	envHosts, _ := hostList(json.RawMessage(strconv.Quote(os.Getenv(AllowedHostsEnv))))
@@ -168,6 +188,17 @@ func hostList(raw json.RawMessage) ([]string, error) {
 	return out, nil
 }
 
+// boolSetting reads a jsonData toggle; absent or null is off.
+func boolSetting(jd map[string]json.RawMessage, key string) (bool, error) {
+	var on bool
+	if raw := jd[key]; len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &on); err != nil {
+			return false, fmt.Errorf("%s must be true or false, not %s; save the configuration page again", key, raw)
+		}
+	}
+	return on, nil
+}
+
 func unwrapURLError(err error) error {
 	if ue, ok := err.(*url.Error); ok {
 		return ue.Err
@@ -210,6 +241,7 @@ var numberSetters = map[string]func(*Settings, float64){
 	"concurrency":     func(s *Settings, v float64) { s.Concurrency = int(v) },
 	"cacheTTLSeconds": func(s *Settings, v float64) { s.CacheTTL = seconds(v) },
 	"cacheMaxMB":      func(s *Settings, v float64) { s.CacheMaxBytes = megabytes(v) },
+	"maxSeries":       func(s *Settings, v float64) { s.MaxSeries = int(saturate(v)) },
 }
 
 var (

@@ -69,6 +69,33 @@ func TestLoadSettings(t *testing.T) {
 				t.Errorf("%+v", s)
 			}
 		}},
+		{name: "maximum series", url: "https://m", jsonData: `{"maxSeries": "500"}`, check: func(t *testing.T, s *Settings) {
+			if s.MaxSeries != 500 || !strings.Contains(s.MaxSeriesSetting, `"Maximum series"`) {
+				t.Errorf("%d %q", s.MaxSeries, s.MaxSeriesSetting)
+			}
+		}},
+		{name: "maximum series defaults", url: "https://m", jsonData: `{"maxSeries": 0}`, check: func(t *testing.T, s *Settings) {
+			if s.MaxSeries != 10_000 || s.MaxSeries != DefaultMaxSeries {
+				t.Errorf("%d", s.MaxSeries)
+			}
+		}},
+		{name: "huge maximum series saturates", url: "https://m", jsonData: `{"maxSeries": 1e300}`, check: func(t *testing.T, s *Settings) {
+			if s.MaxSeries != math.MaxInt64 {
+				t.Errorf("%d", s.MaxSeries)
+			}
+		}},
+		{name: "fractional maximum series", url: "https://m", jsonData: `{"maxSeries": 2.5}`, wantErr: "Maximum series is 2.5; it must be a whole number of 1 or more, or 0 or empty for the default (10000)"},
+		{name: "downsample off by default", url: "https://m", check: func(t *testing.T, s *Settings) {
+			if s.Downsample {
+				t.Error("downsample on")
+			}
+		}},
+		{name: "downsample on", url: "https://m", jsonData: `{"downsample": true}`, check: func(t *testing.T, s *Settings) {
+			if !s.Downsample {
+				t.Error("downsample off")
+			}
+		}},
+		{name: "downsample not a boolean", url: "https://m", jsonData: `{"downsample": "yes"}`, wantErr: `downsample must be true or false, not "yes"`},
 		{name: "negative cache TTL", url: "http://m", jsonData: `{"cacheTTLSeconds": -1}`, wantErr: "Cache TTL is -1 seconds; it must be a positive number of seconds, or 0 or empty for no cache"},
 		{name: "allowed hosts", url: "https://m", jsonData: `{"allowedHosts": "CDN.internal:8443, b.internal"}`, check: func(t *testing.T, s *Settings) {
 			if len(s.AllowedHosts) != 3 || s.AllowedHosts[0] != "cdn.internal:8443" || s.AllowedHosts[2] != "ops.internal" {
@@ -103,6 +130,44 @@ func TestLoadSettings(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.check(t, s)
+		})
+	}
+}
+
+// The operator's max_series is a ceiling on each data source's "Maximum
+// series": it lowers a higher one and leaves a lower one alone, and the
+// error then names the setting that decided.
+func TestMaxSeriesCeiling(t *testing.T) {
+	tests := []struct {
+		env, jsonData string
+		want          int
+		byOperator    bool
+		wantErr       string
+	}{
+		{"", `{}`, 10_000, false, ""},
+		{"500", `{}`, 500, true, ""},
+		{"500", `{"maxSeries": 100}`, 100, false, ""},
+		{"500", `{"maxSeries": 50000}`, 500, true, ""},
+		{" 20000 ", `{}`, 10_000, false, ""},
+		{"lots", `{}`, 10_000, false, `max_series "lots" in [plugin.inhouse-metrics-datasource] (GF_PLUGIN_MAX_SERIES) is not a whole number`},
+		{"0", `{}`, 10_000, false, "is not a whole number of 1 or more"},
+	}
+	t.Cleanup(func() { SetMaxSeriesCeiling(0) })
+	for _, tt := range tests {
+		t.Run(tt.env+" "+tt.jsonData, func(t *testing.T) {
+			t.Setenv(MaxSeriesEnv, tt.env)
+			n, err := MaxSeriesCeiling()
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) || tt.wantErr == "" && err != nil {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			SetMaxSeriesCeiling(n)
+			s, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://m", JSONData: json.RawMessage(tt.jsonData)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.MaxSeries != tt.want || strings.Contains(s.MaxSeriesSetting, "max_series") != tt.byOperator {
+				t.Errorf("MaxSeries %d set by %q; want %d, by the operator: %v", s.MaxSeries, s.MaxSeriesSetting, tt.want, tt.byOperator)
+			}
 		})
 	}
 }

@@ -40,7 +40,9 @@ type Pipeline struct {
 func New(settings *models.Settings, c *client.Client) *Pipeline {
 	p := &Pipeline{client: c, settings: settings}
 	p.decode = func(ctx context.Context, r io.Reader, sizeHint int) (*frames.Answer, error) {
-		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: settings.ScrubFor(ctx)})
+		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: settings.ScrubFor(ctx), Limits: frames.Limits{
+			Series: settings.MaxSeries, SeriesSetting: settings.MaxSeriesSetting, SeriesRaise: settings.MaxSeriesRaise,
+		}})
 	}
 	if settings.CacheTTL > 0 {
 		p.cache = cache.New[*Result](settings.CacheTTL, settings.CacheMaxBytes)

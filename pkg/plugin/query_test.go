@@ -309,3 +309,42 @@ func TestCacheHeapStaysWithinBudget(t *testing.T) {
 		t.Errorf("live heap grew by %d bytes, more than the 1 MB budget plus 2 MB", grown)
 	}
 }
+
+// An answer wider than "Maximum series" fails as too large (502, the
+// service's side), naming the setting and what to do.
+func TestTooManySeries(t *testing.T) {
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `[`)
+		for i := range 5 {
+			if i > 0 {
+				_, _ = io.WriteString(w, `,`)
+			}
+			fmt.Fprintf(w, `{"target":"s%d","datapoints":[[1,1764000000000]]}`, i)
+		}
+		_, _ = io.WriteString(w, `]`)
+	}))
+	tests := []struct {
+		name, jsonData string
+		wantErr        string
+	}{
+		{"within the limit", `{"maxSeries": 5}`, ""},
+		{"over the limit", `{"maxSeries": 4}`, `POST /query: the answer has more than 4 series, the limit set by "Maximum series" in the data source's settings; narrow the query or raise the setting`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dr := query(t, instance(t, srv.URL, tt.jsonData, nil), nil, dataQuery("A", `{"target":"up"}`)).Responses["A"]
+			if tt.wantErr == "" {
+				if dr.Error != nil || len(dr.Frames) != 5 {
+					t.Fatalf("error %v, %d frames; want 5 frames", dr.Error, len(dr.Frames))
+				}
+				return
+			}
+			if dr.Error == nil || !strings.Contains(dr.Error.Error(), tt.wantErr) {
+				t.Fatalf("error %v\nwant %q", dr.Error, tt.wantErr)
+			}
+			if dr.Status != backend.StatusBadGateway || dr.ErrorSource != backend.ErrorSourceDownstream || len(dr.Frames) != 0 {
+				t.Errorf("status %v, source %q, %d frames; want 502 from downstream and no frames", dr.Status, dr.ErrorSource, len(dr.Frames))
+			}
+		})
+	}
+}

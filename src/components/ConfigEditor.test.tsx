@@ -132,6 +132,7 @@ describe('ConfigEditor', () => {
     ['concurrency', 'Concurrency'],
     ['cacheTTLSeconds', 'Cache TTL (s)'],
     ['cacheMaxMB', 'Cache size (MB)'],
+    ['maxSeries', 'Maximum series'],
   ])('labels %s with its unit: %s', async (key, label) => {
     renderPage(settings({ url: 'https://m' }));
     await userEvent.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));

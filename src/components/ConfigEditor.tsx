@@ -64,6 +64,7 @@ export const NUMBER_HELP: Record<NumberKey, string> = {
   concurrency: `Queries of one panel or alert run at once, ${NUMBER_RULES.concurrency.min} to ${NUMBER_RULES.concurrency.max}.`,
   cacheTTLSeconds: 'Seconds to reuse an identical answer; 0 turns the cache off. Alert rules always bypass it.',
   cacheMaxMB: 'MB the cache may hold.',
+  maxSeries: 'Answers with more series fail with a clear error instead of overloading Grafana and the browser. The Grafana operator may set a lower ceiling.',
 };
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
