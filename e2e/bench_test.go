@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"sort"
@@ -164,4 +166,60 @@ func selfCPU() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkDownsample: one series of 1M points through the plugin
+// protocol, with maxDataPoints 2,000, unreduced and with "Downsample" on
+// (about 2,000 points out). Reports the time per query, the Arrow bytes of
+// the response's frames, the points out and the plugin's peak RSS; each
+// case runs in a fresh plugin process.
+//
+//	go test -run '^$' -bench Downsample -benchtime 1x -count 3 ./e2e
+func BenchmarkDownsample(b *testing.B) {
+	const points = 1_000_000
+	var body bytes.Buffer
+	body.WriteString(`[{"target":"cpu","tags":{"host":"a"},"datapoints":[`)
+	for i := range points {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `[%.3f,%d]`, 50+40*math.Sin(float64(i)/5000)+float64(i%97)/10, now.Add(-points*time.Second).UnixMilli()+int64(i)*1000)
+	}
+	body.WriteString(`]}]`)
+	for _, downsample := range []bool{false, true} {
+		b.Run(fmt.Sprintf("downsample=%v", downsample), func(b *testing.B) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = w.Write(body.Bytes())
+			}))
+			defer srv.Close()
+			h := startHost(b, nil)
+			ds := dataSource(srv.URL)
+			ds.JSONData["maxResponseMB"] = 200
+			ds.JSONData["downsample"] = downsample
+			q := backend.DataQuery{RefID: "A", JSON: []byte(`{"target":"cpu"}`),
+				TimeRange: backend.TimeRange{From: now.Add(-points * time.Second), To: now}, MaxDataPoints: 2000, Interval: time.Second}
+			var arrowBytes, out int
+			for b.Loop() {
+				res, err := h.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
+				if err != nil || res.Responses["A"].Error != nil {
+					b.Fatal(err, res.Responses["A"].Error)
+				}
+				frames := res.Responses["A"].Frames
+				encoded, err := frames.MarshalArrow()
+				if err != nil {
+					b.Fatal(err)
+				}
+				arrowBytes, out = 0, 0
+				for i, e := range encoded {
+					arrowBytes += len(e)
+					out += frames[i].Fields[0].Len()
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/query")
+			b.ReportMetric(float64(len(body.Bytes()))/(1<<20), "body-MB")
+			b.ReportMetric(float64(out), "points-out")
+			b.ReportMetric(float64(arrowBytes)/(1<<10), "arrow-KB")
+			b.ReportMetric(procStatusMB(b, h.Pid(), "VmHWM"), "peak-RSS-MB")
+		})
+	}
 }

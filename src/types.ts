@@ -85,6 +85,8 @@ export interface JsonData extends DataSourceJsonData {
   cacheTTLSeconds?: number;
   cacheMaxMB?: number;
   maxSeries?: number;
+  /** Reduce each series to the panel's maxDataPoints, keeping each interval's lowest and highest value; never for alert rules. */
+  downsample?: boolean;
   allowedHosts?: string[];
   tlsAuth?: boolean;
   tlsAuthWithCACert?: boolean;

@@ -6,6 +6,7 @@ package frames
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -29,6 +30,10 @@ type Options struct {
 	// AsTable shows time series as one long table (time, metric, one
 	// column per tag, value), for the table format.
 	AsTable bool
+	// Downsample reduces each series to at most MaxDataPoints points (see
+	// downsample.go), for time series panels only: an alert rule must
+	// evaluate every point, and the table format shows the rows as sent.
+	Downsample bool
 }
 
 // ErrTableInAlert is returned for a table answer in an alert rule.
@@ -49,8 +54,13 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 		return nil, ErrTableInAlert
 	}
 	out := make(data.Frames, 0, len(a.Series)+len(a.Tables))
+	series := a.Series
+	var reduced downsampleNote
+	if opts.Downsample && !opts.ForAlerting && !opts.AsTable && opts.MaxDataPoints > 0 {
+		series, reduced = downsampleAll(a.Series, int(min(opts.MaxDataPoints, math.MaxInt32)))
+	}
 	tooMany := 0
-	for _, s := range a.Series {
+	for _, s := range series {
 		if !opts.AsTable {
 			out = append(out, s.Frame(opts.Alias))
 		}
@@ -58,8 +68,8 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 			tooMany++
 		}
 	}
-	if opts.AsTable && len(a.Series) > 0 {
-		out = append(out, longTable(a.Series))
+	if opts.AsTable && len(series) > 0 {
+		out = append(out, longTable(series))
 	}
 	for _, t := range a.Tables {
 		out = append(out, t.Frame())
@@ -70,7 +80,12 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 		out = append(out, data.NewFrame("").SetMeta(&data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: multiVersion}))
 	}
 
-	notices := append([]string(nil), a.Notices...)
+	var notices []string
+	if reduced.series > 0 {
+		// First, so the cut to maxNotices never hides that points are gone.
+		notices = append(notices, reduced.String())
+	}
+	notices = append(notices, a.Notices...)
 	if tooMany > 0 {
 		notices = append(notices, fmt.Sprintf("%d series have more than twice the %d points Grafana asked for (maxDataPoints); all points are shown, but the service should aggregate to intervalMs", tooMany, opts.MaxDataPoints))
 	}

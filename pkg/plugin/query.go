@@ -58,6 +58,7 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags
 		MaxDataPoints: q.MaxDataPoints,
 		ForAlerting:   f.forAlerting,
 		AsTable:       q.Format == models.FormatTable,
+		Downsample:    d.settings.Downsample,
 	})
 	if err != nil {
 		return errorResponse(&queryError{err})

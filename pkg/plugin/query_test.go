@@ -348,3 +348,49 @@ func TestTooManySeries(t *testing.T) {
 		})
 	}
 }
+
+// With "Downsample" on, a panel gets at most maxDataPoints points per
+// series and a notice saying so; an alert rule gets every point.
+func TestDownsample(t *testing.T) {
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `[{"target":"up","datapoints":[`)
+		for i := range 100 {
+			if i > 0 {
+				_, _ = io.WriteString(w, `,`)
+			}
+			fmt.Fprintf(w, `[%d,%d]`, i%7, 1764000000000+int64(i)*1000)
+		}
+		_, _ = io.WriteString(w, `]}]`)
+	}))
+	tests := []struct {
+		name, jsonData string
+		headers        map[string]string
+		wantPoints     int
+		wantNotice     string
+	}{
+		{"off by default", `{}`, nil, 100, ""},
+		{"on", `{"downsample": true}`, nil, 12, "downsampled from 100 to 12 points"},
+		{"never for alert rules", `{"downsample": true}`, alerting, 100, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dr := query(t, instance(t, srv.URL, tt.jsonData, nil), tt.headers, dataQuery("A", `{"target":"up"}`)).Responses["A"]
+			if dr.Error != nil || len(dr.Frames) != 1 {
+				t.Fatalf("error %v, %d frames", dr.Error, len(dr.Frames))
+			}
+			fr := dr.Frames[0]
+			if n := fr.Fields[0].Len(); n != tt.wantPoints {
+				t.Errorf("%d points, want %d", n, tt.wantPoints)
+			}
+			var notices []string
+			for _, n := range fr.Meta.Notices {
+				if strings.HasPrefix(n.Text, "downsampled") {
+					notices = append(notices, n.Text)
+				}
+			}
+			if tt.wantNotice == "" && len(notices) > 0 || tt.wantNotice != "" && (len(notices) != 1 || !strings.HasPrefix(notices[0], tt.wantNotice)) {
+				t.Errorf("notices %q, want %q", notices, tt.wantNotice)
+			}
+		})
+	}
+}

@@ -180,6 +180,15 @@ describe('ConfigEditor', () => {
     }
   });
 
+  it('turns Downsample on in jsonData.downsample, off by default', async () => {
+    const { last } = renderPage(settings({ url: 'https://m' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));
+    const toggle = screen.getByLabelText('Downsample');
+    expect(toggle).not.toBeChecked();
+    await userEvent.click(toggle);
+    expect(last().jsonData).toMatchObject({ downsample: true });
+  });
+
   describe('per-user identity', () => {
     it.each([
       ['Forward OAuth identity', 'oauthPassThru'],

@@ -285,6 +285,21 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       >
         {NUMBER_KEYS.map((key) => numberField(key))}
         <InlineField
+          label="Downsample"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Reduce each series to the points the panel can draw (its max data points), keeping the lowest and highest value of each interval so no spike is lost. Panels get a notice; alert rules always get every point."
+          disabled={options.readOnly}
+          htmlFor="inhouse-downsample"
+        >
+          <InlineSwitch
+            id="inhouse-downsample"
+            value={Boolean(options.jsonData.downsample)}
+            onChange={(e) =>
+              onOptionsChange({ ...options, jsonData: { ...options.jsonData, downsample: e.currentTarget.checked } })
+            }
+          />
+        </InlineField>
+        <InlineField
           label="Allowed hosts"
           labelWidth={LABEL_WIDTH}
           tooltip="Other hosts (host or host:port) the service may redirect to. Credentials are never sent to them."
