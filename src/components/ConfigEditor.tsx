@@ -33,7 +33,7 @@ import { JsonData, SecureJsonData } from '../types';
 type Props = DataSourcePluginOptionsEditorProps<JsonData, SecureJsonData>;
 
 const API_KEY_METHOD = 'custom-apiKey' as const;
-const LABEL_WIDTH = 24;
+const LABEL_WIDTH = 28;
 
 /**
  * The width of @grafana/plugin-ui's Auth section (its maxWidth), which the
