@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
@@ -57,6 +58,37 @@ func wideAnswer(n int) []byte {
 	return b.Bytes()
 }
 
+// seriesAnswer is an answer of n series of points each, one minute apart,
+// each tagged with its own pod. value writes a point's value; its width
+// sets the answer's bytes per point. With stagger, each series' times are
+// a second later than the one before, so no two series share times.
+func seriesAnswer(n, points int, stagger bool, value func(b *bytes.Buffer, i int)) []byte {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	start := now.Add(-time.Duration(points) * time.Minute).UnixMilli()
+	for s := range n {
+		if s > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"target":"requests","tags":{"pod":"web-%d"},"datapoints":[`, s)
+		for i := range points {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('[')
+			value(&b, s+i)
+			t := start + int64(i)*60_000
+			if stagger {
+				t += int64(s) * 1000
+			}
+			fmt.Fprintf(&b, ",%d]", t)
+		}
+		b.WriteString("]}")
+	}
+	b.WriteByte(']')
+	return b.Bytes()
+}
+
 // BenchmarkBigAnswers reports the plugin process's peak RSS (VmHWM) for
 // answers that could exhaust Grafana's memory: a 63 MB table, three of
 // them in one request, a table under the cell limit, and 200,000 series,
@@ -78,6 +110,19 @@ func BenchmarkBigAnswers(b *testing.B) {
 		{"table 21MB (10M cells)", func() []byte { return bigTable(499_000) }, 1, "table", nil},
 		{"200k series refused (Maximum series 10,000)", func() []byte { return wideAnswer(200_000) }, 1, "time_series", nil},
 		{"200k series accepted (Maximum series raised)", func() []byte { return wideAnswer(200_000) }, 1, "time_series", map[string]any{"maxSeries": 1_000_000}},
+		// The issue's many-series answer: 43 MB, values like 12.5.
+		{"20k series x 100 points", func() []byte {
+			return seriesAnswer(20_000, 100, false, func(b *bytes.Buffer, i int) { fmt.Fprintf(b, "%d.%d", 10+i%90, i%10) })
+		}, 1, "time_series", map[string]any{"maxSeries": 20_000}},
+		// The issue's high-cardinality answer, one point per series.
+		{"200k series x 1 point refused", func() []byte {
+			return seriesAnswer(200_000, 1, false, func(b *bytes.Buffer, i int) { fmt.Fprintf(b, "%d", i%100) })
+		}, 1, "time_series", nil},
+		// 1M points in 4 series, about 27 MB, values like 50.123456;
+		// times differ per series, so they cannot share a time field.
+		{"4 series x 250k points", func() []byte {
+			return seriesAnswer(4, 250_000, true, func(b *bytes.Buffer, i int) { fmt.Fprintf(b, "%d.%06d", 10+i%90, i*7919%1_000_000) })
+		}, 1, "time_series", nil},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -96,21 +141,37 @@ func BenchmarkBigAnswers(b *testing.B) {
 				queries = append(queries, dq(fmt.Sprint("T", q), fmt.Sprintf(`{"target":"t%d","format":%q}`, q, c.format)))
 			}
 			idle := procStatusMB(b, h.Pid(), "VmRSS")
-			var errs []string
+			var (
+				errs       []string
+				arrowBytes int
+			)
 			for b.Loop() {
 				res, err := h.QueryData(context.Background(), ds, queries, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
+				arrowBytes = 0
 				for _, r := range res.Responses {
 					if r.Error != nil {
 						errs = append(errs, r.Error.Error())
 					}
+					// What the plugin sent: each frame is one Arrow IPC
+					// message, encoded again here the way the SDK does.
+					encoded, err := r.Frames.MarshalArrow()
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, e := range encoded {
+						arrowBytes += len(e)
+					}
 				}
 			}
+			peak := procStatusMB(b, h.Pid(), "VmHWM")
 			b.ReportMetric(float64(len(body))/(1<<20), "body-MB")
 			b.ReportMetric(idle, "idle-RSS-MB")
-			b.ReportMetric(procStatusMB(b, h.Pid(), "VmHWM"), "peak-RSS-MB")
+			b.ReportMetric(peak, "peak-RSS-MB")
+			b.ReportMetric(peak-idle, "above-idle-MB")
+			b.ReportMetric(float64(arrowBytes)/(1<<20), "arrow-MB")
 			if len(errs) > 0 {
 				b.Logf("%d queries failed, e.g.: %.200s", len(errs), errs[0])
 			}

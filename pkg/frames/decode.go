@@ -102,6 +102,8 @@ type decoder struct {
 	cells  int // read for tables and frames, see Limits.Cells
 	series int // finished or about to be built, see Limits.Series
 	scrub  func(string) string
+	// prevTime is the last series' time field, see finishSeries.
+	prevTime *data.Field
 }
 
 // peek returns the kind of the next token, or 0 when reading it fails; the

@@ -36,10 +36,13 @@ func (s *Series) ValueAt(i int) (v float64, ok bool) {
 // exact-size fields are allocated, and the scanner's read buffer; it is
 // pooled so that large answers do not allocate twice.
 type scratch struct {
-	nanos   []int64 // epoch nanoseconds
-	values  []float64
-	valid   []bool // false for a null value
-	readBuf []byte
+	nanos []int64 // epoch nanoseconds
+	// prevNanos are the times of the series decoded before, whose time
+	// field the next series shares when its times are the same.
+	prevNanos []int64
+	values    []float64
+	valid     []bool // false for a null value
+	readBuf   []byte
 }
 
 func (s *scratch) reset() {
@@ -123,10 +126,18 @@ func (d *decoder) finishSeries(name string, tags data.Labels) (*Series, error) {
 		d.ans.Notices = append(d.ans.Notices, fmt.Sprintf("series %q: %d points share a timestamp with the point before them", name, dups))
 	}
 
-	timeField := data.NewFieldFromFieldType(data.FieldTypeTime, n)
-	timeField.Name = data.TimeSeriesTimeFieldName
-	for i := 0; i < n; i++ {
-		*(timeField.PointerAt(i).(*time.Time)) = time.Unix(0, buf.nanos[i]).UTC()
+	// Series sampled on the same interval have the same times; they share
+	// one time field (read only, like the whole answer), so a wide answer
+	// holds 8 bytes a point rather than 32.
+	timeField := d.prevTime
+	if timeField == nil || !slices.Equal(buf.nanos, buf.prevNanos) {
+		timeField = data.NewFieldFromFieldType(data.FieldTypeTime, n)
+		timeField.Name = data.TimeSeriesTimeFieldName
+		for i := 0; i < n; i++ {
+			*(timeField.PointerAt(i).(*time.Time)) = time.Unix(0, buf.nanos[i]).UTC()
+		}
+		d.prevTime = timeField
+		buf.nanos, buf.prevNanos = buf.prevNanos[:0], buf.nanos
 	}
 	var valueField *data.Field
 	if !slices.Contains(buf.valid, false) {
