@@ -60,9 +60,20 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 		series, reduced = downsampleAll(a.Series, int(min(opts.MaxDataPoints, math.MaxInt32)))
 	}
 	tooMany := 0
+	// Frames after the first share one FrameMeta: only the first carries
+	// the executed query and the notices, and a wide answer then holds
+	// one meta, not one per series.
+	var shared *data.FrameMeta
 	for _, s := range series {
 		if !opts.AsTable {
-			out = append(out, s.Frame(opts.Alias))
+			var meta *data.FrameMeta
+			if len(out) > 0 {
+				if shared == nil {
+					shared = multiMeta()
+				}
+				meta = shared
+			}
+			out = append(out, s.frame(opts.Alias, meta))
 		}
 		if opts.MaxDataPoints > 0 && int64(s.Time.Len()) > 2*opts.MaxDataPoints {
 			tooMany++
@@ -107,7 +118,13 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 // The frame gets its own Field structs sharing the series' values, so one
 // answer can serve several queries (coalesced calls) with different
 // legends, without copying points.
-func (s *Series) Frame(alias string) *data.Frame {
+func (s *Series) Frame(alias string) *data.Frame { return s.frame(alias, nil) }
+
+// frame is Frame with the given meta, or its own when meta is nil.
+func (s *Series) frame(alias string, meta *data.FrameMeta) *data.Frame {
+	if meta == nil {
+		meta = multiMeta()
+	}
 	timeField, valueField := *s.Time, *s.Value
 	valueField.Name = s.Name
 	valueField.Labels = s.Labels
@@ -115,10 +132,11 @@ func (s *Series) Frame(alias string) *data.Frame {
 	if alias != "" {
 		valueField.Config = &data.FieldConfig{DisplayNameFromDS: ExpandAlias(alias, s.Name, s.Labels)}
 	}
-	return data.NewFrame(s.Name, &timeField, &valueField).SetMeta(&data.FrameMeta{
-		Type:        data.FrameTypeTimeSeriesMulti,
-		TypeVersion: multiVersion,
-	})
+	return data.NewFrame(s.Name, &timeField, &valueField).SetMeta(meta)
+}
+
+func multiMeta() *data.FrameMeta {
+	return &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: multiVersion}
 }
 
 // Frame returns the table as a table frame, with its own Field structs

@@ -36,13 +36,10 @@ func (s *Series) ValueAt(i int) (v float64, ok bool) {
 // exact-size fields are allocated, and the scanner's read buffer; it is
 // pooled so that large answers do not allocate twice.
 type scratch struct {
-	nanos []int64 // epoch nanoseconds
-	// prevNanos are the times of the series decoded before, whose time
-	// field the next series shares when its times are the same.
-	prevNanos []int64
-	values    []float64
-	valid     []bool // false for a null value
-	readBuf   []byte
+	nanos   []int64 // epoch nanoseconds
+	values  []float64
+	valid   []bool // false for a null value
+	readBuf []byte
 }
 
 func (s *scratch) reset() {
@@ -130,14 +127,13 @@ func (d *decoder) finishSeries(name string, tags data.Labels) (*Series, error) {
 	// one time field (read only, like the whole answer), so a wide answer
 	// holds 8 bytes a point rather than 32.
 	timeField := d.prevTime
-	if timeField == nil || !slices.Equal(buf.nanos, buf.prevNanos) {
+	if !sameTimes(timeField, buf.nanos) {
 		timeField = data.NewFieldFromFieldType(data.FieldTypeTime, n)
 		timeField.Name = data.TimeSeriesTimeFieldName
 		for i := 0; i < n; i++ {
 			*(timeField.PointerAt(i).(*time.Time)) = time.Unix(0, buf.nanos[i]).UTC()
 		}
 		d.prevTime = timeField
-		buf.nanos, buf.prevNanos = buf.prevNanos[:0], buf.nanos
 	}
 	var valueField *data.Field
 	if !slices.Contains(buf.valid, false) {
@@ -156,6 +152,24 @@ func (d *decoder) finishSeries(name string, tags data.Labels) (*Series, error) {
 		}
 	}
 	return &Series{Name: name, Labels: tags, Time: timeField, Value: valueField}, nil
+}
+
+// sameTimes reports whether f holds exactly the times nanos; a nil f
+// holds none.
+func sameTimes(f *data.Field, nanos []int64) bool {
+	if f == nil || f.Len() != len(nanos) {
+		return false
+	}
+	// The end first: series that differ mostly differ there.
+	if last := len(nanos) - 1; last > 0 && f.PointerAt(last).(*time.Time).UnixNano() != nanos[last] {
+		return false
+	}
+	for i, n := range nanos {
+		if f.PointerAt(i).(*time.Time).UnixNano() != n {
+			return false
+		}
+	}
+	return true
 }
 
 // byTime sorts the scratch buffers' points by time, moving each point's
