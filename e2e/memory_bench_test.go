@@ -184,6 +184,7 @@ func BenchmarkBigAnswers(b *testing.B) {
 			b.ReportMetric(peak, "peak-RSS-MB")
 			b.ReportMetric(peak-idle, "above-idle-MB")
 			b.ReportMetric(float64(arrowBytes)/(1<<20), "arrow-MB")
+			b.ReportMetric(float64(len(errs)), "failed-queries")
 			if len(errs) > 0 {
 				b.Logf("%d queries failed, e.g.: %.200s", len(errs), errs[0])
 			}
