@@ -135,6 +135,11 @@ func BenchmarkBigAnswers(b *testing.B) {
 		}, 1, "time_series", nil, nil},
 		{"4 series x 250k points", million, 1, "time_series", nil, nil},
 		{"4 series x 250k points, memory_limit_mb 64", million, 1, "time_series", nil, limit64},
+		// The same with the same times in every series, as services that
+		// sample on a fixed interval send them.
+		{"1M points in 4 series with the same times", func() []byte {
+			return seriesAnswer(4, 250_000, false, func(b *bytes.Buffer, i int) { fmt.Fprintf(b, "%d.%06d", 10+i%90, i*7919%1_000_000) })
+		}, 1, "time_series", nil, nil},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
