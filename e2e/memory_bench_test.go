@@ -96,7 +96,8 @@ func seriesAnswer(n, points int, stagger bool, value func(b *bytes.Buffer, i int
 // them in one request, a table under the cell limit, 200,000 series,
 // refused by the default "Maximum series" and, for comparison, accepted
 // with the limit raised, 20,000 series of 100 points, and 1M points in 4
-// series, the last two also under the operator's memory_limit_mb. Each
+// series with times of their own and with the same times, these also
+// under the operator's memory_limit_mb. Each
 // case runs in a fresh plugin process; besides the peak it reports the
 // peak above the idle process and the Arrow bytes of the frames.
 // INHOUSE_PLUGIN_BINARY measures another build.
@@ -140,6 +141,9 @@ func BenchmarkBigAnswers(b *testing.B) {
 		{"1M points in 4 series with the same times", func() []byte {
 			return seriesAnswer(4, 250_000, false, func(b *bytes.Buffer, i int) { fmt.Fprintf(b, "%d.%06d", 10+i%90, i*7919%1_000_000) })
 		}, 1, "time_series", nil, nil},
+		{"1M points in 4 series with the same times, memory_limit_mb 64", func() []byte {
+			return seriesAnswer(4, 250_000, false, func(b *bytes.Buffer, i int) { fmt.Fprintf(b, "%d.%06d", 10+i%90, i*7919%1_000_000) })
+		}, 1, "time_series", nil, limit64},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
