@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
@@ -38,6 +39,13 @@ func main() {
 		lg.Warn(floorErr.Error())
 	}
 	models.SetLiveMinIntervalFloor(floor)
+	limit, limitErr := models.MemoryLimit()
+	if limitErr != nil {
+		lg.Warn(limitErr.Error())
+	}
+	if limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
 	if err := datasource.Manage(plugin.PluginID, plugin.NewInstance, datasource.ManageOpts{}); err != nil {
 		lg.Error(err.Error())
 		os.Exit(1)

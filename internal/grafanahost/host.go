@@ -257,6 +257,16 @@ func (h *Host) CheckHealthAs(ctx context.Context, ds DataSource, c *Caller) (*ba
 	return backend.FromProto().CheckHealthResponse(res), nil
 }
 
+// CollectMetrics returns the plugin's Prometheus metrics in the text
+// format, as Grafana scrapes them.
+func (h *Host) CollectMetrics(ctx context.Context) (string, error) {
+	res, err := h.diagnostics.CollectMetrics(ctx, &pluginv2.CollectMetricsRequest{})
+	if err != nil {
+		return "", err
+	}
+	return string(res.GetMetrics().GetPrometheus()), nil
+}
+
 // QueryData runs queries. headers are what Grafana adds (FromAlert for
 // alert rules).
 func (h *Host) QueryData(ctx context.Context, ds DataSource, queries []backend.DataQuery, headers map[string]string) (*backend.QueryDataResponse, error) {

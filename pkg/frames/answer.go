@@ -63,11 +63,17 @@ func (a *Answer) Redact(scrub func(string) string) {
 // so that even an empty answer costs something.
 func (a *Answer) SizeBytes() int64 {
 	n := int64(answerOverhead)
+	var lastTime *data.Field
 	for _, s := range a.Series {
 		n += itemOverhead + int64(len(s.Name)) + labelsSize(s.Labels)
 		// A nullable series keeps every value in its slab, nulls too.
 		points := int64(s.Time.Len())
-		n += 2*fieldOverhead + points*(timeSize+8)
+		n += fieldOverhead + points*8
+		// Series in a row with the same times share one time field.
+		if s.Time != lastTime {
+			n += fieldOverhead + points*timeSize
+			lastTime = s.Time
+		}
 		if s.Value.Type().Nullable() {
 			n += points * pointerSize
 		}

@@ -48,6 +48,7 @@ func TestSizeBytes(t *testing.T) {
 		{name: "nulls: a pointer only", body: sparseTable, min: 1000*16 + 1000*8, max: 1000*16 + 1000*8 + 1024},
 		{name: "series: time and value", body: series, min: 1000 * 32, max: 1000*32 + 1024},
 		{name: "nullable series: and a pointer", body: nullableSeries, min: 1000 * 40, max: 1000*40 + 1024},
+		{name: "series with the same times: one time field", body: `[{"target":"a","datapoints":[` + repeat(`[1,1000]`, 1000) + `]},{"target":"b","datapoints":[` + repeat(`[1,1000]`, 1000) + `]}]`, min: 1000*24 + 2000*8, max: 1000*24 + 2000*8 + 1024},
 		{name: "labels count", body: labelled, moreThan: unlabelled, min: 1024 + 4},
 		{name: "names count", body: `[{"target":"` + kb + `","datapoints":[]}]`, moreThan: unlabelled, min: 1024 - 3},
 		{name: "column names count", body: `[{"columns":["` + kb + `"],"rows":[]}]`, moreThan: `[{"columns":["a"],"rows":[]}]`, min: 1023},

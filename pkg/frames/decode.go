@@ -15,6 +15,10 @@ import (
 // maxPooledBuffer is the largest read buffer kept for the next answer.
 const maxPooledBuffer = 1 << 20
 
+// maxPooledPoints is the most points the pooled series buffers keep
+// room for (17 bytes each).
+const maxPooledPoints = 1 << 16
+
 // maxPresize bounds the pre-sizing a request can ask for.
 const maxPresize = 1 << 20
 
@@ -54,6 +58,11 @@ func DecodeWith(r io.Reader, sizeHint int, opts DecodeOptions) (*Answer, error) 
 		// The read buffer goes back to the pool unless one huge value grew it.
 		if readBuf := d.scan.Buffer(); cap(readBuf) <= maxPooledBuffer {
 			d.scratch.readBuf = readBuf
+		}
+		// So do the point buffers unless a long series grew them: kept,
+		// they would be held while the answer is encoded, and after.
+		if cap(d.scratch.nanos) > maxPooledPoints {
+			d.scratch.nanos, d.scratch.values, d.scratch.valid = nil, nil, nil
 		}
 		scratchPool.Put(d.scratch)
 	}()
@@ -102,6 +111,8 @@ type decoder struct {
 	cells  int // read for tables and frames, see Limits.Cells
 	series int // finished or about to be built, see Limits.Series
 	scrub  func(string) string
+	// prevTime is the last series' time field, see finishSeries.
+	prevTime *data.Field
 }
 
 // peek returns the kind of the next token, or 0 when reading it fails; the

@@ -78,9 +78,20 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 		out = append(out, wideFrame(series, opts.Alias))
 	}
 	tooMany := 0
+	// Frames after the first share one FrameMeta: only the first carries
+	// the executed query and the notices, and a wide answer then holds
+	// one meta, not one per series.
+	var shared *data.FrameMeta
 	for _, s := range series {
 		if !opts.AsTable && !wide {
-			out = append(out, s.Frame(opts.Alias))
+			var meta *data.FrameMeta
+			if len(out) > 0 {
+				if shared == nil {
+					shared = multiMeta()
+				}
+				meta = shared
+			}
+			out = append(out, s.frame(opts.Alias, meta))
 		}
 		if opts.MaxDataPoints > 0 && int64(s.Time.Len()) > 2*opts.MaxDataPoints {
 			tooMany++
@@ -129,12 +140,19 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 // The frame gets its own Field structs sharing the series' values, so one
 // answer can serve several queries (coalesced calls) with different
 // legends, without copying points.
-func (s *Series) Frame(alias string) *data.Frame {
+func (s *Series) Frame(alias string) *data.Frame { return s.frame(alias, nil) }
+
+// frame is Frame with the given meta, or its own when meta is nil.
+func (s *Series) frame(alias string, meta *data.FrameMeta) *data.Frame {
+	if meta == nil {
+		meta = multiMeta()
+	}
 	timeField := *s.Time
-	return data.NewFrame(s.Name, &timeField, s.valueField(alias)).SetMeta(&data.FrameMeta{
-		Type:        data.FrameTypeTimeSeriesMulti,
-		TypeVersion: multiVersion,
-	})
+	return data.NewFrame(s.Name, &timeField, s.valueField(alias)).SetMeta(meta)
+}
+
+func multiMeta() *data.FrameMeta {
+	return &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: multiVersion}
 }
 
 // valueField is the series' value field as a frame of either layout

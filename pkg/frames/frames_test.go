@@ -39,6 +39,10 @@ func TestFramesAreDataplaneValid(t *testing.T) {
 	if frames[0].Meta.ExecutedQueryString != "POST /query" {
 		t.Errorf("executed query string missing")
 	}
+	// The executed query and notices are on the first frame only.
+	if m := frames[1].Meta; m.ExecutedQueryString != "" || len(m.Notices) != 0 || m == frames[0].Meta {
+		t.Errorf("second frame's meta %+v is or repeats the first's", m)
+	}
 
 	empty, _ := Decode(strings.NewReader("[]"), 0)
 	frames, _ = empty.Frames(Options{})

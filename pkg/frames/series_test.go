@@ -2,6 +2,7 @@ package frames
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,5 +156,71 @@ func TestOutOfRangeNumbersAreInfinite(t *testing.T) {
 		if got := col.At(i).(*float64); got == nil || *got != want {
 			t.Errorf("cell %d = %v, want %v", i, got, want)
 		}
+	}
+}
+
+// Series in a row with the same times share one time field; any other
+// series gets its own, with its own times.
+func TestSeriesShareTimes(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		// shared[i]: series i+1 uses series i's time field.
+		shared []bool
+		times  [][]int64 // per series, in ms
+	}{
+		{
+			name:   "same times",
+			body:   `[{"target":"a","datapoints":[[1,1000],[2,2000]]},{"target":"b","datapoints":[[3,1000],[4,2000]]}]`,
+			shared: []bool{true},
+			times:  [][]int64{{1000, 2000}, {1000, 2000}},
+		},
+		{
+			name:   "same times after sorting",
+			body:   `[{"target":"a","datapoints":[[1,1000],[2,2000]]},{"target":"b","datapoints":[[4,2000],[3,1000]]}]`,
+			shared: []bool{true},
+			times:  [][]int64{{1000, 2000}, {1000, 2000}},
+		},
+		{
+			name:   "other times, then the same as the one before",
+			body:   `[{"target":"a","datapoints":[[1,1000],[2,2000]]},{"target":"b","datapoints":[[3,1000],[4,3000]]},{"target":"c","datapoints":[[5,1000],[6,3000]]}]`,
+			shared: []bool{false, true},
+			times:  [][]int64{{1000, 2000}, {1000, 3000}, {1000, 3000}},
+		},
+		{
+			name:   "fewer points",
+			body:   `[{"target":"a","datapoints":[[1,1000],[2,2000]]},{"target":"b","datapoints":[[3,1000]]},{"target":"c","datapoints":[]}]`,
+			shared: []bool{false, false},
+			times:  [][]int64{{1000, 2000}, {1000}, {}},
+		},
+		{
+			name:   "a series between with other times",
+			body:   `[{"target":"a","datapoints":[[1,1000]]},{"target":"b","datapoints":[[2,5000]]},{"target":"c","datapoints":[[3,1000]]}]`,
+			shared: []bool{false, false},
+			times:  [][]int64{{1000}, {5000}, {1000}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := Decode(strings.NewReader(tt.body), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Series) != len(tt.times) {
+				t.Fatalf("got %d series, want %d", len(a.Series), len(tt.times))
+			}
+			for i, s := range a.Series {
+				var got []int64
+				for p := range s.Time.Len() {
+					got = append(got, s.Time.At(p).(time.Time).UnixMilli())
+				}
+				if !slices.Equal(got, tt.times[i]) && len(got)+len(tt.times[i]) > 0 {
+					t.Errorf("series %d times %v, want %v", i, got, tt.times[i])
+				}
+				if i > 0 && (s.Time == a.Series[i-1].Time) != tt.shared[i-1] {
+					t.Errorf("series %d shares the time field of the one before: %v, want %v", i, s.Time == a.Series[i-1].Time, tt.shared[i-1])
+				}
+			}
+		})
 	}
 }

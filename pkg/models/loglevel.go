@@ -118,3 +118,25 @@ func LiveMinIntervalFloor() (time.Duration, error) {
 // SetLiveMinIntervalFloor sets the operator's floor for settings loaded
 // from now on; main sets it from LiveMinIntervalFloor, 0 removes it.
 func SetLiveMinIntervalFloor(d time.Duration) { liveFloor.Store(int64(d)) }
+
+// MemoryLimitEnv is where Grafana passes the operator's
+// [plugin.inhouse-metrics-datasource] memory_limit_mb setting.
+const MemoryLimitEnv = "GF_PLUGIN_MEMORY_LIMIT_MB"
+
+// MemoryLimit reads MemoryLimitEnv as bytes for debug.SetMemoryLimit: 0
+// when unset, so Go's own limit (GOMEMLIMIT, else none) stays. It is a
+// soft limit: the garbage collector runs more often as the process nears
+// it, trading CPU for a lower peak on large answers; memory the answers
+// still hold is never refused. An invalid value is ignored (0) with an
+// error for the caller to log.
+func MemoryLimit() (int64, error) {
+	v := strings.TrimSpace(os.Getenv(MemoryLimitEnv))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || n > 1<<40 {
+		return 0, fmt.Errorf("memory_limit_mb %q in [plugin.inhouse-metrics-datasource] (%s) is not a whole number of megabytes of 1 or more; no memory limit set", v, MemoryLimitEnv)
+	}
+	return n << 20, nil
+}

@@ -39,3 +39,33 @@ func TestLogLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	tests := []struct {
+		env     string
+		want    int64
+		wantErr string
+	}{
+		{env: "", want: 0},
+		{env: "256", want: 256 << 20},
+		{env: " 64 ", want: 64 << 20},
+		{env: "0", wantErr: `memory_limit_mb "0" in [plugin.inhouse-metrics-datasource] (GF_PLUGIN_MEMORY_LIMIT_MB) is not a whole number of megabytes of 1 or more`},
+		{env: "1GB", wantErr: "is not a whole number of megabytes"},
+		{env: "-5", wantErr: "is not a whole number of megabytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			t.Setenv(MemoryLimitEnv, tt.env)
+			got, err := MemoryLimit()
+			if got != tt.want {
+				t.Errorf("limit %d, want %d", got, tt.want)
+			}
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("unexpected error %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("error %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
