@@ -39,6 +39,7 @@ type Host struct {
 	data        grpcplugin.DataClient
 	diagnostics grpcplugin.DiagnosticsClient
 	resource    grpcplugin.ResourceClient
+	stream      grpcplugin.StreamClient
 }
 
 // Options configure Start.
@@ -98,6 +99,7 @@ func Start(binary string, opts Options) (*Host, error) {
 				"data":        &grpcplugin.DataGRPCPlugin{},
 				"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
 				"resource":    &grpcplugin.ResourceGRPCPlugin{},
+				"stream":      &grpcplugin.StreamGRPCPlugin{},
 			},
 		},
 		Cmd:              cmd,
@@ -111,7 +113,7 @@ func Start(binary string, opts Options) (*Host, error) {
 		return nil, fmt.Errorf("starting %s: %w", binary, err)
 	}
 	h := &Host{client: c}
-	for name, dst := range map[string]any{"data": &h.data, "diagnostics": &h.diagnostics, "resource": &h.resource} {
+	for name, dst := range map[string]any{"data": &h.data, "diagnostics": &h.diagnostics, "resource": &h.resource, "stream": &h.stream} {
 		raw, err := rpc.Dispense(name)
 		if err != nil {
 			c.Kill()
@@ -124,6 +126,8 @@ func Start(binary string, opts Options) (*Host, error) {
 			*p = raw.(grpcplugin.DiagnosticsClient)
 		case *grpcplugin.ResourceClient:
 			*p = raw.(grpcplugin.ResourceClient)
+		case *grpcplugin.StreamClient:
+			*p = raw.(grpcplugin.StreamClient)
 		}
 	}
 	return h, nil
