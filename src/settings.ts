@@ -39,7 +39,14 @@ export interface NumberRule {
 }
 
 /** The jsonData keys that hold numbers; ConfigEditor's test checks they are settings.json's. */
-export type NumberKey = 'timeout' | 'maxResponseMB' | 'concurrency' | 'cacheTTLSeconds' | 'cacheMaxMB' | 'maxSeries';
+export type NumberKey =
+  | 'timeout'
+  | 'maxResponseMB'
+  | 'concurrency'
+  | 'cacheTTLSeconds'
+  | 'cacheMaxMB'
+  | 'maxSeries'
+  | 'liveMinIntervalSeconds';
 
 const RULES: readonly NumberRule[] = rules.numbers;
 

@@ -85,6 +85,7 @@ export interface JsonData extends DataSourceJsonData {
   cacheTTLSeconds?: number;
   cacheMaxMB?: number;
   maxSeries?: number;
+  liveMinIntervalSeconds?: number;
   /** Reduce each series to the panel's maxDataPoints, keeping each interval's lowest and highest value; never for alert rules. */
   downsample?: boolean;
   allowedHosts?: string[];

@@ -27,10 +27,14 @@ var (
 	DefaultConcurrency      = defaultSettings.Concurrency
 	DefaultCacheMaxBytes    = defaultSettings.CacheMaxBytes
 	DefaultMaxSeries        = defaultSettings.MaxSeries
+	DefaultLiveMinInterval  = defaultSettings.LiveMinInterval
 )
 
 // Settings are the validated settings of one data source instance.
 type Settings struct {
+	// UID is the data source's uid in Grafana, which names its live
+	// channels.
+	UID string
 	// URL is the service's base URL exactly as configured (a path is kept,
 	// no slash is added).
 	URL *url.URL
@@ -51,6 +55,10 @@ type Settings struct {
 	MaxSeries        int
 	MaxSeriesSetting string
 	MaxSeriesRaise   string
+	// LiveMinInterval is the shortest time between two polls of a live
+	// stream: the data source's "Minimum live interval", raised to the
+	// operator's floor (LiveMinIntervalEnv) when that is longer.
+	LiveMinInterval time.Duration
 	// Downsample reduces each series to the query's maxDataPoints, for
 	// panels only (never alert rules).
 	Downsample bool
@@ -83,6 +91,7 @@ const AllowedHostsEnv = "GF_PLUGIN_ALLOWED_HOSTS"
 // Every error says which field is wrong and how to fix it.
 func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	out := &Settings{
+		UID:       s.UID,
 		APIKey:    strings.TrimSpace(s.DecryptedSecureJSONData["apiKey"]),
 		BasicAuth: s.BasicAuthEnabled,
 	}
@@ -115,6 +124,9 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		out.MaxSeries = int(ceiling)
 		out.MaxSeriesSetting = "max_series in [plugin.inhouse-metrics-datasource] of grafana.ini (the Grafana operator's ceiling on every data source's \"Maximum series\")"
 		out.MaxSeriesRaise = "ask the Grafana operator to raise it"
+	}
+	if floor := time.Duration(liveFloor.Load()); floor > out.LiveMinInterval {
+		out.LiveMinInterval = floor
 	}
 	if out.Downsample, err = boolSetting(jd, "downsample"); err != nil {
 		return nil, err
@@ -236,12 +248,13 @@ type rulesFile struct {
 // Settings; every rule needs one, so a rule added to the JSON alone fails
 // at start-up rather than being ignored.
 var numberSetters = map[string]func(*Settings, float64){
-	"timeout":         func(s *Settings, v float64) { s.Timeout = seconds(v) },
-	"maxResponseMB":   func(s *Settings, v float64) { s.MaxResponseBytes = megabytes(v) },
-	"concurrency":     func(s *Settings, v float64) { s.Concurrency = int(v) },
-	"cacheTTLSeconds": func(s *Settings, v float64) { s.CacheTTL = seconds(v) },
-	"cacheMaxMB":      func(s *Settings, v float64) { s.CacheMaxBytes = megabytes(v) },
-	"maxSeries":       func(s *Settings, v float64) { s.MaxSeries = int(saturate(v)) },
+	"timeout":                func(s *Settings, v float64) { s.Timeout = seconds(v) },
+	"maxResponseMB":          func(s *Settings, v float64) { s.MaxResponseBytes = megabytes(v) },
+	"concurrency":            func(s *Settings, v float64) { s.Concurrency = int(v) },
+	"cacheTTLSeconds":        func(s *Settings, v float64) { s.CacheTTL = seconds(v) },
+	"cacheMaxMB":             func(s *Settings, v float64) { s.CacheMaxBytes = megabytes(v) },
+	"maxSeries":              func(s *Settings, v float64) { s.MaxSeries = int(saturate(v)) },
+	"liveMinIntervalSeconds": func(s *Settings, v float64) { s.LiveMinInterval = seconds(v) },
 }
 
 var (

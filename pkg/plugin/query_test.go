@@ -44,6 +44,11 @@ func TestQueryDataGolden(t *testing.T) {
 		{"no-series", `{"target":"cpu_usgae"}`, nil},
 		// Filters as the frontend sends them after interpolation: the
 		// service receives them under both names and narrows the answer.
+		// Live: one wide frame whose metadata names the channel to
+		// subscribe to.
+		{"live", `{"target":"cpu_usage","payload":{"service":["checkout","search"],"region":"eu-west"},"live":true}`, nil},
+		// An alert rule evaluates a live query like any other.
+		{"live-in-alert-rule", `{"target":"cpu_usage","payload":{"service":["checkout"],"region":"eu-west"},"live":true}`, alerting},
 		{"adhoc-filters", `{"target":"cpu_usage","adhocFilters":[{"key":"region","operator":"=","value":"eu-west"},{"key":"service","operator":"=~","value":"check.*|pay.*","condition":"AND"}]}`, nil},
 	}
 	inst := instance(t, ref.URL, `{}`, nil)
@@ -78,6 +83,8 @@ func TestQueryErrors(t *testing.T) {
 		{"malformed payload", `{"target":"cpu_usage","payload":"{region"}`, nil, "payload is not valid JSON"},
 		{"table format in an alert rule", `{"target":"deployments","format":"table"}`, alerting, `alert rules cannot evaluate; set Format to "Time series"`},
 		{"table answer in an alert rule", `{"target":"deployments"}`, alerting, `alert rules cannot evaluate; set Format to "Time series"`},
+		{"live table", `{"target":"deployments","format":"table","live":true}`, nil, `live queries stream time series: set Format to "Time series"`},
+		{"live not a boolean", `{"target":"cpu_usage","live":"yes"}`, nil, "the query is not valid JSON"},
 	}
 	inst := instance(t, ref.URL, `{}`, nil)
 	for _, tt := range tests {

@@ -65,6 +65,8 @@ export const NUMBER_HELP: Record<NumberKey, string> = {
   cacheTTLSeconds: 'Seconds to reuse an identical answer; 0 turns the cache off. Alert rules always bypass it.',
   cacheMaxMB: 'MB the cache may hold.',
   maxSeries: 'Answers with more series fail with a clear error instead of overloading Grafana and the browser. The Grafana operator may set a lower ceiling.',
+  liveMinIntervalSeconds:
+    'Live panels poll the service once per panel interval, but never more often than this. The Grafana operator may set a longer floor.',
 };
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
