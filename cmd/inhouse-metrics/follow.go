@@ -65,9 +65,11 @@ func followStream(h *grafanahost.Host, ds grafanahost.DataSource, refID string, 
 		}
 	}
 	fmt.Fprintf(w, "[%s] following %s (Ctrl-C to stop)\n", refID, channel)
+	fmt.Fprintf(w, "[%s] columns: %s\n", refID, p.header)
 	err = h.RunStream(ctx, ds, path, p.packet)
 	switch {
-	case ctx.Err() != nil:
+	// gRPC can report the deadline of --for a moment before ctx does.
+	case ctx.Err() != nil, errors.Is(err, context.DeadlineExceeded):
 		return nil
 	case err == nil:
 		return fmt.Errorf("the plugin ended the stream %s", channel)

@@ -114,6 +114,7 @@ func TestQueryFollow(t *testing.T) {
 		`"live":true`,
 		"[A] a ", "2 pts",
 		"[A] following ds/cli/live/known",
+		"[A] columns: time, a\n",
 		"[A] 2026-11-28 10:00:02  2\n",
 		"[A] 2026-11-28 10:00:03  3\n",
 		"[A] notice: the service failed: 503\n",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
@@ -72,6 +73,9 @@ func (h *Host) RunStreamAs(ctx context.Context, ds DataSource, c *Caller, path s
 			return nil
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
+		case err != nil && deadlinePassed(ctx):
+			// gRPC may see the deadline a moment before the context does.
+			return context.DeadlineExceeded
 		case err != nil:
 			return err
 		}
@@ -79,4 +83,9 @@ func (h *Host) RunStreamAs(ctx context.Context, ds DataSource, c *Caller, path s
 			return err
 		}
 	}
+}
+
+func deadlinePassed(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
