@@ -108,8 +108,11 @@ func TestLiveStreamSurvivesFaults(t *testing.T) {
 	faults := []struct {
 		name         string
 		break_, heal func(t *testing.T, f *faultySwitch)
+		// backoff lists the waits the failure notices announce, in order,
+		// before the service is healed.
+		backoff []string
 	}{
-		{name: "5xx", break_: setFault("503"), heal: setFault("")},
+		{name: "5xx", break_: setFault("503"), heal: setFault(""), backoff: []string{"retrying in 2s", "retrying in 4s"}},
 		{name: "slow beyond the timeout", break_: setFault("slow"), heal: setFault("")},
 		{name: "connection reset", break_: setFault("reset"), heal: setFault("")},
 		{name: "restart", break_: func(_ *testing.T, f *faultySwitch) { f.stop() }, heal: func(t *testing.T, f *faultySwitch) { f.restart(t) }},
@@ -139,22 +142,35 @@ func TestLiveStreamSurvivesFaults(t *testing.T) {
 			take(3 * liveInterval)
 
 			tt.break_(t, f)
-			var notice data.Notice
-			for notice.Text == "" {
+			var notices []string
+			for len(notices) < max(1, len(tt.backoff)) {
 				p := take(8 * liveInterval)
-				if ns := p.notices(); len(ns) > 0 {
-					notice = ns[0]
-					if !p.full || p.frame.Rows() != 0 {
-						t.Errorf("the failure's packet: full %v with %d rows, want a full frame with no rows", p.full, p.frame.Rows())
+				ns := p.notices()
+				if len(ns) == 0 {
+					if len(notices) > 0 {
+						t.Fatalf("a packet without notice while the service is still down: %d rows", p.frame.Rows())
 					}
+					continue
+				}
+				notices = append(notices, ns[0].Text)
+				t.Logf("notice: %s", ns[0].Text)
+				if !p.full || p.frame.Rows() != 0 || len(ns) != 1 {
+					t.Errorf("the failure's packet: full %v with %d rows and %d notices, want a full frame with no rows and one notice", p.full, p.frame.Rows(), len(ns))
+				}
+				if ns[0].Severity != data.NoticeSeverityError {
+					t.Errorf("notice severity %v, want error", ns[0].Severity)
+				}
+				if strings.Contains(ns[0].Text, token) {
+					t.Errorf("the API key reached the notice")
 				}
 			}
-			t.Logf("notice: %s", notice.Text)
-			if notice.Severity != data.NoticeSeverityError {
-				t.Errorf("notice severity %v, want error", notice.Severity)
+			for i, want := range tt.backoff {
+				if !strings.Contains(notices[i], want) {
+					t.Errorf("failure %d's notice %q does not say %q (the interval doubles after each failure)", i+1, notices[i], want)
+				}
 			}
-			if strings.Contains(notice.Text, token) || strings.Contains(pluginLogs.String(), token) {
-				t.Errorf("the API key reached the notice or the plugin's log")
+			if strings.Contains(pluginLogs.String(), token) {
+				t.Errorf("the API key reached the plugin's log")
 			}
 			tt.heal(t, f)
 			// Recovery: the next packet that is not a failure is a full
