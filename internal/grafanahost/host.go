@@ -6,7 +6,8 @@
 // Grafana does (host.go), and NewAPI serves the slice of Grafana's HTTP
 // API the plugin's frontend calls, answered through that plugin (api.go),
 // so the real frontend bundle can talk to the real backend binary in a
-// browser.
+// browser. Streams (streams.go) run as Grafana Live runs them: one
+// RunStream per channel for all its subscribers (live.go).
 //
 // It lives under internal/ and apart from pkg/ because in other plugins
 // "plugin host" names the plugin's own handlers; this is the other end.
