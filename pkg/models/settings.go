@@ -62,6 +62,10 @@ type Settings struct {
 	// Downsample reduces each series to the query's maxDataPoints, for
 	// panels only (never alert rules).
 	Downsample bool
+	// Wide sends answers whose series share their timestamps as one
+	// timeseries-wide frame (jsonData.layout "wide"), to panels and alert
+	// rules alike.
+	Wide bool
 	// AllowedHosts are hosts besides the URL's that redirects may lead
 	// to, from the data source (jsonData.allowedHosts) and from the
 	// Grafana operator (AllowedHostsEnv). Credentials never go to them.
@@ -129,6 +133,9 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		out.LiveMinInterval = floor
 	}
 	if out.Downsample, err = boolSetting(jd, "downsample"); err != nil {
+		return nil, err
+	}
+	if out.Wide, err = wideLayout(jd["layout"]); err != nil {
 		return nil, err
 	}
 	envHosts, _ := hostList(json.RawMessage(strconv.Quote(os.Getenv(AllowedHostsEnv))))
@@ -209,6 +216,30 @@ func boolSetting(jd map[string]json.RawMessage, key string) (bool, error) {
 		}
 	}
 	return on, nil
+}
+
+// wideLayout reads jsonData.layout; absent, null or empty is the default,
+// multi. Values are exact: the page saves them as names.json spells them,
+// and a provisioning file that spells one otherwise should hear so rather
+// than silently get the other layout.
+func wideLayout(raw json.RawMessage) (bool, error) {
+	var layout string
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &layout); err != nil {
+			return false, layoutError(string(raw))
+		}
+	}
+	switch layout {
+	case "", LayoutMulti:
+		return false, nil
+	case LayoutWide:
+		return true, nil
+	}
+	return false, layoutError(quoteJSON(layout))
+}
+
+func layoutError(got string) error {
+	return fmt.Errorf("the layout setting (jsonData.layout) is %s; it must be %q (one frame per series, the default) or %q (one wide frame for series that share their timestamps): choose Layout on the configuration page and save", got, LayoutMulti, LayoutWide)
 }
 
 func unwrapURLError(err error) error {

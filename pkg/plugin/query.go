@@ -70,6 +70,7 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags
 		ForAlerting:   f.forAlerting,
 		AsTable:       q.Format == models.FormatTable,
 		Downsample:    d.settings.Downsample,
+		Wide:          d.settings.Wide,
 	})
 	if err != nil {
 		return errorResponse(&queryError{err})
