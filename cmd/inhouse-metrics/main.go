@@ -2,7 +2,7 @@
 // drives the built plugin over the plugin protocol, as Grafana would.
 //
 //	inhouse-metrics serve  [--listen 127.0.0.1:8080] [--token T] [--tls-cert F --tls-key F]
-//	inhouse-metrics query  --url URL --target NAME [--from now-6h] [--to now] [--payload JSON] [--format time_series|table]
+//	inhouse-metrics query  --url URL --target NAME [--from now-6h] [--to now] [--payload JSON] [--format time_series|table] [--follow [--for 30s]]
 //	inhouse-metrics health --url URL
 //	inhouse-metrics demo
 //	inhouse-metrics ui     [--listen 127.0.0.1:3000] [--page browser-test/dist] [--dist dist]

@@ -50,12 +50,19 @@ func serveFakePlugin() {
 			res := backend.NewQueryDataResponse()
 			for _, q := range req.Queries {
 				f := data.NewFrame("")
-				f.Meta = &data.FrameMeta{Notices: []data.Notice{{Text: fmt.Sprintf("range %s..%s points %d interval %s model %s",
-					q.TimeRange.From.UTC().Format(time.RFC3339), q.TimeRange.To.UTC().Format(time.RFC3339), q.MaxDataPoints, q.Interval, q.JSON)}}}
+				if live := liveFrame(q.JSON); live != nil {
+					f = live
+				}
+				if f.Meta == nil {
+					f.Meta = &data.FrameMeta{}
+				}
+				f.Meta.Notices = []data.Notice{{Text: fmt.Sprintf("range %s..%s points %d interval %s model %s",
+					q.TimeRange.From.UTC().Format(time.RFC3339), q.TimeRange.To.UTC().Format(time.RFC3339), q.MaxDataPoints, q.Interval, q.JSON)}}
 				res.Responses[q.RefID] = backend.DataResponse{Frames: data.Frames{f}}
 			}
 			return res, nil
 		}),
+		StreamHandler: fakeStreams{},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

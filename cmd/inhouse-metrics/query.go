@@ -100,11 +100,21 @@ func query(args []string) error {
 	format := fs.String("format", "time_series", "time_series or table")
 	alias := fs.String("alias", "", "legend, may use {{tag}}")
 	maxPoints := fs.Int64("max-data-points", defaultMaxDataPoints, "most points per series (Grafana derives it from the panel width)")
+	follow := fs.Bool("follow", false, "after the history, print new points as they arrive over the plugin's stream, until Ctrl-C")
+	forDur := fs.Duration("for", 0, "with --follow, stop after this long, e.g. 30s or 5m (default: until Ctrl-C)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := c.check(); err != nil {
 		return err
+	}
+	switch {
+	case *forDur < 0:
+		return badFlag("--for %v: give a positive duration such as 30s, or leave the flag out to follow until Ctrl-C", *forDur)
+	case *forDur > 0 && !*follow:
+		return badFlag("--for %v bounds --follow: add --follow, or leave --for out", *forDur)
+	case *follow && *format != "time_series":
+		return badFlag("--follow streams time series: leave out --format %s", *format)
 	}
 	if *maxPoints < 1 {
 		return badFlag("--max-data-points %d: give at least 1, or leave the flag out for %d", *maxPoints, defaultMaxDataPoints)
@@ -117,7 +127,11 @@ func query(args []string) error {
 	if err != nil {
 		return badFlag("%v", err)
 	}
-	q, err := json.Marshal(map[string]any{"target": *target, "payload": p, "format": *format, "alias": *alias})
+	model := map[string]any{"target": *target, "payload": p, "format": *format, "alias": *alias}
+	if *follow {
+		model["live"] = true
+	}
+	q, err := json.Marshal(model)
 	if err != nil {
 		return err
 	}
@@ -136,6 +150,9 @@ func query(args []string) error {
 	printResponse(os.Stdout, "A", r)
 	if r.Error != nil {
 		return errors.New("query failed")
+	}
+	if *follow {
+		return followStream(h, c.dataSource(), "A", r, *forDur, os.Stdout)
 	}
 	return nil
 }

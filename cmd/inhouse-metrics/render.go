@@ -46,23 +46,29 @@ func printResponse(w io.Writer, refID string, r backend.DataResponse) {
 	}
 }
 
+// printSeries prints a line per value field: one for each frame of the
+// multi format, one for each series of a live query's wide frame.
 func printSeries(w io.Writer, refID string, f *data.Frame) {
-	v := f.Fields[1]
-	name := v.Name
-	if v.Config != nil && v.Config.DisplayNameFromDS != "" {
-		name = v.Config.DisplayNameFromDS
-	}
-	vals := make([]float64, 0, v.Len())
-	for i := 0; i < v.Len(); i++ {
-		if p, err := v.NullableFloatAt(i); err == nil && p != nil {
-			vals = append(vals, *p)
+	for _, v := range f.Fields[1:] {
+		vals := make([]float64, 0, v.Len())
+		for i := 0; i < v.Len(); i++ {
+			if p, err := v.NullableFloatAt(i); err == nil && p != nil {
+				vals = append(vals, *p)
+			}
 		}
+		last := math.NaN()
+		if len(vals) > 0 {
+			last = vals[len(vals)-1]
+		}
+		fmt.Fprintf(w, "[%s] %-22s %-38s %5d pts  last %-10.4g %s\n", refID, displayName(v), labels(v.Labels), v.Len(), last, sparkline(vals, 40))
 	}
-	last := math.NaN()
-	if len(vals) > 0 {
-		last = vals[len(vals)-1]
+}
+
+func displayName(v *data.Field) string {
+	if v.Config != nil && v.Config.DisplayNameFromDS != "" {
+		return v.Config.DisplayNameFromDS
 	}
-	fmt.Fprintf(w, "[%s] %-22s %-38s %5d pts  last %-10.4g %s\n", refID, name, labels(v.Labels), v.Len(), last, sparkline(vals, 40))
+	return v.Name
 }
 
 func labels(l data.Labels) string {

@@ -25,6 +25,7 @@ const maxBody = 10 << 20
 // plugin, the way Grafana's server does.
 type API struct {
 	plugin *Host
+	hub    *Hub
 	mux    *http.ServeMux
 
 	mu sync.Mutex
@@ -34,13 +35,14 @@ type API struct {
 // NewAPI serves ds through plugin. pluginDir holds the built plugin (dist/);
 // page, if not nil, serves everything else (the host page).
 func NewAPI(plugin *Host, ds DataSource, pluginDir string, page http.Handler) *API {
-	s := &API{plugin: plugin, ds: ds, mux: http.NewServeMux()}
+	s := &API{plugin: plugin, hub: NewHub(plugin), ds: ds, mux: http.NewServeMux()}
 	base := "/api/datasources/uid/{uid}"
 	s.mux.HandleFunc("GET "+base, s.getSettings)
 	s.mux.HandleFunc("PUT "+base, s.putSettings)
 	s.mux.HandleFunc("GET "+base+"/health", s.health)
 	s.mux.HandleFunc(base+"/resources/{path...}", s.resource)
 	s.mux.HandleFunc("POST /api/ds/query", s.query)
+	s.mux.HandleFunc("GET /api/live/stream", s.liveStream)
 	s.mux.Handle("GET /public/plugins/"+PluginID+"/", http.StripPrefix("/public/plugins/"+PluginID+"/", http.FileServer(http.Dir(pluginDir))))
 	if page != nil {
 		s.mux.Handle("/", page)
@@ -49,6 +51,9 @@ func NewAPI(plugin *Host, ds DataSource, pluginDir string, page http.Handler) *A
 }
 
 func (s *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Hub is the API's Grafana Live, which runs the channels' streams.
+func (s *API) Hub() *Hub { return s.hub }
 
 // DataSource returns the current settings, secrets included (for tests).
 func (s *API) DataSource() DataSource {

@@ -6,7 +6,8 @@
 // Grafana does (host.go), and NewAPI serves the slice of Grafana's HTTP
 // API the plugin's frontend calls, answered through that plugin (api.go),
 // so the real frontend bundle can talk to the real backend binary in a
-// browser.
+// browser. Streams (streams.go) run as Grafana Live runs them: one
+// RunStream per channel for all its subscribers (live.go).
 //
 // It lives under internal/ and apart from pkg/ because in other plugins
 // "plugin host" names the plugin's own handlers; this is the other end.
@@ -39,6 +40,7 @@ type Host struct {
 	data        grpcplugin.DataClient
 	diagnostics grpcplugin.DiagnosticsClient
 	resource    grpcplugin.ResourceClient
+	stream      grpcplugin.StreamClient
 }
 
 // Options configure Start.
@@ -98,6 +100,7 @@ func Start(binary string, opts Options) (*Host, error) {
 				"data":        &grpcplugin.DataGRPCPlugin{},
 				"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
 				"resource":    &grpcplugin.ResourceGRPCPlugin{},
+				"stream":      &grpcplugin.StreamGRPCPlugin{},
 			},
 		},
 		Cmd:              cmd,
@@ -111,7 +114,7 @@ func Start(binary string, opts Options) (*Host, error) {
 		return nil, fmt.Errorf("starting %s: %w", binary, err)
 	}
 	h := &Host{client: c}
-	for name, dst := range map[string]any{"data": &h.data, "diagnostics": &h.diagnostics, "resource": &h.resource} {
+	for name, dst := range map[string]any{"data": &h.data, "diagnostics": &h.diagnostics, "resource": &h.resource, "stream": &h.stream} {
 		raw, err := rpc.Dispense(name)
 		if err != nil {
 			c.Kill()
@@ -124,6 +127,8 @@ func Start(binary string, opts Options) (*Host, error) {
 			*p = raw.(grpcplugin.DiagnosticsClient)
 		case *grpcplugin.ResourceClient:
 			*p = raw.(grpcplugin.ResourceClient)
+		case *grpcplugin.StreamClient:
+			*p = raw.(grpcplugin.StreamClient)
 		}
 	}
 	return h, nil

@@ -38,7 +38,7 @@ func (s *Server) variable(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "versions need a range", http.StatusBadRequest)
 			return
 		}
-		for _, d := range deployments(req.Range.From.UnixMilli(), req.Range.To.UnixMilli()) {
+		for _, d := range deployments(req.Range.From.UnixMilli(), min(req.Range.To.UnixMilli(), s.opts.Now().UnixMilli())) {
 			if selected(req.Payload["service"], d.service) && !slices.Contains(values, d.version) {
 				values = append(values, d.version)
 			}
@@ -82,7 +82,7 @@ func (s *Server) annotations(w http.ResponseWriter, r *http.Request) {
 	}
 	query := strings.TrimSpace(req.Annotation.Query)
 	out := []contract.Annotation{}
-	for _, d := range deployments(req.Range.From.UnixMilli(), req.Range.To.UnixMilli()) {
+	for _, d := range deployments(req.Range.From.UnixMilli(), min(req.Range.To.UnixMilli(), s.opts.Now().UnixMilli())) {
 		if query != "" && query != d.service && query != d.region {
 			continue
 		}

@@ -28,6 +28,10 @@ type Options struct {
 	// OnQuery, when set, is told how long each /query took to answer,
 	// so benchmarks can tell the service's time from the plugin's.
 	OnQuery func(req contract.QueryRequest, took time.Duration)
+	// Now is the server's clock (default time.Now). The data set exists
+	// only up to it, so a poll for the window since the last point gets
+	// the points that have come into being since, as from a real service.
+	Now func() time.Time
 }
 
 // Server is the reference server's HTTP handler.
@@ -42,6 +46,9 @@ type Server struct {
 
 // New returns the reference server's handler.
 func New(opts Options) *Server {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), counts: map[string]int64{}}
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -169,6 +176,9 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(s.opts.Delay)
 	}
 	from, to := req.Range.From.UnixMilli(), req.Range.To.UnixMilli()
+	// The step comes from the range asked for, so the points that exist
+	// are the same whether or not the range reaches past now.
+	until := min(to, s.opts.Now().UnixMilli())
 	filters := req.Filters
 	if len(filters) == 0 {
 		filters = req.AdhocFilters
@@ -184,7 +194,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 				bw.WriteByte(',')
 			}
 			first = false
-			b, _ := json.Marshal(eventsFrame(from, to, t.Payload, filters))
+			b, _ := json.Marshal(eventsFrame(from, until, t.Payload, filters))
 			bw.Write(b)
 			continue
 		}
@@ -197,7 +207,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 				bw.WriteByte(',')
 			}
 			first = false
-			tb := deploymentsTable(from, to, t.Payload, filters)
+			tb := deploymentsTable(from, until, t.Payload, filters)
 			b, _ := json.Marshal(tb)
 			bw.Write(b)
 			continue
@@ -207,15 +217,16 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 				bw.WriteByte(',')
 			}
 			first = false
-			writeSeries(bw, m, sr, from, to, req.IntervalMs, req.MaxDataPoints)
+			writeSeries(bw, m, sr, from, to, until, req.IntervalMs, req.MaxDataPoints)
 		}
 	}
 	bw.WriteByte(']')
 }
 
 // writeSeries streams one series without building it in memory, so the
-// server can answer a million points quickly.
-func writeSeries(bw *bufio.Writer, m *metric, sr seriesKey, from, to, intervalMs, maxPoints int64) {
+// server can answer a million points quickly. The step is the range's;
+// points after until are left out.
+func writeSeries(bw *bufio.Writer, m *metric, sr seriesKey, from, to, until, intervalMs, maxPoints int64) {
 	name, _ := json.Marshal(m.name)
 	tags, _ := json.Marshal(sr.tags())
 	bw.WriteString(`{"target":`)
@@ -234,7 +245,7 @@ func writeSeries(bw *bufio.Writer, m *metric, sr seriesKey, from, to, intervalMs
 	var buf []byte
 	value := m.value(sr)
 	n := 0
-	for ts := start; ts <= to && int64(n) < maxPoints; ts += step {
+	for ts := start; ts <= until && int64(n) < maxPoints; ts += step {
 		if n > 0 {
 			bw.WriteByte(',')
 		}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
+)
+
+// followStream streams a live query's new points after its history, as a live
+// panel does: it subscribes to the channel the answer's frame names and
+// runs the channel's stream over the plugin protocol, printing a line per
+// new row until interrupted or, with d > 0, for d.
+func followStream(h *grafanahost.Host, ds grafanahost.DataSource, refID string, r backend.DataResponse, d time.Duration, w io.Writer) error {
+	p := &rowPrinter{w: w, refID: refID}
+	channel := ""
+	for _, f := range r.Frames {
+		if f.Meta != nil && f.Meta.Channel != "" {
+			channel = f.Meta.Channel
+			p.seen(f)
+			break
+		}
+	}
+	if channel == "" {
+		return errors.New("the plugin answered the live query without a stream channel (meta.channel): rebuild the plugin, this build does not stream")
+	}
+	path, ok := strings.CutPrefix(channel, "ds/"+ds.UID+"/")
+	if !ok {
+		return fmt.Errorf("the plugin named channel %q, which is not one of this data source's (ds/%s/...)", channel, ds.UID)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	sub, err := h.SubscribeStream(ctx, ds, path)
+	if err != nil {
+		return fmt.Errorf("subscribing to %s: %w", channel, err)
+	}
+	switch sub.Status {
+	case backend.SubscribeStreamStatusOK:
+	case backend.SubscribeStreamStatusNotFound:
+		return fmt.Errorf("the plugin does not know the stream %s (it refused the subscription as not found)", channel)
+	case backend.SubscribeStreamStatusPermissionDenied:
+		return fmt.Errorf("the plugin refused the stream %s: permission denied (streams are refused while the data source forwards the user's identity)", channel)
+	default:
+		return fmt.Errorf("the plugin refused the stream %s with status %d", channel, sub.Status)
+	}
+	if sub.InitialData != nil && len(sub.InitialData.Data()) > 0 {
+		if err := p.packet(sub.InitialData.Data()); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "[%s] following %s (Ctrl-C to stop)\n", refID, channel)
+	fmt.Fprintf(w, "[%s] columns: %s\n", refID, p.header)
+	err = h.RunStream(ctx, ds, path, p.packet)
+	switch {
+	// gRPC can report the deadline of --for a moment before ctx does.
+	case ctx.Err() != nil, errors.Is(err, context.DeadlineExceeded):
+		return nil
+	case err == nil:
+		return fmt.Errorf("the plugin ended the stream %s", channel)
+	}
+	return fmt.Errorf("the stream %s: %w", channel, err)
+}
+
+// rowPrinter prints the rows of a stream's packets. A packet is a frame
+// as data.FrameJSON: a full one carries the schema, the others only data
+// laid out by the last schema.
+type rowPrinter struct {
+	w      io.Writer
+	refID  string
+	schema json.RawMessage
+	header string
+	// last is the newest time printed or in the history; the stream
+	// sends only later points, and anything else would print twice.
+	last time.Time
+}
+
+// seen notes the history's frame: its schema and newest time.
+func (p *rowPrinter) seen(f *data.Frame) {
+	if b, err := data.FrameToJSON(f, data.IncludeSchemaOnly); err == nil {
+		var fj struct {
+			Schema json.RawMessage `json:"schema"`
+		}
+		if json.Unmarshal(b, &fj) == nil {
+			p.schema = fj.Schema
+		}
+	}
+	p.header = columns(f)
+	if len(f.Fields) > 0 {
+		for i := 0; i < f.Fields[0].Len(); i++ {
+			if t, ok := timeAt(f.Fields[0], i); ok && t.After(p.last) {
+				p.last = t
+			}
+		}
+	}
+}
+
+func (p *rowPrinter) packet(raw json.RawMessage) error {
+	var pk struct {
+		Schema json.RawMessage `json:"schema"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &pk); err != nil {
+		return fmt.Errorf("the plugin sent a packet that is not a frame: %w", err)
+	}
+	full := len(pk.Schema) > 0
+	if full {
+		p.schema = pk.Schema
+	}
+	if p.schema == nil {
+		return errors.New("the plugin sent data before any schema")
+	}
+	// The SDK's reader wants the schema first.
+	whole := append(append([]byte(`{"schema":`), p.schema...), '}')
+	if len(pk.Data) > 0 {
+		whole = append(append(append(whole[:len(whole)-1], `,"data":`...), pk.Data...), '}')
+	}
+	f := new(data.Frame)
+	if err := f.UnmarshalJSON(whole); err != nil {
+		return fmt.Errorf("the plugin sent a frame that cannot be read: %w", err)
+	}
+	if full && f.Meta != nil {
+		for _, n := range f.Meta.Notices {
+			fmt.Fprintf(p.w, "[%s] notice: %s\n", p.refID, n.Text)
+		}
+	}
+	if h := columns(f); h != p.header && len(f.Fields) > 1 {
+		p.header = h
+		fmt.Fprintf(p.w, "[%s] columns: %s\n", p.refID, h)
+	}
+	rows, _ := f.RowLen()
+	for r := 0; r < rows; r++ {
+		t, ok := timeAt(f.Fields[0], r)
+		if !ok || !t.After(p.last) {
+			continue
+		}
+		p.last = t
+		cells := make([]string, 0, len(f.Fields))
+		cells = append(cells, stamp(t))
+		for _, fld := range f.Fields[1:] {
+			cells = append(cells, cell(fld.At(r)))
+		}
+		fmt.Fprintf(p.w, "[%s] %s\n", p.refID, strings.Join(cells, "  "))
+	}
+	return nil
+}
+
+// columns names a wide frame's columns: time, then each series'
+// legend.
+func columns(f *data.Frame) string {
+	names := []string{"time"}
+	for _, v := range f.Fields[min(1, len(f.Fields)):] {
+		names = append(names, displayName(v))
+	}
+	return strings.Join(names, ", ")
+}
+
+func timeAt(f *data.Field, i int) (time.Time, bool) {
+	switch v := f.At(i).(type) {
+	case time.Time:
+		return v, true
+	case *time.Time:
+		if v != nil {
+			return *v, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// stamp shows seconds, and milliseconds only for intervals below one.
+func stamp(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond() != 0 {
+		return t.Format("2006-01-02 15:04:05.000")
+	}
+	return t.Format("2006-01-02 15:04:05")
+}
