@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strings"
@@ -134,32 +135,51 @@ func TestQueryData(t *testing.T) {
 	}
 }
 
+// Alert rules read the series as a data plane collection in either
+// layout, after the frames crossed the plugin protocol.
 func TestQueryFromAlerting(t *testing.T) {
-	ds := dataSource(serve(t, refserver.New(refserver.Options{})).URL)
-	res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{
-		dq("A", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`),
-		dq("B", `{"target":"deployments","format":"table"}`),
-		dq("C", `{"target":"deployments"}`), // a table answer without format=table
-	}, fromAlert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := res.Responses["A"]
-	if a.Error != nil {
-		t.Fatal(a.Error)
-	}
-	reader, err := timeseries.CollectionReaderFromFrames(a.Frames)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := reader.GetCollection(true)
-	if err != nil || len(c.Refs) != 3 {
-		t.Fatalf("alert collection: %d refs, %v", len(c.Refs), err)
-	}
-	for _, ref := range []string{"B", "C"} {
-		if r := res.Responses[ref]; r.Error == nil || !strings.Contains(r.Error.Error(), "alert rules cannot evaluate") {
-			t.Errorf("%s: got %v, want the table-in-alert error", ref, r.Error)
-		}
+	url := serve(t, refserver.New(refserver.Options{})).URL
+	for _, tt := range []struct {
+		layout string
+		want   data.FrameType
+	}{
+		{"", data.FrameTypeTimeSeriesMulti},
+		{"wide", data.FrameTypeTimeSeriesWide},
+	} {
+		t.Run("layout="+cmp.Or(tt.layout, "default"), func(t *testing.T) {
+			ds := dataSource(url)
+			if tt.layout != "" {
+				ds.JSONData["layout"] = tt.layout
+			}
+			res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{
+				dq("A", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`),
+				dq("B", `{"target":"deployments","format":"table"}`),
+				dq("C", `{"target":"deployments"}`), // a table answer without format=table
+			}, fromAlert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := res.Responses["A"]
+			if a.Error != nil {
+				t.Fatal(a.Error)
+			}
+			if a.Frames[0].Meta.Type != tt.want {
+				t.Errorf("frames of type %s, want %s", a.Frames[0].Meta.Type, tt.want)
+			}
+			reader, err := timeseries.CollectionReaderFromFrames(a.Frames)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := reader.GetCollection(true)
+			if err != nil || len(c.Refs) != 3 {
+				t.Fatalf("alert collection: %d refs, %v", len(c.Refs), err)
+			}
+			for _, ref := range []string{"B", "C"} {
+				if r := res.Responses[ref]; r.Error == nil || !strings.Contains(r.Error.Error(), "alert rules cannot evaluate") {
+					t.Errorf("%s: got %v, want the table-in-alert error", ref, r.Error)
+				}
+			}
+		})
 	}
 }
 

@@ -33,6 +33,11 @@ func main() {
 		lg.Warn(ceilingErr.Error())
 	}
 	models.SetMaxSeriesCeiling(ceiling)
+	floor, floorErr := models.LiveMinIntervalFloor()
+	if floorErr != nil {
+		lg.Warn(floorErr.Error())
+	}
+	models.SetLiveMinIntervalFloor(floor)
 	if err := datasource.Manage(plugin.PluginID, plugin.NewInstance, datasource.ManageOpts{}); err != nil {
 		lg.Error(err.Error())
 		os.Exit(1)

@@ -23,3 +23,12 @@ export const RESOURCE_TAG_KEYS: string = names.resources.tagKeys;
 
 /** Resource route listing one ad hoc filter key's values (models.ResourceTagValues). */
 export const RESOURCE_TAG_VALUES: string = names.resources.tagValues;
+
+/** jsonData.layout (models.LayoutMulti, the default when absent): one timeseries-multi frame per series. */
+export const LAYOUT_MULTI: string = names.layouts.multi;
+
+/** jsonData.layout (models.LayoutWide): one timeseries-wide frame when every series of an answer shares its timestamps. */
+export const LAYOUT_WIDE: string = names.layouts.wide;
+
+/** The values the backend accepts for jsonData.layout. */
+export const LAYOUTS: readonly string[] = Object.values(names.layouts);

@@ -79,6 +79,10 @@ describe('validate', () => {
       want: [],
     },
     { name: 'fractional concurrency', s: settings({ jsonData: { concurrency: 2.5 } }), want: ['concurrency'] },
+    { name: 'layout wide', s: settings({ jsonData: { layout: 'wide' } }), want: [] },
+    { name: 'layout multi', s: settings({ jsonData: { layout: 'multi' } }), want: [] },
+    { name: 'layout empty, as multi', s: settings({ jsonData: { layout: '' } }), want: [] },
+    { name: 'layout the backend refuses', s: settings({ jsonData: { layout: 'Wide' } }), want: ['layout'] },
   ];
   it.each(cases)('$name', ({ s, want }) => {
     expect(validate(s).map((p) => p.field)).toEqual(want);

@@ -1,6 +1,7 @@
 import { DataSourceSettings } from '@grafana/data';
 
 import rules from '../pkg/models/settings.json';
+import { LAYOUT_MULTI, LAYOUT_WIDE, LAYOUTS } from './names';
 import { JsonData, SecureJsonData } from './types';
 
 export type Settings = DataSourceSettings<JsonData, SecureJsonData>;
@@ -17,6 +18,7 @@ export interface Problem {
     | 'tlsCACert'
     | 'tlsClientCert'
     | 'tlsClientKey'
+    | 'layout'
     | NumberKey;
   message: string;
 }
@@ -39,7 +41,14 @@ export interface NumberRule {
 }
 
 /** The jsonData keys that hold numbers; ConfigEditor's test checks they are settings.json's. */
-export type NumberKey = 'timeout' | 'maxResponseMB' | 'concurrency' | 'cacheTTLSeconds' | 'cacheMaxMB' | 'maxSeries';
+export type NumberKey =
+  | 'timeout'
+  | 'maxResponseMB'
+  | 'concurrency'
+  | 'cacheTTLSeconds'
+  | 'cacheMaxMB'
+  | 'maxSeries'
+  | 'liveMinIntervalSeconds';
 
 const RULES: readonly NumberRule[] = rules.numbers;
 
@@ -201,6 +210,14 @@ export function validate(s: Settings): Problem[] {
     if (!hasSecret(s, 'tlsClientKey')) {
       problems.push({ field: 'tlsClientKey', message: 'TLS client authentication needs the client key' });
     }
+  }
+  const layout = s.jsonData.layout;
+  if (layout !== undefined && layout !== null && layout !== '' && !LAYOUTS.includes(layout)) {
+    // Only a provisioning file can save this; the backend refuses it too.
+    problems.push({
+      field: 'layout',
+      message: `Layout is ${JSON.stringify(layout)}, which the plugin does not know: choose "${LAYOUT_MULTI}" or "${LAYOUT_WIDE}"`,
+    });
   }
   for (const key of NUMBER_KEYS) {
     const p = numberProblem(key, s.jsonData[key]);

@@ -91,8 +91,11 @@ export interface JsonData extends DataSourceJsonData {
   cacheTTLSeconds?: number;
   cacheMaxMB?: number;
   maxSeries?: number;
+  liveMinIntervalSeconds?: number;
   /** Reduce each series to the panel's maxDataPoints, keeping each interval's lowest and highest value; never for alert rules. */
   downsample?: boolean;
+  /** How time series reach Grafana: one of LAYOUTS in src/names.ts (pkg/models/names.json); absent means multi. */
+  layout?: string;
   allowedHosts?: string[];
   tlsAuth?: boolean;
   tlsAuthWithCACert?: boolean;

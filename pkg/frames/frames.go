@@ -1,6 +1,8 @@
 // Package frames turns answers of the in-house metrics contract into
 // Grafana data frames that follow the data plane contract: one
-// timeseries-multi frame per series, and table frames for tables.
+// timeseries-multi frame per series (or one timeseries-wide frame for
+// series that share their timestamps, see wide.go), and table frames for
+// tables.
 package frames
 
 import (
@@ -34,6 +36,11 @@ type Options struct {
 	// downsample.go), for time series panels only: an alert rule must
 	// evaluate every point, and the table format shows the rows as sent.
 	Downsample bool
+	// Wide asks for one timeseries-wide frame instead of a multi frame per
+	// series, for answers whose series share their timestamps; any other
+	// answer goes out as multi frames with a notice saying why. Alert
+	// rules get it too: they read wide frames as well.
+	Wide bool
 }
 
 // ErrTableInAlert is returned for a table answer in an alert rule.
@@ -59,9 +66,20 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 	if opts.Downsample && !opts.ForAlerting && !opts.AsTable && opts.MaxDataPoints > 0 {
 		series, reduced = downsampleAll(a.Series, int(min(opts.MaxDataPoints, math.MaxInt32)))
 	}
+	// Decided after downsampling: it is the reduced series that go out.
+	var fallback string
+	wide := opts.Wide && !opts.AsTable && len(series) > 0
+	if wide {
+		if fallback = timesDiffer(series); fallback != "" {
+			wide = false
+		}
+	}
+	if wide {
+		out = append(out, wideFrame(series, opts.Alias))
+	}
 	tooMany := 0
 	for _, s := range series {
-		if !opts.AsTable {
+		if !opts.AsTable && !wide {
 			out = append(out, s.Frame(opts.Alias))
 		}
 		if opts.MaxDataPoints > 0 && int64(s.Time.Len()) > 2*opts.MaxDataPoints {
@@ -98,6 +116,10 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 	for _, n := range notices {
 		first.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
 	}
+	if fallback != "" {
+		// Info, not a warning: the data is whole, only its layout differs.
+		first.AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: fallbackNotice(fallback, reduced.series > 0)})
+	}
 	return out, nil
 }
 
@@ -108,17 +130,25 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 // answer can serve several queries (coalesced calls) with different
 // legends, without copying points.
 func (s *Series) Frame(alias string) *data.Frame {
-	timeField, valueField := *s.Time, *s.Value
+	timeField := *s.Time
+	return data.NewFrame(s.Name, &timeField, s.valueField(alias)).SetMeta(&data.FrameMeta{
+		Type:        data.FrameTypeTimeSeriesMulti,
+		TypeVersion: multiVersion,
+	})
+}
+
+// valueField is the series' value field as a frame of either layout
+// carries it: named after the series, its tags as labels, the legend
+// template expanded.
+func (s *Series) valueField(alias string) *data.Field {
+	valueField := *s.Value
 	valueField.Name = s.Name
 	valueField.Labels = s.Labels
 	valueField.Config = nil
 	if alias != "" {
 		valueField.Config = &data.FieldConfig{DisplayNameFromDS: ExpandAlias(alias, s.Name, s.Labels)}
 	}
-	return data.NewFrame(s.Name, &timeField, &valueField).SetMeta(&data.FrameMeta{
-		Type:        data.FrameTypeTimeSeriesMulti,
-		TypeVersion: multiVersion,
-	})
+	return &valueField
 }
 
 // Frame returns the table as a table frame, with its own Field structs

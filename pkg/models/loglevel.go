@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 )
@@ -88,3 +89,32 @@ func MaxSeriesCeiling() (int, error) {
 // SetMaxSeriesCeiling sets the operator's ceiling for settings loaded
 // from now on; main sets it from MaxSeriesCeiling, 0 removes it.
 func SetMaxSeriesCeiling(n int) { maxSeriesCeiling.Store(int64(n)) }
+
+// LiveMinIntervalEnv is where Grafana passes the operator's
+// [plugin.inhouse-metrics-datasource] live_min_interval setting, in
+// seconds.
+const LiveMinIntervalEnv = "GF_PLUGIN_LIVE_MIN_INTERVAL"
+
+// liveFloor is the operator's live_min_interval (a time.Duration), 0 when
+// unset. It is a floor: every live stream polls the in-house services at
+// most this often, whatever a data source's "Minimum live interval" says,
+// since one Grafana server's streams all poll from this process.
+var liveFloor atomic.Int64
+
+// LiveMinIntervalFloor reads LiveMinIntervalEnv: 0 when unset; an invalid
+// value is ignored (0) with an error for the caller to log.
+func LiveMinIntervalFloor() (time.Duration, error) {
+	v := strings.TrimSpace(os.Getenv(LiveMinIntervalEnv))
+	if v == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f > 0) || f > 86400 {
+		return 0, fmt.Errorf("live_min_interval %q in [plugin.inhouse-metrics-datasource] (%s) is not a number of seconds between 0 and 86400; each data source's \"Minimum live interval\" applies alone", v, LiveMinIntervalEnv)
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}
+
+// SetLiveMinIntervalFloor sets the operator's floor for settings loaded
+// from now on; main sets it from LiveMinIntervalFloor, 0 removes it.
+func SetLiveMinIntervalFloor(d time.Duration) { liveFloor.Store(int64(d)) }

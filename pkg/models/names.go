@@ -23,4 +23,11 @@ const (
 	ResourceTagKeys = "tag-keys"
 	// ResourceTagValues lists the values of one ad hoc filter key.
 	ResourceTagValues = "tag-values"
+
+	// LayoutMulti (jsonData.layout, the default) sends each series as its
+	// own timeseries-multi frame.
+	LayoutMulti = "multi"
+	// LayoutWide sends an answer whose series share their timestamps as
+	// one timeseries-wide frame.
+	LayoutWide = "wide"
 )

@@ -14,6 +14,7 @@ func TestNamesMatchJSON(t *testing.T) {
 	var names struct {
 		QueryTypes map[string]string `json:"queryTypes"`
 		Resources  map[string]string `json:"resources"`
+		Layouts    map[string]string `json:"layouts"`
 	}
 	if err := json.Unmarshal(b, &names); err != nil {
 		t.Fatal(err)
@@ -22,8 +23,9 @@ func TestNamesMatchJSON(t *testing.T) {
 		"queryTypes": {"metrics": QueryTypeMetrics, "variable": QueryTypeVariable, "annotations": QueryTypeAnnotations},
 		"resources": {"metrics": ResourceMetrics, "metricPayloadOptions": ResourceMetricPayloadOptions,
 			"tagKeys": ResourceTagKeys, "tagValues": ResourceTagValues},
+		"layouts": {"multi": LayoutMulti, "wide": LayoutWide},
 	}
-	got := map[string]map[string]string{"queryTypes": names.QueryTypes, "resources": names.Resources}
+	got := map[string]map[string]string{"queryTypes": names.QueryTypes, "resources": names.Resources, "layouts": names.Layouts}
 	for section, consts := range want {
 		if len(got[section]) != len(consts) {
 			t.Errorf("names.json %s has %v; Go has constants for %v", section, got[section], consts)

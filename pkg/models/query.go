@@ -42,6 +42,9 @@ type Query struct {
 	RangeRaw      contract.RawRange
 	IntervalMs    int64
 	MaxDataPoints int64
+	// Live asks for a Grafana Live stream of the query's new points after
+	// its answer (the query editor's "Live" switch).
+	Live bool
 }
 
 // rawQuery is what frontends save. It accepts our own editor's model and
@@ -58,6 +61,7 @@ type rawQuery struct {
 	Filters      []contract.Filter `json:"filters"`
 	AdhocFilters []contract.Filter `json:"adhocFilters"`
 	RangeRaw     *rawRange         `json:"rangeRaw"`
+	Live         bool              `json:"live"`
 }
 
 // rawRange is the model's rangeRaw: the dashboard's time range as the user
@@ -78,7 +82,7 @@ func ParseQuery(dq backend.DataQuery) (*Query, error) {
 	if err := json.Unmarshal(dq.JSON, &raw); err != nil {
 		return nil, fmt.Errorf("the query is not valid JSON (%v); open it in the query editor and save it again", err)
 	}
-	q := &Query{RefID: dq.RefID, Alias: raw.Alias}
+	q := &Query{RefID: dq.RefID, Alias: raw.Alias, Live: raw.Live}
 	if q.Alias == "" {
 		q.Alias = raw.LegendFormat
 	}

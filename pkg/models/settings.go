@@ -27,10 +27,14 @@ var (
 	DefaultConcurrency      = defaultSettings.Concurrency
 	DefaultCacheMaxBytes    = defaultSettings.CacheMaxBytes
 	DefaultMaxSeries        = defaultSettings.MaxSeries
+	DefaultLiveMinInterval  = defaultSettings.LiveMinInterval
 )
 
 // Settings are the validated settings of one data source instance.
 type Settings struct {
+	// UID is the data source's uid in Grafana, which names its live
+	// channels.
+	UID string
 	// URL is the service's base URL exactly as configured (a path is kept,
 	// no slash is added).
 	URL *url.URL
@@ -51,9 +55,17 @@ type Settings struct {
 	MaxSeries        int
 	MaxSeriesSetting string
 	MaxSeriesRaise   string
+	// LiveMinInterval is the shortest time between two polls of a live
+	// stream: the data source's "Minimum live interval", raised to the
+	// operator's floor (LiveMinIntervalEnv) when that is longer.
+	LiveMinInterval time.Duration
 	// Downsample reduces each series to the query's maxDataPoints, for
 	// panels only (never alert rules).
 	Downsample bool
+	// Wide sends answers whose series share their timestamps as one
+	// timeseries-wide frame (jsonData.layout "wide"), to panels and alert
+	// rules alike.
+	Wide bool
 	// AllowedHosts are hosts besides the URL's that redirects may lead
 	// to, from the data source (jsonData.allowedHosts) and from the
 	// Grafana operator (AllowedHostsEnv). Credentials never go to them.
@@ -83,6 +95,7 @@ const AllowedHostsEnv = "GF_PLUGIN_ALLOWED_HOSTS"
 // Every error says which field is wrong and how to fix it.
 func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	out := &Settings{
+		UID:       s.UID,
 		APIKey:    strings.TrimSpace(s.DecryptedSecureJSONData["apiKey"]),
 		BasicAuth: s.BasicAuthEnabled,
 	}
@@ -116,7 +129,13 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		out.MaxSeriesSetting = "max_series in [plugin.inhouse-metrics-datasource] of grafana.ini (the Grafana operator's ceiling on every data source's \"Maximum series\")"
 		out.MaxSeriesRaise = "ask the Grafana operator to raise it"
 	}
+	if floor := time.Duration(liveFloor.Load()); floor > out.LiveMinInterval {
+		out.LiveMinInterval = floor
+	}
 	if out.Downsample, err = boolSetting(jd, "downsample"); err != nil {
+		return nil, err
+	}
+	if out.Wide, err = wideLayout(jd["layout"]); err != nil {
 		return nil, err
 	}
 	envHosts, _ := hostList(json.RawMessage(strconv.Quote(os.Getenv(AllowedHostsEnv))))
@@ -199,6 +218,30 @@ func boolSetting(jd map[string]json.RawMessage, key string) (bool, error) {
 	return on, nil
 }
 
+// wideLayout reads jsonData.layout; absent, null or empty is the default,
+// multi. Values are exact: the page saves them as names.json spells them,
+// and a provisioning file that spells one otherwise should hear so rather
+// than silently get the other layout.
+func wideLayout(raw json.RawMessage) (bool, error) {
+	var layout string
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &layout); err != nil {
+			return false, layoutError(string(raw))
+		}
+	}
+	switch layout {
+	case "", LayoutMulti:
+		return false, nil
+	case LayoutWide:
+		return true, nil
+	}
+	return false, layoutError(quoteJSON(layout))
+}
+
+func layoutError(got string) error {
+	return fmt.Errorf("the layout setting (jsonData.layout) is %s; it must be %q (one frame per series, the default) or %q (one wide frame for series that share their timestamps): choose Layout on the configuration page and save", got, LayoutMulti, LayoutWide)
+}
+
 func unwrapURLError(err error) error {
 	if ue, ok := err.(*url.Error); ok {
 		return ue.Err
@@ -236,12 +279,13 @@ type rulesFile struct {
 // Settings; every rule needs one, so a rule added to the JSON alone fails
 // at start-up rather than being ignored.
 var numberSetters = map[string]func(*Settings, float64){
-	"timeout":         func(s *Settings, v float64) { s.Timeout = seconds(v) },
-	"maxResponseMB":   func(s *Settings, v float64) { s.MaxResponseBytes = megabytes(v) },
-	"concurrency":     func(s *Settings, v float64) { s.Concurrency = int(v) },
-	"cacheTTLSeconds": func(s *Settings, v float64) { s.CacheTTL = seconds(v) },
-	"cacheMaxMB":      func(s *Settings, v float64) { s.CacheMaxBytes = megabytes(v) },
-	"maxSeries":       func(s *Settings, v float64) { s.MaxSeries = int(saturate(v)) },
+	"timeout":                func(s *Settings, v float64) { s.Timeout = seconds(v) },
+	"maxResponseMB":          func(s *Settings, v float64) { s.MaxResponseBytes = megabytes(v) },
+	"concurrency":            func(s *Settings, v float64) { s.Concurrency = int(v) },
+	"cacheTTLSeconds":        func(s *Settings, v float64) { s.CacheTTL = seconds(v) },
+	"cacheMaxMB":             func(s *Settings, v float64) { s.CacheMaxBytes = megabytes(v) },
+	"maxSeries":              func(s *Settings, v float64) { s.MaxSeries = int(saturate(v)) },
+	"liveMinIntervalSeconds": func(s *Settings, v float64) { s.LiveMinInterval = seconds(v) },
 }
 
 var (

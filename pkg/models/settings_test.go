@@ -95,6 +95,23 @@ func TestLoadSettings(t *testing.T) {
 				t.Error("downsample off")
 			}
 		}},
+		{name: "layout multi by default", url: "https://m", check: func(t *testing.T, s *Settings) {
+			if s.Wide {
+				t.Error("wide layout without jsonData.layout")
+			}
+		}},
+		{name: "layout multi", url: "https://m", jsonData: `{"layout": "multi"}`, check: func(t *testing.T, s *Settings) {
+			if s.Wide {
+				t.Error("wide layout for multi")
+			}
+		}},
+		{name: "layout wide", url: "https://m", jsonData: `{"layout": "wide"}`, check: func(t *testing.T, s *Settings) {
+			if !s.Wide {
+				t.Error("multi layout for wide")
+			}
+		}},
+		{name: "layout unknown", url: "https://m", jsonData: `{"layout": "Wide"}`, wantErr: `the layout setting (jsonData.layout) is "Wide"; it must be "multi" (one frame per series, the default) or "wide" (one wide frame for series that share their timestamps): choose Layout on the configuration page and save`},
+		{name: "layout not a string", url: "https://m", jsonData: `{"layout": 2}`, wantErr: `the layout setting (jsonData.layout) is 2; it must be "multi"`},
 		{name: "downsample not a boolean", url: "https://m", jsonData: `{"downsample": "yes"}`, wantErr: `downsample must be true or false, not "yes"`},
 		{name: "negative cache TTL", url: "http://m", jsonData: `{"cacheTTLSeconds": -1}`, wantErr: "Cache TTL is -1 seconds; it must be a positive number of seconds, or 0 or empty for no cache"},
 		{name: "allowed hosts", url: "https://m", jsonData: `{"allowedHosts": "CDN.internal:8443, b.internal"}`, check: func(t *testing.T, s *Settings) {

@@ -79,6 +79,10 @@ type Call struct {
 	// is another answer, so Kind is part of the cache and sharing key.
 	Kind   string
 	Decode func(io.Reader) (Value, error)
+	// Uncached calls neither read nor fill the cache: a live stream's
+	// window is asked for once, and keeping it would only push out
+	// answers that dashboards ask for again.
+	Uncached bool
 }
 
 // Sent is one request as it left for the service.
@@ -104,10 +108,20 @@ func (s Sent) String() string {
 // rules send X-Cache-Skip); the fresh answer still refreshes the cache.
 // A 404 is explained when the service answers everything but /query.
 func (p *Pipeline) Query(ctx context.Context, q *models.Query, skipCache bool) (*Result, error) {
-	sizeHint := int(q.MaxDataPoints)
-	res, err := p.Run(ctx, Call{Path: contract.PathQuery, Body: q.ContractRequest(), Kind: "frames",
-		Decode: func(r io.Reader) (Value, error) { return p.decode(ctx, r, sizeHint) }}, skipCache)
+	res, err := p.Run(ctx, p.queryCall(ctx, q, false), skipCache)
 	return res, p.client.ExplainNotFound(ctx, err)
+}
+
+// Poll runs one window of a live stream: the query's call, uncached.
+func (p *Pipeline) Poll(ctx context.Context, q *models.Query) (*Result, error) {
+	res, err := p.Run(ctx, p.queryCall(ctx, q, true), true)
+	return res, p.client.ExplainNotFound(ctx, err)
+}
+
+func (p *Pipeline) queryCall(ctx context.Context, q *models.Query, uncached bool) Call {
+	sizeHint := int(q.MaxDataPoints)
+	return Call{Path: contract.PathQuery, Body: q.ContractRequest(), Kind: "frames", Uncached: uncached,
+		Decode: func(r io.Reader) (Value, error) { return p.decode(ctx, r, sizeHint) }}
 }
 
 // Run runs one call: encode, answer from the cache or share the call in
@@ -126,7 +140,7 @@ func (p *Pipeline) Run(ctx context.Context, c Call, skipCache bool) (*Result, er
 		return nil, fmt.Errorf("cannot encode the request to %s: %w", c.Path, err)
 	}
 	key := models.IdentityFrom(ctx).Key() + " " + c.Kind + " " + c.Path + "\n" + string(body)
-	if p.cache != nil && !skipCache {
+	if p.cache != nil && !skipCache && !c.Uncached {
 		if res, ok := p.cache.Get(key); ok {
 			return res, nil
 		}
@@ -165,7 +179,7 @@ func (p *Pipeline) call(ctx context.Context, c Call, key string, body []byte) (r
 	}
 	res = &Result{Value: v, Sent: Sent{Method: "POST", URL: called, Body: body}}
 	res.Answer, _ = v.(*frames.Answer)
-	if p.cache != nil {
+	if p.cache != nil && !c.Uncached {
 		// The cache counts its key; the Result holds the body once more.
 		p.cache.Put(key, res, v.SizeBytes()+int64(len(body)))
 	}

@@ -16,6 +16,7 @@ var (
 	_ backend.QueryDataHandler    = (*invalidInstance)(nil)
 	_ backend.CheckHealthHandler  = (*invalidInstance)(nil)
 	_ backend.CallResourceHandler = (*invalidInstance)(nil)
+	_ backend.StreamHandler       = (*invalidInstance)(nil)
 )
 
 func newInvalidInstance(err error) *invalidInstance { return &invalidInstance{&settingsError{err}} }
@@ -44,3 +45,18 @@ type settingsError struct{ err error }
 
 func (e *settingsError) Error() string { return "invalid data source settings: " + e.err.Error() }
 func (e *settingsError) Unwrap() error { return e.err }
+
+// SubscribeStream refuses: no channel of this instance can run. The
+// panel's query already shows why.
+func (i *invalidInstance) SubscribeStream(context.Context, *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
+	return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
+}
+
+func (i *invalidInstance) PublishStream(context.Context, *backend.PublishStreamRequest) (*backend.PublishStreamResponse, error) {
+	return &backend.PublishStreamResponse{Status: backend.PublishStreamStatusPermissionDenied}, nil
+}
+
+// RunStream ends at once with the reason, for Grafana's log.
+func (i *invalidInstance) RunStream(context.Context, *backend.RunStreamRequest, *backend.StreamSender) error {
+	return i.err
+}

@@ -48,9 +48,20 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags
 	if f.forAlerting && q.Format == models.FormatTable {
 		return errorResponse(&queryError{frames.ErrTableInAlert})
 	}
+	// An alert rule evaluates the query once; its Live switch is for
+	// panels.
+	streamed := q.Live && !f.forAlerting
+	if streamed {
+		if err := d.checkLive(q); err != nil {
+			return errorResponse(&queryError{err})
+		}
+	}
 	res, err := d.pipeline.Query(ctx, q, f.skipCache)
 	if err != nil {
 		return errorResponse(err)
+	}
+	if streamed {
+		return d.liveResponse(q, res)
 	}
 	out, err := res.Answer.Frames(frames.Options{
 		Alias:         q.Alias,
@@ -59,6 +70,7 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags
 		ForAlerting:   f.forAlerting,
 		AsTable:       q.Format == models.FormatTable,
 		Downsample:    d.settings.Downsample,
+		Wide:          d.settings.Wide,
 	})
 	if err != nil {
 		return errorResponse(&queryError{err})

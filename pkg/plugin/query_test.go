@@ -16,6 +16,7 @@ import (
 
 	"github.com/grafana/dataplane/sdata/timeseries"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
@@ -27,35 +28,64 @@ import (
 // that is meant to alter what Grafana receives.
 func TestQueryDataGolden(t *testing.T) {
 	ref := serve(t, refserver.New(refserver.Options{}))
+	// Two series on the same grid, the second missing its last point,
+	// as a service whose latest sample of one host is late answers.
+	uneven := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `[{"target":"cpu_usage","tags":{"host":"a"},"datapoints":[[1.5,1795518000000],[1.75,1795518300000],[2,1795518600000]]},`+
+			`{"target":"cpu_usage","tags":{"host":"b"},"datapoints":[[0.5,1795518000000],[0.25,1795518300000]]}]`)
+	}))
+	const wide = `{"layout":"wide"}`
 	tests := []struct {
 		name    string
 		query   string
 		headers map[string]string
+		// jsonData is the data source's settings ({} unless set); server
+		// answers instead of the reference server when set.
+		jsonData string
+		server   string
 	}{
-		{"series-alias", `{"target":"requests_per_second","payload":{"service":["checkout"]},"alias":"{{service}} {{region}}"}`, nil},
+		{"series-alias", `{"target":"requests_per_second","payload":{"service":["checkout"]},"alias":"{{service}} {{region}}"}`, nil, "", ""},
 		// Saved by the JSON datasource's frontend: payload as a string, editorMode, no format.
-		{"json-datasource-model", `{"target":"latency_p99_ms","payload":"{\"region\":\"eu-west\"}","editorMode":"code"}`, nil},
+		{"json-datasource-model", `{"target":"latency_p99_ms","payload":"{\"region\":\"eu-west\"}","editorMode":"code"}`, nil, "", ""},
 		// Saved by SimpleJSON: "type": "timeserie", legendFormat.
-		{"simplejson-model", `{"target":"error_ratio","type":"timeserie","legendFormat":"{{region}}"}`, nil},
-		{"series-as-table", `{"target":"cpu_usage","payload":{"region":"eu-west"},"format":"table"}`, nil},
-		{"table", `{"target":"deployments","format":"table"}`, nil},
-		{"series-in-alert-rule", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`, alerting},
+		{"simplejson-model", `{"target":"error_ratio","type":"timeserie","legendFormat":"{{region}}"}`, nil, "", ""},
+		{"series-as-table", `{"target":"cpu_usage","payload":{"region":"eu-west"},"format":"table"}`, nil, "", ""},
+		{"table", `{"target":"deployments","format":"table"}`, nil, "", ""},
+		{"series-in-alert-rule", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`, alerting, "", ""},
 		// Nothing for the target: a notice says what to check.
-		{"no-series", `{"target":"cpu_usgae"}`, nil},
+		{"no-series", `{"target":"cpu_usgae"}`, nil, "", ""},
+		// Live: one wide frame whose metadata names the channel to
+		// subscribe to.
+		{"live", `{"target":"cpu_usage","payload":{"service":["checkout","search"],"region":"eu-west"},"live":true}`, nil, "", ""},
+		// An alert rule evaluates a live query like any other.
+		{"live-in-alert-rule", `{"target":"cpu_usage","payload":{"service":["checkout"],"region":"eu-west"},"live":true}`, alerting, "", ""},
 		// Filters as the frontend sends them after interpolation: the
 		// service receives them under both names and narrows the answer.
-		{"adhoc-filters", `{"target":"cpu_usage","adhocFilters":[{"key":"region","operator":"=","value":"eu-west"},{"key":"service","operator":"=~","value":"check.*|pay.*","condition":"AND"}]}`, nil},
+		{"adhoc-filters", `{"target":"cpu_usage","adhocFilters":[{"key":"region","operator":"=","value":"eu-west"},{"key":"service","operator":"=~","value":"check.*|pay.*","condition":"AND"}]}`, nil, "", ""},
+		// Layout "wide": series on the same timestamps share one frame.
+		{"wide-series-alias", `{"target":"requests_per_second","payload":{"service":["checkout"]},"alias":"{{service}} {{region}}"}`, nil, wide, ""},
+		{"wide-in-alert-rule", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`, alerting, wide, ""},
+		// Timestamps differ: multi frames and an info notice that says why.
+		{"wide-fallback", `{"target":"cpu_usage"}`, nil, wide, uneven.URL},
+		{"wide-no-series", `{"target":"cpu_usgae"}`, nil, wide, ""},
+		{"wide-series-as-table", `{"target":"cpu_usage","payload":{"region":"eu-west"},"format":"table"}`, nil, wide, ""},
 	}
-	inst := instance(t, ref.URL, `{}`, nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := query(t, inst, tt.headers, dataQuery("A", tt.query))
+			url, jsonData := ref.URL, `{}`
+			if tt.server != "" {
+				url = tt.server
+			}
+			if tt.jsonData != "" {
+				jsonData = tt.jsonData
+			}
+			res := query(t, instance(t, url, jsonData, nil), tt.headers, dataQuery("A", tt.query))
 			dr := res.Responses["A"]
 			for _, f := range dr.Frames {
 				// The port changes every run; the golden file names the
 				// service by a fixed address.
 				if f.Meta != nil {
-					f.Meta.ExecutedQueryString = strings.ReplaceAll(f.Meta.ExecutedQueryString, ref.URL, "http://service")
+					f.Meta.ExecutedQueryString = strings.ReplaceAll(f.Meta.ExecutedQueryString, url, "http://service")
 				}
 			}
 			experimental.CheckGoldenJSONResponse(t, "testdata", tt.name, &dr, *update)
@@ -78,6 +108,8 @@ func TestQueryErrors(t *testing.T) {
 		{"malformed payload", `{"target":"cpu_usage","payload":"{region"}`, nil, "payload is not valid JSON"},
 		{"table format in an alert rule", `{"target":"deployments","format":"table"}`, alerting, `alert rules cannot evaluate; set Format to "Time series"`},
 		{"table answer in an alert rule", `{"target":"deployments"}`, alerting, `alert rules cannot evaluate; set Format to "Time series"`},
+		{"live table", `{"target":"deployments","format":"table","live":true}`, nil, `live queries stream time series: set Format to "Time series"`},
+		{"live not a boolean", `{"target":"cpu_usage","live":"yes"}`, nil, "the query is not valid JSON"},
 	}
 	inst := instance(t, ref.URL, `{}`, nil)
 	for _, tt := range tests {
@@ -126,17 +158,33 @@ func TestQueryNotFoundIsExplained(t *testing.T) {
 	}
 }
 
-// Alert rules read every series as a data plane time series collection.
+// Alert rules read every series as a data plane time series collection,
+// in either layout.
 func TestAlertRuleSeriesAreDataPlane(t *testing.T) {
-	inst := instance(t, serve(t, refserver.New(refserver.Options{})).URL, `{}`, nil)
-	res := query(t, inst, alerting, dataQuery("A", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`))
-	reader, err := timeseries.CollectionReaderFromFrames(res.Responses["A"].Frames)
-	if err != nil {
-		t.Fatal(err)
+	url := serve(t, refserver.New(refserver.Options{})).URL
+	tests := []struct {
+		jsonData string
+		want     data.FrameType
+	}{
+		{`{}`, data.FrameTypeTimeSeriesMulti},
+		{`{"layout":"wide"}`, data.FrameTypeTimeSeriesWide},
 	}
-	c, err := reader.GetCollection(true)
-	if err != nil || len(c.Refs) != 3 {
-		t.Fatalf("collection: %d refs, %v", len(c.Refs), err)
+	for _, tt := range tests {
+		t.Run(string(tt.want), func(t *testing.T) {
+			res := query(t, instance(t, url, tt.jsonData, nil), alerting, dataQuery("A", `{"target":"cpu_usage","payload":{"region":"eu-west"}}`))
+			frames := res.Responses["A"].Frames
+			if len(frames) == 0 || frames[0].Meta.Type != tt.want {
+				t.Fatalf("%d frames, want %s", len(frames), tt.want)
+			}
+			reader, err := timeseries.CollectionReaderFromFrames(frames)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := reader.GetCollection(true)
+			if err != nil || len(c.Refs) != 3 {
+				t.Fatalf("collection: %d refs, %v", len(c.Refs), err)
+			}
+		})
 	}
 }
 

@@ -9,6 +9,7 @@ import { NUMBER_KEYS, NUMBER_RULES, Settings } from '../settings';
 import { settings } from '../test/settings';
 import { AUTH_SECTION_WIDTH, ConfigEditor, NUMBER_HELP } from './ConfigEditor';
 import identityRules from '../../pkg/models/identity.json';
+import names from '../../pkg/models/names.json';
 
 /** Renders the page the way Grafana does: it keeps the settings and re-renders on every change. */
 function renderPage(initial: Settings) {
@@ -187,6 +188,24 @@ describe('ConfigEditor', () => {
     expect(toggle).not.toBeChecked();
     await userEvent.click(toggle);
     expect(last().jsonData).toMatchObject({ downsample: true });
+  });
+
+  it('chooses the layout in jsonData.layout, one frame per series by default, with when to use Wide', async () => {
+    const { last } = renderPage(settings({ url: 'https://m' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));
+    expect(screen.getByRole('radio', { name: 'One frame per series' })).toBeChecked();
+    expect(screen.getByTestId('layout-hint')).toHaveTextContent(/fixed interval/);
+    await userEvent.click(screen.getByRole('radio', { name: 'Wide' }));
+    expect(last().jsonData).toMatchObject({ layout: names.layouts.wide });
+    expect(screen.getByRole('radio', { name: 'Wide' })).toBeChecked();
+    await userEvent.click(screen.getByRole('radio', { name: 'One frame per series' }));
+    expect(last().jsonData).toMatchObject({ layout: names.layouts.multi });
+  });
+
+  it('opens Additional settings on a layout the backend would refuse, and says what to choose', () => {
+    renderPage(settings({ url: 'https://m', jsonData: { layout: 'columns' } }));
+    expect(screen.getByTestId('config-problems')).toHaveTextContent('Layout is "columns", which the plugin does not know: choose "multi" or "wide"');
+    expect(screen.getByRole('radio', { name: 'Wide' })).toBeInTheDocument();
   });
 
   describe('per-user identity', () => {

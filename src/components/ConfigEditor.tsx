@@ -8,9 +8,11 @@ import {
   InlineField,
   InlineSwitch,
   Input,
+  RadioButtonGroup,
   SecretInput,
   SecureSocksProxySettings,
   TagsInput,
+  Text,
 } from '@grafana/ui';
 
 import manifest from '../plugin.json';
@@ -29,6 +31,7 @@ import {
 } from '../settings';
 import { IDENTITY_TEXT, identityOf, winnerNote, withIdentity } from '../identity';
 import { JsonData, SecureJsonData } from '../types';
+import { LAYOUT_MULTI, LAYOUT_WIDE } from '../names';
 
 type Props = DataSourcePluginOptionsEditorProps<JsonData, SecureJsonData>;
 
@@ -65,7 +68,21 @@ export const NUMBER_HELP: Record<NumberKey, string> = {
   cacheTTLSeconds: 'Seconds to reuse an identical answer; 0 turns the cache off. Alert rules always bypass it.',
   cacheMaxMB: 'MB the cache may hold.',
   maxSeries: 'Answers with more series fail with a clear error instead of overloading Grafana and the browser. The Grafana operator may set a lower ceiling.',
+  liveMinIntervalSeconds:
+    'Live panels poll the service once per panel interval, but never more often than this. The Grafana operator may set a longer floor.',
 };
+
+/** The layout choice; its values come from pkg/models/names.json, which the backend's constants are tested against. */
+export const LAYOUT_OPTIONS = [
+  { value: LAYOUT_MULTI, label: 'One frame per series', description: 'timeseries-multi: works for every answer (the default)' },
+  { value: LAYOUT_WIDE, label: 'Wide', description: 'timeseries-wide: one frame for series that share their timestamps' },
+];
+
+export const LAYOUT_HINT =
+  'Choose Wide when the service samples every series on the same fixed interval; other answers still arrive one frame per series.';
+
+export const LAYOUT_HELP =
+  'Wide sends series that share their timestamps (services sampling on a fixed interval) as one frame, so the timestamps go out once: fewer bytes for Grafana to encode and the browser to read. An answer whose timestamps differ still goes out one frame per series, with a notice saying why. Alert rules read both.';
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const problems = validate(options);
@@ -281,7 +298,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         title="Additional settings"
         description="Limits that protect Grafana and the service. Empty fields use the default."
         isCollapsible
-        isInitiallyOpen={problems.some((p) => p.field in NUMBER_RULES)}
+        isInitiallyOpen={problems.some((p) => p.field in NUMBER_RULES || p.field === 'layout')}
       >
         {NUMBER_KEYS.map((key) => numberField(key))}
         <InlineField
@@ -299,6 +316,26 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             }
           />
         </InlineField>
+        <InlineField
+          label="Layout"
+          labelWidth={LABEL_WIDTH}
+          tooltip={LAYOUT_HELP}
+          invalid={Boolean(problemFor('layout'))}
+          error={problemFor('layout')}
+          disabled={options.readOnly}
+        >
+          <RadioButtonGroup
+            aria-label="Layout"
+            options={LAYOUT_OPTIONS}
+            value={options.jsonData.layout || LAYOUT_MULTI}
+            onChange={(layout) => onOptionsChange({ ...options, jsonData: { ...options.jsonData, layout } })}
+          />
+        </InlineField>
+        <div data-testid="layout-hint" style={{ marginBottom: 8 }}>
+          <Text variant="bodySmall" color="secondary">
+            {LAYOUT_HINT}
+          </Text>
+        </div>
         <InlineField
           label="Allowed hosts"
           labelWidth={LABEL_WIDTH}
