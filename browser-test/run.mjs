@@ -11,7 +11,9 @@
 // ad hoc filter whose keys and values come from the plugin, a panel whose
 // frames the filters (one with a variable in its value) must narrow, a
 // service without tag keys (told to the user once), and an annotation run
-// both ways (SimpleJSON's query text, then a metric). Screenshots go to
+// both ways (SimpleJSON's query text, then a metric), and a panel whose
+// query has the Live switch on, streamed through Grafana Live (the host's
+// Server-Sent Events endpoint): new rows must arrive. Screenshots go to
 // test-artifacts/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -222,6 +224,55 @@ async function dashboard(page) {
   process.stdout.write(`dashboard: versions ${checkout.split(': ')[1]} (checkout), ${search.split(': ')[1]} (search); ${events.split(':')[0]}\n`);
 }
 
+/** The live panel's line, as livePanel.tsx's describeLive writes it. */
+function parseLive(text) {
+  const m = text.match(/^state=(\S+) responses=(\d+) rows=(\d+) last=(\S+) duplicates=(\d+) ascending=(\w+) steps=(\S*)/);
+  if (!m) {
+    fail(`the live panel says: ${text}`);
+  }
+  return { state: m[1], responses: Number(m[2]), rows: Number(m[3]), last: Date.parse(m[4]), duplicates: Number(m[5]), ascending: m[6] === 'true', steps: m[7], text };
+}
+
+/**
+ * A panel whose query has the Live switch on: after the first answer, new
+ * rows arrive through Grafana Live (the host's SSE endpoint, the plugin's
+ * RunStream) at the query's 1 s interval; the newest time grows across
+ * several intervals, with every time once, ascending, one step apart.
+ */
+async function livePanel(page) {
+  const panel = page.getByTestId('live-panel');
+  await panel.scrollIntoViewIfNeeded();
+  const before = parseLive(await textOf(page, 'live-result', /^state=Done .* rows=[1-9]/, 'the panel before Live is on'));
+  // Grafana's Switch draws its own label over the checkbox, which takes the click.
+  await panel.locator('label[for="live-L"]:not(:has-text("Live"))').click();
+  if (!(await page.isChecked('#live-L'))) {
+    fail('the Live switch did not turn on');
+  }
+  const first = parseLive(await textOf(page, 'live-result', /^state=Streaming /, 'the panel once Live is on'));
+  const INTERVAL = 1000;
+  let now = first;
+  const deadline = Date.now() + STEP_TIMEOUT;
+  while (now.last < first.last + 3 * INTERVAL || now.responses < first.responses + 2) {
+    if (Date.now() > deadline) {
+      fail(`no new rows over ${STEP_TIMEOUT / 1000} s of a live panel: from ${first.text} to ${now.text}`);
+    }
+    await page.waitForTimeout(250);
+    now = parseLive(await page.getByTestId('live-result').innerText());
+  }
+  for (const s of [first, now]) {
+    if (s.state !== 'Streaming' || s.duplicates !== 0 || !s.ascending || s.steps !== String(INTERVAL)) {
+      fail(`a live panel should hold each time once, ascending, ${INTERVAL} ms apart: ${s.text}`);
+    }
+  }
+  // The range stays whole: at most the row at its start falls off as it moves.
+  if (now.rows < before.rows - 1) {
+    fail(`the live panel lost rows of its range: ${before.rows} before Live, ${now.rows} after`);
+  }
+  await settle(page);
+  await panel.screenshot({ path: join(ARTIFACTS, 'live-panel.png') });
+  process.stdout.write(`live panel: newest time +${(now.last - first.last) / 1000} s over ${now.responses - first.responses} stream updates, ${now.rows} rows, no duplicate\n`);
+}
+
 async function main() {
   mkdirSync(ARTIFACTS, { recursive: true });
   const bin = build();
@@ -420,6 +471,7 @@ async function main() {
     }
 
     await dashboard(page);
+    await livePanel(page);
 
     if (problems.length > 0) {
       fail(`the page reported errors:\n${problems.join('\n')}`);

@@ -9,9 +9,18 @@ import {
   DataSourceInstanceSettings,
   MetricFindValue,
   ScopedVars,
+  StreamingFrameAction,
+  StreamingFrameOptions,
   TimeRange,
 } from '@grafana/data';
-import { DataSourceWithBackend, getAppEvents, getTemplateSrv, isExpressionReference, TemplateSrv } from '@grafana/runtime';
+import {
+  DataSourceWithBackend,
+  getAppEvents,
+  getTemplateSrv,
+  isExpressionReference,
+  StreamOptionsProvider,
+  TemplateSrv,
+} from '@grafana/runtime';
 import { map, Observable, of } from 'rxjs';
 
 import { annotationSupport, isAnnotationQuery } from './annotations';
@@ -47,6 +56,7 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     this.interpolator = new Interpolator(templateSrv);
     this.annotations = annotationSupport();
     this.variables = new VariableSupport(this);
+    this.streamOptionsProvider = liveBuffer;
   }
 
   // One hint per data source instance: getTagKeys runs each time the ad hoc
@@ -105,6 +115,9 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
         if (rangeRaw) {
           concrete.rangeRaw = rangeRaw;
         }
+        if (concrete.live && !(queryFormat(concrete) === 'time_series' && rangeIncludesNow(request.range))) {
+          delete concrete.live;
+        }
         this.interpolated.add(concrete);
         savedRefId.set(concrete.refId, saved.refId);
         targets.push(concrete);
@@ -113,8 +126,10 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     if (targets.length === 0) {
       return of({ data: [], errors: errors.length ? errors : undefined });
     }
-    const back = <T extends { refId?: string }>(x: T): T =>
-      x.refId !== undefined && savedRefId.has(x.refId) ? { ...x, refId: savedRefId.get(x.refId) } : x;
+    const back = <T extends { refId?: string }>(x: T): T => {
+      const refId = x.refId === undefined ? undefined : savedRefId.get(x.refId);
+      return refId === undefined || refId === x.refId ? x : withRefId(x, refId);
+    };
     return super.query({ ...request, targets }).pipe(
       map((res) => ({
         ...res,
@@ -191,6 +206,8 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     }
     if (queryFormat(query) === 'table') {
       parts.push('as table');
+    } else if (query.live) {
+      parts.push('live');
     }
     const legend = query.alias ?? query.legendFormat;
     if (legend) {
@@ -239,6 +256,44 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
   variableNames(): string[] {
     return this.templateSrv.getVariables().map((v) => `$${v.name}`);
   }
+}
+
+/**
+ * Grafana's buffer for a live query's frame. Grafana's standard options
+ * keep maxDataPoints rows, but the first answer may hold more (a query
+ * interval finer than span / maxDataPoints), and the first appended packet
+ * would cut the panel's range short: the buffer holds at least the first
+ * answer. Points older than the range's span fall off as new ones arrive.
+ */
+export const liveBuffer: StreamOptionsProvider<Query> = (request, frame) => {
+  const options: Partial<StreamingFrameOptions> = {
+    action: StreamingFrameAction.Append,
+    maxLength: Math.max(request.maxDataPoints ?? 500, frame.length),
+  };
+  const { range } = request;
+  if (rangeIncludesNow(range)) {
+    options.maxDelta = range.to.valueOf() - range.from.valueOf();
+  }
+  return options;
+};
+
+// "now" or the end of the period now is in (now/d, now/w, ...): ranges that
+// new points fall into. Any other end lies in the past, where a stream
+// would only push the range's own points out.
+const ENDS_NOW = /^now(\/[smhdwMy])?$/;
+
+/** Whether the range reaches the present, so a live query can stream into it. */
+export function rangeIncludesNow(range: TimeRange | undefined): boolean {
+  const to = range?.raw?.to;
+  return typeof to === 'string' && ENDS_NOW.test(to.trim());
+}
+
+/**
+ * A copy with another refId that keeps the original's prototype: Grafana
+ * tells a StreamingDataFrame by its class, which a spread would lose.
+ */
+function withRefId<T extends { refId?: string }>(x: T, refId: string): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(x)) as T, x, { refId });
 }
 
 /** A refId no other query of the request has, for the second and later queries of a split. */

@@ -41,6 +41,12 @@ export interface Query extends DataQuery {
   /** Metric queries: a QueryFormat. Variable queries in the JSON datasource's model: a VariableFormat. */
   format?: QueryFormat | VariableFormat;
   alias?: string;
+  /**
+   * Metric queries in the time series format: after the first answer the
+   * panel gets the points that arrive, every interval, through Grafana
+   * Live (the backend's RunStream). Alert rules ignore it.
+   */
+  live?: boolean;
   /** SimpleJSON's name for format. */
   type?: string;
   /** The JSON datasource's name for alias. */

@@ -12,12 +12,14 @@ import {
   DataSourceSettings,
   EventBusSrv,
 } from '@grafana/data';
-import { setAppEvents, setBackendSrv, setTemplateSrv } from '@grafana/runtime';
+import { setAppEvents, setBackendSrv, setGrafanaLiveSrv, setTemplateSrv } from '@grafana/runtime';
 import { Alert, Button, GlobalStyles, Stack } from '@grafana/ui';
 
 import { fakeTemplateSrv } from '../../src/test/templateSrv';
 import { browserBackendSrv } from './backendSrv';
 import { answer, Dashboard, describeFrames, hostRequest, Query } from './dashboard';
+import { eventSourceLiveSrv } from './live';
+import { LivePanel } from './livePanel';
 import { loadPluginModule } from './shared';
 
 // The ui command serves one data source with this uid.
@@ -38,6 +40,8 @@ const setVariable = (name: string, value: string) => {
 // Grafana shows what plugins publish here as toasts.
 const appEvents = new EventBusSrv();
 setAppEvents(appEvents);
+// Live queries' frames carry a channel, which DataSourceWithBackend streams through this.
+setGrafanaLiveSrv(eventSourceLiveSrv());
 
 function instanceSettings(s: Settings, plugin: Plugin): DataSourceInstanceSettings {
   return {
@@ -137,6 +141,7 @@ function Host({ plugin }: { plugin: Plugin }) {
         </div>
       )}
       {datasource && dashboard && <Dashboard datasource={datasource} setVariable={setVariable} filters={filters} setFilters={setFilters} />}
+      {datasource && dashboard && <LivePanel datasource={datasource} Editor={plugin.components.QueryEditor!} />}
       <Notifications />
     </div>
   );

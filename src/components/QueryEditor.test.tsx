@@ -133,6 +133,7 @@ describe('QueryEditor', () => {
       ['radio', 'Time series'],
       ['radio', 'Table'],
       ['textbox', /^Legend/],
+      ['switch', 'Live'],
       ['combobox', 'Region'],
       ['combobox', 'Zone'],
       ['combobox', 'Status codes'],
@@ -283,6 +284,51 @@ describe('QueryEditor', () => {
     backend();
     renderEditor({ target: 'cpu', format: 'table' }, { app: CoreApp.UnifiedAlerting });
     expect(await screen.findByTestId('alerting-table')).toHaveTextContent('Alert rules use time series');
+  });
+
+  describe('Live switch', () => {
+    it('turns live on and off, running the query each time', async () => {
+      backend();
+      const editor = renderEditor({ target: 'cpu' });
+      const live = await screen.findByRole('switch', { name: 'Live' });
+      expect(live).not.toBeChecked();
+      await userEvent.click(live);
+      expect(editor.last()).toMatchObject({ target: 'cpu', live: true });
+      expect(live).toBeChecked();
+      expect(editor.runs()).toBe(1);
+      await userEvent.click(live);
+      expect(editor.last().live).toBeUndefined();
+      expect(editor.runs()).toBe(2);
+    });
+
+    const tableCases: Array<{ name: string; initial: Partial<Query> }> = [
+      { name: 'format', initial: { target: 'cpu', format: 'table', live: true } },
+      { name: "SimpleJSON's type", initial: { target: 'cpu', type: 'table', live: true } },
+    ];
+    it.each(tableCases)('is off and disabled for a table ($name), saying why', async ({ initial }) => {
+      backend();
+      renderEditor(initial);
+      const live = await screen.findByRole('switch', { name: 'Live' });
+      expect(live).toBeDisabled();
+      expect(live).not.toBeChecked();
+      expect(live).toHaveAccessibleDescription(/time series only: a table is answered whole/i);
+    });
+
+    it('is cleared when the format becomes Table', async () => {
+      backend();
+      const editor = renderEditor({ target: 'cpu', live: true });
+      expect(await screen.findByRole('switch', { name: 'Live' })).toBeChecked();
+      await userEvent.click(screen.getByRole('radio', { name: 'Table' }));
+      expect(editor.last()).toMatchObject({ format: 'table', live: undefined });
+      expect(screen.getByRole('switch', { name: 'Live' })).toBeDisabled();
+    });
+
+    it('is not offered in alert rules, which ignore it', async () => {
+      backend();
+      renderEditor({ target: 'cpu', live: true }, { app: CoreApp.UnifiedAlerting });
+      await screen.findByRole('combobox', { name: 'Metric' });
+      expect(screen.queryByRole('switch', { name: 'Live' })).not.toBeInTheDocument();
+    });
   });
 
   it('says the service lists no metrics, and what to check', async () => {

@@ -1,6 +1,6 @@
 import { CoreApp, QueryEditorProps, SelectableValue } from '@grafana/data';
 import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
-import { Alert, RadioButtonGroup } from '@grafana/ui';
+import { Alert, RadioButtonGroup, Switch } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
 import { JsonData, Query, QueryFormat, queryFormat } from '../types';
@@ -21,6 +21,13 @@ const LEGEND_HELP = (
     <code>{'{{metric}}'}</code> by its name; dashboard variables work too. Empty: the name the service gives.
   </>
 );
+
+const LIVE_HELP =
+  'On: after the first answer the panel receives the new points every interval through Grafana Live, without running ' +
+  "the query again, as long as the panel's range ends at now. Never more often than the data source's minimum live interval.";
+
+// The backend answers a table whole, so there is nothing to append to.
+const LIVE_TABLE = 'Live streams time series only: a table is answered whole. Choose Time series to stream.';
 
 export function QueryEditor({ datasource, query, onChange, onRunQuery, app }: Props) {
   const ids = editorIds(query.refId);
@@ -47,9 +54,27 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery, app }: Pr
             // The backend refuses tables in alert rules, so they are not offered there.
             options={alerting ? FORMATS.filter((f) => f.value !== 'table') : FORMATS}
             value={format}
-            onChange={(f) => change({ format: f, type: undefined })}
+            // A table cannot stream, and the backend refuses one that asks to.
+            onChange={(f) => change({ format: f, type: undefined, ...(f === 'table' ? { live: undefined } : {}) })}
           />
         </EditorField>
+        {/* Alert rules are evaluated once per run and the backend ignores live there, so it is not offered. */}
+        {!alerting && (
+          <EditorField
+            label="Live"
+            htmlFor={ids.control('live')}
+            tooltip={format === 'table' ? LIVE_TABLE : LIVE_HELP}
+          >
+            <Switch
+              id={ids.control('live')}
+              value={format !== 'table' && query.live === true}
+              disabled={format === 'table'}
+              // The disabled switch says why, hovered and to screen readers.
+              title={format === 'table' ? LIVE_TABLE : undefined}
+              onChange={(e) => change({ live: e.currentTarget.checked || undefined })}
+            />
+          </EditorField>
+        )}
         <EditorField label="Legend" width={32} optional tooltip={LEGEND_HELP} tooltipInteractive htmlFor={ids.legend}>
           <CommitInput
             id={ids.legend}
