@@ -19,7 +19,8 @@ import (
 
 // demo starts the reference server on a free loopback port, then drives
 // the built plugin against it: Save & test, several queries in one
-// request, an alert-rule query, and what a user sees when things go wrong.
+// request, an alert-rule query, what a user sees when things go wrong, and
+// a live panel's stream.
 func demo(args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	plugin := fs.String("plugin", "", "path to the built plugin binary (default: dist/ of this repository)")
@@ -93,7 +94,21 @@ func demo(args []string) error {
 	for _, ref := range []string{"B", "C"} {
 		printResponse(os.Stdout, ref, qr.Responses[ref])
 	}
-	return nil
+
+	// A live panel: the last minute, then a new point each second as the
+	// reference server's clock moves, through the plugin's stream calls.
+	fmt.Println("\n== A live panel: the last minute, then each second's new point for 3.5 s")
+	live := ds
+	live.UID, live.JSONData = "live", map[string]any{"liveMinIntervalSeconds": 1}
+	at := time.Now()
+	lq := backend.DataQuery{RefID: "L", TimeRange: backend.TimeRange{From: at.Add(-time.Minute), To: at}, MaxDataPoints: 60, Interval: time.Second,
+		JSON: json.RawMessage(`{"target":"cpu_usage","payload":{"service":["checkout"],"region":"eu-west"},"live":true}`)}
+	qr, err = h.QueryData(ctx, live, []backend.DataQuery{lq}, nil)
+	if err != nil {
+		return err
+	}
+	printResponse(os.Stdout, "L", qr.Responses["L"])
+	return followStream(h, live, "L", qr.Responses["L"], 3500*time.Millisecond, os.Stdout)
 }
 
 func randomToken() string {
