@@ -4,13 +4,11 @@ package main
 
 import (
 	"os"
-	"runtime/debug"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/plugin"
 )
@@ -24,28 +22,7 @@ func main() {
 	if levelErr != nil {
 		lg.Warn(levelErr.Error())
 	}
-	calls, callsErr := models.MaxConcurrentCalls()
-	if callsErr != nil {
-		lg.Warn(callsErr.Error())
-	}
-	client.SetMaxConcurrentCalls(calls)
-	ceiling, ceilingErr := models.MaxSeriesCeiling()
-	if ceilingErr != nil {
-		lg.Warn(ceilingErr.Error())
-	}
-	models.SetMaxSeriesCeiling(ceiling)
-	floor, floorErr := models.LiveMinIntervalFloor()
-	if floorErr != nil {
-		lg.Warn(floorErr.Error())
-	}
-	models.SetLiveMinIntervalFloor(floor)
-	limit, limitErr := models.MemoryLimit()
-	if limitErr != nil {
-		lg.Warn(limitErr.Error())
-	}
-	if limit > 0 {
-		debug.SetMemoryLimit(limit)
-	}
+	plugin.ApplyOperatorSettings(lg)
 	if err := datasource.Manage(plugin.PluginID, plugin.NewInstance, datasource.ManageOpts{}); err != nil {
 		lg.Error(err.Error())
 		os.Exit(1)

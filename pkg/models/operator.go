@@ -11,6 +11,12 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 )
 
+// The operator's settings: what the Grafana operator sets for the whole
+// plugin process under [plugin.inhouse-metrics-datasource] in grafana.ini,
+// which Grafana passes as GF_PLUGIN_* variables. Each reader here returns
+// a usable value and, for an invalid one, an error to log; the plugin
+// package applies them at start-up.
+
 // LogLevelEnv is where Grafana passes the operator's
 // [plugin.inhouse-metrics-datasource] log_level setting.
 //
