@@ -24,8 +24,9 @@ func timesDiffer(series []*Series) string {
 		if m := s.Time.Len(); m != n {
 			return fmt.Sprintf("series %s has %s points and series %s has %s", seriesName(first), thousands(n), seriesName(s), thousands(m))
 		}
-		// Decoded series own their time slices, so sharing one is rare;
-		// the values are compared.
+		if s.Time == first.Time {
+			continue // the decoder gave series with the same times one field
+		}
 		for i := range n {
 			a, b := first.Time.PointerAt(i).(*time.Time), s.Time.PointerAt(i).(*time.Time)
 			if !a.Equal(*b) {
