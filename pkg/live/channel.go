@@ -72,8 +72,8 @@ func Channel(dsUID, path string) string { return "ds/" + dsUID + "/" + path }
 // its frames carry so far and the newest point sent. The query is a copy
 // the entry owns; the rest changes under mu.
 type Entry struct {
-	dsUID string
-	query models.Query
+	dsUID, path string
+	query       models.Query
 
 	mu       sync.Mutex
 	layout   *Layout
@@ -90,9 +90,23 @@ func (e *Entry) Schema() *data.Frame {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.layout == nil {
-		return NewLayout(e.query.Alias).Schema()
+		return e.Dress(NewLayout(e.query.Alias).Schema(), "")
 	}
-	return e.layout.Schema()
+	return e.Dress(e.layout.Schema(), "")
+}
+
+// Dress gives a frame that carries the schema what the panel's first
+// frame had: Grafana's streaming frame takes its refId and metadata from
+// each schema it receives, so without them the panel would lose its
+// query's refId, and the query inspector its request, at the first packet.
+// executed is the request as sent, "" to leave it out.
+func (e *Entry) Dress(f *data.Frame, executed string) *data.Frame {
+	f.RefID = e.query.RefID
+	f.Meta.Channel = Channel(e.dsUID, e.path)
+	if executed != "" {
+		f.Meta.ExecutedQueryString = executed
+	}
+	return f
 }
 
 // Registry holds the channels that queries registered, bounded to max
@@ -120,7 +134,7 @@ func (r *Registry) Register(dsUID, path string, q *models.Query, layout *Layout,
 		if len(r.entries) >= r.max {
 			r.evictLocked()
 		}
-		e = &Entry{dsUID: dsUID, query: *q}
+		e = &Entry{dsUID: dsUID, path: path, query: *q}
 		r.entries[path] = e
 	}
 	e.mu.Lock()

@@ -16,9 +16,10 @@ import (
 // is longer: a service that is back should show data within half a minute.
 const MaxBackoff = 30 * time.Second
 
-// Poll asks the service for a query's answer over a window; the plugin
-// passes its pipeline's uncached call.
-type Poll func(ctx context.Context, q *models.Query) (*frames.Answer, error)
+// Poll asks the service for a query's answer over a window and returns
+// it with the request as sent, for the query inspector; the plugin passes
+// its pipeline's uncached call.
+type Poll func(ctx context.Context, q *models.Query) (ans *frames.Answer, sent string, err error)
 
 // Sender is the part of the SDK's StreamSender a stream uses.
 type Sender interface {
@@ -83,7 +84,7 @@ func (s *Stream) Run(ctx context.Context, sender Sender) error {
 	// A stream that starts long after its query ran (or resumes after a
 	// long outage) catches up over at most the query's own span.
 	span := e.query.To.Sub(e.query.From)
-	schemaSent, failures := false, 0
+	schemaSent, failures, sent := false, 0, ""
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -99,7 +100,7 @@ func (s *Stream) Run(ctx context.Context, sender Sender) error {
 			q.From = started.Add(-span)
 		}
 		q.RangeRaw.From, q.RangeRaw.To = "", ""
-		ans, err := s.Poll(ctx, &q)
+		ans, polled, err := s.Poll(ctx, &q)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -108,7 +109,7 @@ func (s *Stream) Run(ctx context.Context, sender Sender) error {
 			wait := backoff(interval, failures)
 			text := fmt.Sprintf("live: polling the service failed (%v); retrying in %s", err, wait.Round(time.Millisecond))
 			s.Logger.Warn("live poll failed", "target", q.Target, "error", err.Error(), "failures", failures, "retryIn", wait.String())
-			notice := layout.Schema()
+			notice := e.Dress(layout.Schema(), sent)
 			notice.AppendNotices(data.Notice{Severity: data.NoticeSeverityError, Text: text})
 			if err := sender.SendFrame(notice, data.IncludeAll); err != nil {
 				return err
@@ -117,7 +118,7 @@ func (s *Stream) Run(ctx context.Context, sender Sender) error {
 			timer.Reset(wait)
 			continue
 		}
-		failures = 0
+		failures, sent = 0, polled
 		cut := layout.Cut(ans, newest)
 		if cut.Late > 0 {
 			s.Logger.Debug("live poll: late points left out", "target", q.Target, "late", cut.Late, "newestSent", newest)
@@ -125,6 +126,7 @@ func (s *Stream) Run(ctx context.Context, sender Sender) error {
 		include := data.IncludeDataOnly
 		if !schemaSent || cut.SchemaChanged {
 			include = data.IncludeAll
+			e.Dress(cut.Frame, sent)
 		}
 		if cut.Frame.Rows() > 0 || include == data.IncludeAll {
 			if err := sender.SendFrame(cut.Frame, include); err != nil {

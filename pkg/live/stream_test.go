@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -17,10 +18,11 @@ import (
 
 // sent is one frame a stream sent.
 type sent struct {
-	include data.FrameInclude
-	times   []time.Time
-	fields  int
-	notices []string
+	include                  data.FrameInclude
+	times                    []time.Time
+	fields                   int
+	notices                  []string
+	refID, channel, executed string
 }
 
 type recorder struct {
@@ -35,11 +37,12 @@ func (r *recorder) SendFrame(f *data.Frame, include data.FrameInclude) error {
 	if r.fail != nil {
 		return r.fail
 	}
-	s := sent{include: include, fields: len(f.Fields)}
+	s := sent{include: include, fields: len(f.Fields), refID: f.RefID}
 	for i := 0; i < f.Rows(); i++ {
 		s.times = append(s.times, f.Fields[0].At(i).(time.Time))
 	}
 	if f.Meta != nil {
+		s.channel, s.executed = f.Meta.Channel, f.Meta.ExecutedQueryString
 		for _, n := range f.Meta.Notices {
 			s.notices = append(s.notices, n.Text)
 		}
@@ -65,13 +68,13 @@ type service struct {
 	newOn   int
 }
 
-func (s *service) poll(_ context.Context, q *models.Query) (*frames.Answer, error) {
+func (s *service) poll(_ context.Context, q *models.Query) (*frames.Answer, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.polls++
 	s.windows = append(s.windows, [2]time.Time{q.From, q.To})
 	if s.failOn[s.polls] {
-		return nil, errors.New("503 Service Unavailable")
+		return nil, "", errors.New("503 Service Unavailable")
 	}
 	offsets := make([]int, s.polls+1)
 	for i := range offsets {
@@ -81,7 +84,7 @@ func (s *service) poll(_ context.Context, q *models.Query) (*frames.Answer, erro
 	if s.newOn > 0 && s.polls >= s.newOn {
 		out.Series = append(out.Series, series("new", nil, offsets...))
 	}
-	return out, nil
+	return out, fmt.Sprintf("POST /query #%d", s.polls), nil
 }
 
 func (s *service) count() int {
@@ -94,7 +97,7 @@ func (s *service) count() int {
 // t0 (one point), and returns when it has made polls polls.
 func run(t *testing.T, svc *service, rec *recorder, polls int) {
 	t.Helper()
-	q := &models.Query{Target: "cpu", IntervalMs: 1, From: t0.Add(-time.Hour), To: t0}
+	q := &models.Query{RefID: "A", Target: "cpu", IntervalMs: 1, From: t0.Add(-time.Hour), To: t0}
 	l := NewLayout("")
 	cut := l.Cut(answer(series("cpu", data.Labels{"region": "eu"}, 0)), time.Time{})
 	e := NewRegistry(10).Register("ds", Path("ds", q), q, l, cut.Newest)
@@ -129,6 +132,10 @@ func TestStreamSendsEachPointOnce(t *testing.T) {
 	got := rec.all()
 	if len(got) == 0 || got[0].include != data.IncludeAll {
 		t.Fatalf("first frame %+v, want the schema", got)
+	}
+	// Grafana takes a schema's refId and metadata for the panel's frame.
+	if f := got[0]; f.refID != "A" || !strings.HasPrefix(f.channel, "ds/ds/live/") || f.executed != "POST /query #1" {
+		t.Errorf("the schema frame has refId %q, channel %q, executed query %q; want the query's", f.refID, f.channel, f.executed)
 	}
 	next := t0.Add(time.Second) // t0 itself came with the query's answer
 	for i, f := range got {
@@ -165,7 +172,7 @@ func TestStreamReportsFailuresAndRecovers(t *testing.T) {
 	for i, f := range got {
 		if len(f.notices) > 0 {
 			failures++
-			if f.include != data.IncludeAll || len(f.times) != 0 || !strings.Contains(f.notices[0], "503 Service Unavailable") || !strings.Contains(f.notices[0], "retrying in") {
+			if f.include != data.IncludeAll || len(f.times) != 0 || !strings.Contains(f.notices[0], "503 Service Unavailable") || !strings.Contains(f.notices[0], "retrying in") || f.refID != "A" {
 				t.Errorf("failure frame %d = %+v", i, f)
 			}
 			continue

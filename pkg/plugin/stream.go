@@ -54,12 +54,9 @@ func (d *Datasource) liveResponse(q *models.Query, res *pipeline.Result) backend
 	if newest.IsZero() {
 		newest = q.To
 	}
-	channels.Register(d.settings.UID, path, q, layout, newest)
+	e := channels.Register(d.settings.UID, path, q, layout, newest)
 
-	frame := cut.Frame
-	frame.RefID = q.RefID
-	frame.Meta.Channel = live.Channel(d.settings.UID, path)
-	frame.Meta.ExecutedQueryString = res.Sent.String()
+	frame := e.Dress(cut.Frame, res.Sent.String())
 	for i, n := range res.Answer.Notices {
 		if i == maxLiveNotices {
 			frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf("and %d more notices", len(res.Answer.Notices)-i)})
@@ -119,12 +116,12 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 		Entry:       e,
 		MinInterval: d.settings.LiveMinInterval,
 		Logger:      backend.Logger,
-		Poll: func(ctx context.Context, q *models.Query) (*frames.Answer, error) {
+		Poll: func(ctx context.Context, q *models.Query) (*frames.Answer, string, error) {
 			res, err := d.pipeline.Poll(ctx, q)
 			if err != nil {
-				return nil, err
+				return nil, "", err
 			}
-			return res.Answer, nil
+			return res.Answer, res.Sent.String(), nil
 		},
 	}
 	return s.Run(ctx, sender)

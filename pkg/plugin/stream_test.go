@@ -58,8 +58,13 @@ type packets struct {
 // packet is one frame as JSON: a schema (when sent) and the values.
 type packet struct {
 	Schema *struct {
+		RefID  string `json:"refId"`
 		Fields []struct{ Name string }
-		Meta   *struct{ Notices []struct{ Text string } }
+		Meta   *struct {
+			Channel  string
+			Executed string `json:"executedQueryString"`
+			Notices  []struct{ Text string }
+		}
 	} `json:"schema"`
 	Data *struct {
 		Values [][]json.RawMessage `json:"values"`
@@ -129,6 +134,9 @@ func stream(t *testing.T, inst instancemgmt.Instance, path string, stop func([]p
 	if err := json.Unmarshal(sub.InitialData.Data(), &initial); err != nil || initial.Schema == nil || initial.Data != nil {
 		t.Fatalf("initial data %s is not the schema alone (%v)", sub.InitialData.Data(), err)
 	}
+	if initial.Schema.RefID != "A" || initial.Schema.Meta == nil || initial.Schema.Meta.Channel != "ds/test/"+path {
+		t.Errorf("the initial schema %s lacks the query's refId or channel", sub.InitialData.Data())
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rec := &packets{}
@@ -188,8 +196,8 @@ func TestRunStreamSendsNewPoints(t *testing.T) {
 	if rows := checkSequence(t, got, newest); rows < 10 {
 		t.Errorf("%d rows", rows)
 	}
-	if got[0].Schema == nil {
-		t.Error("the first packet has no schema")
+	if s := got[0].Schema; s == nil || s.RefID != "A" || s.Meta == nil || !strings.HasPrefix(s.Meta.Executed, "POST ") {
+		t.Error("the first packet has no schema, or one without the query's refId and the request sent")
 	}
 	for i, pk := range got[1:] {
 		if pk.Schema != nil {
