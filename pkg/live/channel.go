@@ -82,9 +82,6 @@ type Entry struct {
 	lastSeen time.Time // for eviction
 }
 
-// Query returns the channel's query.
-func (e *Entry) Query() models.Query { return e.query }
-
 // Schema is the channel's frame as its subscribers hold it, without rows.
 func (e *Entry) Schema() *data.Frame {
 	e.mu.Lock()

@@ -27,7 +27,6 @@ var (
 	DefaultConcurrency      = defaultSettings.Concurrency
 	DefaultCacheMaxBytes    = defaultSettings.CacheMaxBytes
 	DefaultMaxSeries        = defaultSettings.MaxSeries
-	DefaultLiveMinInterval  = defaultSettings.LiveMinInterval
 )
 
 // Settings are the validated settings of one data source instance.
