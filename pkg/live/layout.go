@@ -172,6 +172,14 @@ func (l *Layout) Schema() *data.Frame {
 	return l.frame([]time.Time{}, values)
 }
 
+// NoticeFrame is a frame without series that carries only an error
+// notice, for a stream that cannot run: Grafana shows it on the panel.
+func NoticeFrame(text string) *data.Frame {
+	f := NewLayout("").Schema()
+	f.AppendNotices(data.Notice{Severity: data.NoticeSeverityError, Text: text})
+	return f
+}
+
 func (l *Layout) frame(times []time.Time, values [][]*float64) *data.Frame {
 	fields := make([]*data.Field, 0, len(l.cols)+1)
 	fields = append(fields, data.NewField(data.TimeSeriesTimeFieldName, nil, times))

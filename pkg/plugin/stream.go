@@ -109,6 +109,12 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 		return errLiveForwarding
 	}
 	e, err := channels.Lookup(d.settings.UID, req.Path)
+	if errors.Is(err, live.ErrUnknownPath) {
+		// Grafana runs a channel's stream again after the plugin restarts,
+		// for panels still open, without a new subscription: tell those
+		// panels to refresh rather than leave them still, and end.
+		return sender.SendFrame(live.NoticeFrame(err.Error()), data.IncludeAll)
+	}
 	if err != nil {
 		return err
 	}

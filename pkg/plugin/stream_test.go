@@ -276,6 +276,16 @@ func TestStreamRefusals(t *testing.T) {
 	if err := h.RunStream(context.Background(), &backend.RunStreamRequest{Path: "live/nope"}, backend.NewStreamSender(&packets{})); err == nil {
 		t.Error("RunStream ran a malformed channel")
 	}
+	// A channel the plugin does not hold (as after a restart, when Grafana
+	// runs the streams of open panels again): one frame that says to
+	// refresh, then the end.
+	gone := &packets{}
+	if err := h.RunStream(context.Background(), &backend.RunStreamRequest{Path: "live/AAAAAAAAAAAAAAAAAAAAAA"}, backend.NewStreamSender(gone)); err != nil {
+		t.Errorf("RunStream of an unknown channel = %v, want it to say so on the panel and end", err)
+	}
+	if got := gone.all(); len(got) != 1 || !hasNotice(got, "refresh the panel") || rowsIn(got) != 0 {
+		t.Errorf("RunStream of an unknown channel sent %d packets, want one with a notice to refresh", len(got))
+	}
 	if res, _ := other.(backend.StreamHandler).PublishStream(context.Background(), &backend.PublishStreamRequest{Path: path}); res.Status != backend.PublishStreamStatusPermissionDenied {
 		t.Errorf("PublishStream = %v, want denied", res.Status)
 	}
