@@ -65,10 +65,11 @@ func New(s *models.Settings, opts httpclient.Options) (*Client, error) {
 	// slowly is cut at the same deadline as a server that never answers.
 	opts.Timeouts.Timeout = s.Timeout
 	c.basic, opts.BasicAuth = opts.BasicAuth, nil
-	// The SDK adds the headers Grafana forwards (the user's OAuth tokens,
-	// cookies); the credential guard then takes off what the settings do
-	// not let through.
-	opts.ForwardHTTPHeaders = s.Forwarding.OAuthPassThru || len(s.Forwarding.KeepCookies) > 0
+	// The SDK would forward every header Grafana passed, on resource calls
+	// every header of the browser, with two values where Grafana and the
+	// browser both set one. The client sends the user's identity itself,
+	// by name, one value each (models.Identity.Apply).
+	opts.ForwardHTTPHeaders = false
 	opts.ConfigureTransport = func(_ httpclient.Options, t *http.Transport) {
 		c.transport = t
 	}
@@ -138,11 +139,10 @@ func (c *Client) credentialGuard() httpclient.Middleware {
 				// basic auth and custom headers would travel in clear text.
 				return nil, &errDowngrade{from: c.BaseURL(), to: models.RedactURL(req.URL.String())}
 			}
-			req = req.Clone(req.Context())
-			models.IdentityFrom(req.Context()).Filter(req.Header)
 			if c.sameHost(req.URL) {
 				return next.RoundTrip(req)
 			}
+			req = req.Clone(req.Context())
 			if !c.allowedHost(req.URL) {
 				return nil, &errRedirect{from: c.base.Host, to: req.URL.Host}
 			}
@@ -332,10 +332,13 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	// The user's forwarded token, which the SDK adds further down, wins
-	// over the data source's own credentials; calls without one (alert
-	// rules, forwarding off) send the data source's.
-	if models.IdentityFrom(ctx).Authorization == "" {
+	// The user's forwarded token wins over the data source's own
+	// credentials; calls without one (alert rules, forwarding off) send
+	// the data source's. Its custom headers, added further down, replace
+	// any header of the same name.
+	id := models.IdentityFrom(ctx)
+	id.Apply(req.Header)
+	if id.Authorization == "" {
 		switch {
 		case c.apiKey != "":
 			req.Header.Set("Authorization", "Bearer "+c.apiKey)
