@@ -364,10 +364,20 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 	res.Body = &releasingBody{ReadCloser: res.Body, release: release}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		// Scrubbed before it is cut short, so no part of an echoed secret
-		// survives the cut; read past the quote for the same reason.
-		head, _ := io.ReadAll(io.LimitReader(res.Body, snippetRead))
+		// survives the cut. The window holds the quote and, past it, the
+		// longest secret whole: one that starts inside the quote is
+		// matched whole, whatever its length (OAuth tokens with group
+		// claims pass 4 KB); the start of one at the window's edge goes
+		// too.
+		window := int64(snippetQuote + max(snippetRoom, c.settings.LongestSecretFor(ctx)))
+		head, _ := io.ReadAll(io.LimitReader(res.Body, window+1))
+		cut := int64(len(head)) > window
+		if cut {
+			head = head[:window]
+		}
 		drainAndClose(res.Body)
-		return nil, c.statusError(ctx, op, res, contract.Snippet([]byte(c.scrub(ctx, string(head))), 200))
+		text := c.settings.ScrubWindowFor(ctx)(string(head), cut)
+		return nil, c.statusError(ctx, op, res, contract.Snippet([]byte(text), snippetQuote))
 	}
 	return res, nil
 }
@@ -394,9 +404,13 @@ func isStatus(err error, code int) bool {
 	return errors.As(err, &ce) && ce.Kind == KindHTTP && ce.StatusCode == code
 }
 
-// snippetRead is how much of an error body is read for its quote: the
-// 200 bytes quoted, plus room for a secret that starts inside them.
-const snippetRead = 200 + 4<<10
+// An error body is quoted by its first snippetQuote bytes, read with
+// room past them for a secret that starts inside them: snippetRoom, or
+// the longest secret's length if that is more.
+const (
+	snippetQuote = 200
+	snippetRoom  = 4 << 10
+)
 
 // drainAndClose reads a little of what is left so the connection can be
 // reused, then closes the body.

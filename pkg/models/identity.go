@@ -314,12 +314,20 @@ func (s *Settings) ScrubFor(ctx context.Context) func(string) string {
 	if len(user) == 0 {
 		return s.Scrub
 	}
-	return func(text string) string {
-		for _, secret := range user {
-			text = strings.ReplaceAll(text, secret, "[redacted]")
-		}
-		return s.Scrub(text)
-	}
+	return func(text string) string { return scrubText(text, user, s.Secrets) }
+}
+
+// ScrubWindowFor scrubs the first bytes of a body read to be quoted; cut
+// tells that the body went on past them (see scrubWindow).
+func (s *Settings) ScrubWindowFor(ctx context.Context) func(text string, cut bool) string {
+	user := IdentityFrom(ctx).secrets()
+	return func(text string, cut bool) string { return scrubWindow(text, cut, user, s.Secrets) }
+}
+
+// LongestSecretFor is the length of the longest secret a request may see
+// echoed: a window read to be quoted must hold one whole past the quote.
+func (s *Settings) LongestSecretFor(ctx context.Context) int {
+	return longest(IdentityFrom(ctx).secrets(), s.Secrets)
 }
 
 // HasSecrets tells whether anything needs scrubbing for this request.

@@ -40,7 +40,11 @@ type Pipeline struct {
 func New(settings *models.Settings, c *client.Client) *Pipeline {
 	p := &Pipeline{client: c, settings: settings}
 	p.decode = func(ctx context.Context, r io.Reader, sizeHint int) (*frames.Answer, error) {
-		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: settings.ScrubFor(ctx), Limits: frames.Limits{
+		// The decoder scrubs only the head it quotes from a body that is
+		// not JSON, which the body may go on past.
+		window := settings.ScrubWindowFor(ctx)
+		scrub := func(head string) string { return window(head, false) }
+		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: scrub, Limits: frames.Limits{
 			Series: settings.MaxSeries, SeriesSetting: settings.MaxSeriesSetting, SeriesRaise: settings.MaxSeriesRaise,
 		}})
 	}
