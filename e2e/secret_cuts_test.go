@@ -20,13 +20,14 @@ import (
 // quote from a window of a few KB), a string where a number belongs (a
 // 40-byte quote) and a body that is not JSON (a 60-byte quote). The
 // target names the place, the header and the offset:
-// "<status500|value|notjson>-<auth|tenant>-<offset>".
+// "<status500|value|notjson|name>-<auth|tenant>-<offset>" ("name" answers
+// a healthy series named with the echo).
 func cutServer() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var kind, which string
 		offset := -1
-		for _, k := range []string{"status500", "value", "notjson"} {
+		for _, k := range []string{"status500", "value", "notjson", "name"} {
 			for _, h := range []string{"auth", "tenant"} {
 				if i := strings.Index(string(body), k+"-"+h+"-"); i >= 0 {
 					kind, which = k, h
@@ -48,6 +49,8 @@ func cutServer() http.Handler {
 			_, _ = io.WriteString(w, `[{"target":"s","datapoints":[["`+echo+`",1000]]}]`)
 		case "notjson":
 			_, _ = io.WriteString(w, echo)
+		case "name": // a healthy answer: the series' name and the frames' executedQueryString
+			_, _ = io.WriteString(w, `[{"target":"`+echo+`","datapoints":[[1,1000]]}]`)
 		default:
 			_, _ = io.WriteString(w, "ok")
 		}
@@ -69,8 +72,8 @@ func randomSecret(mark string, n int) string {
 // No secret of any length, nor its first 4 characters or more, leaves the
 // plugin where a quote cuts it: secrets longer than the 4 KB window (a
 // 5 KB forwarded OAuth token, a 6 KB API key) and short ones echoed just
-// before each cut, in query errors, frames (executedQueryString), health
-// messages and the plugin's log. Before the fix a 5 KB token in a 500
+// before each cut, in query errors, frames (names, executedQueryString),
+// resource answers, health messages and the plugin's log. Before the fix a 5 KB token in a 500
 // came back as 180 of its characters, and a key cut by a 40-byte quote as
 // its start.
 func TestLongSecretsAndTheirStartsNeverLeave(t *testing.T) {
@@ -95,6 +98,7 @@ func TestLongSecretsAndTheirStartsNeverLeave(t *testing.T) {
 		"status500": {0, 10, 150, 180, 190, 196, 199, 200, 4000, 4290, 4295},
 		"value":     {0, 20, 30, 36, 38, 39},
 		"notjson":   {0, 30, 50, 55, 58, 59},
+		"name":      {0, 100},
 	}
 	logStart := len(pluginLogs.String())
 	var out strings.Builder
@@ -120,14 +124,29 @@ func TestLongSecretsAndTheirStartsNeverLeave(t *testing.T) {
 			t.Fatal(err)
 		}
 		for ref, r := range qr.Responses {
-			if r.Error == nil {
-				t.Errorf("%s: no error; the probe reached no quote", ref)
-				continue
+			if (r.Error == nil) != strings.HasPrefix(ref, "name-") {
+				t.Errorf("%s: error %v; the probe did not reach its quote", ref, r.Error)
 			}
-			fmt.Fprintln(&out, ref, r.Error)
+			if r.Error != nil {
+				fmt.Fprintln(&out, ref, r.Error)
+			}
 			for _, f := range r.Frames {
 				b, _ := f.MarshalJSON()
 				fmt.Fprintln(&out, string(b))
+			}
+		}
+		// The editors' resources quote the same bodies.
+		for _, target := range []string{"status500-auth-0", "status500-auth-190", "status500-tenant-196", "notjson-auth-0", "notjson-tenant-58"} {
+			for path, body := range map[string]string{
+				"metric-payload-options": `{"metric":"` + target + `","name":"n"}`,
+				"tag-values":             `{"key":"` + target + `"}`,
+			} {
+				rr, err := host.CallResourceAs(context.Background(), ds, user, http.MethodPost, path, []byte(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				cases++
+				fmt.Fprintln(&out, path, target, rr.Status, string(rr.Body))
 			}
 		}
 	}
@@ -140,5 +159,5 @@ func TestLongSecretsAndTheirStartsNeverLeave(t *testing.T) {
 			t.Errorf("the %s leaked (its first 4 characters or more): %s", name, all[max(0, i-120):min(len(all), i+60)])
 		}
 	}
-	t.Logf("%d queries over 2 data sources: %d places x 2 headers x offsets", cases, len(offsets))
+	t.Logf("%d queries and resource calls over 2 data sources", cases)
 }
