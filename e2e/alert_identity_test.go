@@ -46,7 +46,7 @@ func (s *loginService) last() http.Header {
 // editor's preview sends it: a request with a user keeps that user's
 // identity and cache whatever the header says. Only a request without a
 // user (Grafana 9.x alert rules) or with Grafana's scheduler as its user
-// (10 and later) is an alert rule's evaluation, which sends the data
+// (newer versions) is an alert rule's evaluation, which sends the data
 // source's own credentials. Before the fix alice, adding the header, got
 // the alert rule's cached answer and the service account's view.
 func TestFromAlertKeepsTheUsersIdentity(t *testing.T) {
@@ -72,7 +72,7 @@ func TestFromAlertKeepsTheUsersIdentity(t *testing.T) {
 	for _, rule := range []struct {
 		who string
 		c   *grafanahost.Caller
-	}{{"no user (Grafana 9.x)", nil}, {"the scheduler (Grafana 10+)", scheduler}} {
+	}{{"no user (Grafana 9.x)", nil}, {"the scheduler (newer Grafana)", scheduler}} {
 		if got := name(ask(rule.c, fromAlert, q)); got != "service-account" {
 			t.Errorf("alert rule, %s: answered %q, want the data source's credentials (service-account)", rule.who, got)
 		}

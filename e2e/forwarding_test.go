@@ -176,7 +176,7 @@ func TestForgedIDTokenNeverReachesTheService(t *testing.T) {
 	}{
 		{"password user, no token forwarded", map[string][]string{"X-Id-Token": {forged}},
 			"Bearer svc-APIKEY-66dd77", ""},
-		{"OAuth user, Grafana 10+ (its own under X-ID-Token)", map[string][]string{
+		{"OAuth user, newer Grafana (its own under X-ID-Token)", map[string][]string{
 			"Authorization": grafanaAuth, "X-ID-Token": {"alice-IDTOKEN-88ee99"}, "X-Id-Token": {forged}},
 			grafanaAuth[0], "alice-IDTOKEN-88ee99"},
 		{"OAuth user, Grafana 9.3.2 (its own appended)", map[string][]string{

@@ -165,7 +165,7 @@ func ForwardedOfStrings(raw map[string]string) Forwarded {
 }
 
 // SchedulerLogin is the user Grafana's alert scheduler evaluates rules as
-// (SchedulerUserFor, Grafana 10 and later); 9.x sends no user at all.
+// (SchedulerUserFor, in newer versions); 9.x sends no user at all.
 const SchedulerLogin = "grafana_scheduler"
 
 // AlertEvaluation tells whether a request is an alert rule's evaluation,

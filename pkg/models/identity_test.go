@@ -71,7 +71,7 @@ func TestFromAlertIsNotAProof(t *testing.T) {
 		{"a user who adds FromAlert, no token", alice, Forwarded{}, true, false, "alice"},
 		{"the same user without it", alice, fwd, false, false, "alice"},
 		{"no user (Grafana 9.x rules and previews)", nil, Forwarded{}, true, true, ""},
-		{"the scheduler (Grafana 10 and later)", scheduler, Forwarded{}, true, true, ""},
+		{"the scheduler (newer Grafana)", scheduler, Forwarded{}, true, true, ""},
 		{"the scheduler's login without FromAlert", scheduler, Forwarded{}, false, false, SchedulerLogin},
 		{"no user, no FromAlert", nil, Forwarded{}, false, false, ""},
 	} {
@@ -102,7 +102,7 @@ func TestForwardedOfTakesGrafanasOwn(t *testing.T) {
 	}{
 		{"password user forges X-ID-Token on a resource", map[string][]string{
 			"X-Id-Token": {"forged"}, "Content-Type": {"application/json"}}, Forwarded{}},
-		{"OAuth user forges it, Grafana 10+ resource", map[string][]string{
+		{"OAuth user forges it, newer Grafana resource", map[string][]string{
 			"Authorization": {"Bearer real"}, "X-ID-Token": {"grafana-idt"}, "X-Id-Token": {"forged"}},
 			Forwarded{Authorization: "Bearer real", IDToken: "grafana-idt"}},
 		{"OAuth user forges it, Grafana 9.3.2 resource (appended after the browser's)", map[string][]string{
