@@ -245,21 +245,18 @@ func (id Identity) Apply(h http.Header) {
 // hash of everything of the user that reaches the service, never the
 // values themselves, and whether an alert rule asks.
 func (id Identity) Key() string {
-	if id.Authorization == "" && id.IDToken == "" && id.Cookie == "" && id.User == "" {
-		if id.Alert {
-			return "alert"
-		}
+	switch {
+	case id.Alert:
+		// IdentityOf gives an alert rule nothing of a user.
+		return "alert"
+	case id.Authorization == "" && id.IDToken == "" && id.Cookie == "" && id.User == "":
 		return "anonymous"
 	}
 	h := sha256.New()
 	for _, part := range []string{id.Authorization, id.IDToken, id.Cookie, id.User} {
 		fmt.Fprintf(h, "%d:%s\n", len(part), part)
 	}
-	kind := "user"
-	if id.Alert {
-		kind = "alert"
-	}
-	return kind + ":" + hex.EncodeToString(h.Sum(nil))
+	return "user:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // secrets are the forms of the user's tokens and cookies an echo may
