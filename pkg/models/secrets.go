@@ -101,21 +101,60 @@ func scrubText(text string, lists ...[]string) string {
 	if !strings.Contains(text, cutMark) {
 		return text
 	}
-	// Right to left, so the indices of the marks still ahead stay valid.
-	for end := len(text); ; {
-		m := strings.LastIndex(text[:end], cutMark)
-		if m < 0 {
-			return text
-		}
-		edge := m
-		if edge > 0 && text[edge-1] == '"' { // Snippet closes the quote first
-			edge--
-		}
-		end = m
-		if start := pieceBefore(text, edge, minCutPiece, lists...); start < edge {
-			text, end = text[:start]+redacted+text[edge:], start
+	return redactCutStarts(text, lists...)
+}
+
+// redactCutStarts replaces each piece of text that is the start of a
+// secret, at least minCutPiece long, and is followed by a cut mark
+// (jsonscan.QuoteShort writes `"start..."`, contract.Snippet
+// `"start"...`). One scan per secret, and one copy of the text: bodies
+// of many megabytes pass through here too.
+func redactCutStarts(text string, lists ...[]string) string {
+	var cuts [][2]int
+	for _, list := range lists {
+		for _, secret := range list {
+			if len(secret) <= minCutPiece {
+				continue
+			}
+			first := secret[:minCutPiece]
+			for i := 0; i+minCutPiece <= len(text); {
+				j := strings.Index(text[i:], first)
+				if j < 0 {
+					break
+				}
+				i += j
+				n := minCutPiece
+				for n < len(secret) && i+n < len(text) && text[i+n] == secret[n] {
+					n++
+				}
+				if rest := text[i+n:]; n < len(secret) && (strings.HasPrefix(rest, cutMark) || strings.HasPrefix(rest, `"`+cutMark)) {
+					cuts = append(cuts, [2]int{i, i + n})
+					i += n
+					continue
+				}
+				i++
+			}
 		}
 	}
+	if len(cuts) == 0 {
+		return text
+	}
+	sort.Slice(cuts, func(a, b int) bool { return cuts[a][0] < cuts[b][0] })
+	var sb strings.Builder
+	sb.Grow(len(text))
+	at := 0
+	for _, c := range cuts {
+		if c[1] <= at {
+			continue // inside a piece already replaced
+		}
+		if c[0] >= at { // else it extends the piece just replaced
+			sb.WriteString(text[at:c[0]])
+			sb.WriteString(redacted)
+		}
+		at = c[1]
+	}
+	sb.WriteString(text[at:])
+	return sb.String()
 }
 
 // pieceBefore finds the longest piece of text ending at end, at least

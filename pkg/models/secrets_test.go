@@ -116,3 +116,18 @@ func TestScrubLeavesNoStartAtACut(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkScrubHostileBody scrubs a body a hostile service can send
+// (variable and annotation bodies are scrubbed whole, up to the response
+// size limit): 4 MB of a secret's start followed by a cut mark, over and
+// over, so that every mark has a piece to remove.
+func BenchmarkScrubHostileBody(b *testing.B) {
+	s := &Settings{Secrets: []string{"Wk3pSECRETvalue-12345", "Zq7x" + strings.Repeat("a1b2", 1300)}}
+	body := strings.Repeat(`"Wk3pSECR..." Zq7xa1b2a1"... `, 4<<20/29)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if out := s.Scrub(body); strings.Contains(out, "Wk3pS") {
+			b.Fatal("a start survived")
+		}
+	}
+}
