@@ -101,7 +101,7 @@ func TestCutBoundsSeriesThatDoNotLineUp(t *testing.T) {
 // a row twice or out of order.
 func TestAlignedCutsAppendWholeIntervals(t *testing.T) {
 	l := NewLayout("").Bound(Bounds{Idle: time.Hour, Interval: time.Second})
-	all := scraped(1000, t0, t0.Add(time.Hour), time.Second, time.Millisecond/2)
+	all := scraped(1000, t0, t0.Add(20*time.Second), time.Second, time.Millisecond/2)
 	upTo := func(end time.Time) *frames.Answer {
 		out := &frames.Answer{}
 		for _, s := range all.Series {
