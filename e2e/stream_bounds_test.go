@@ -266,3 +266,47 @@ func TestLiveStreamsLeaveSlotsToQueries(t *testing.T) {
 		t.Errorf("%d polls in flight at once, want at most 16 (half the 32 slots) and the share used", p)
 	}
 }
+
+// TestLiveStreamGoesOnAfterAPointADayAhead: the service answers one poll
+// with a point stamped a day ahead (it ignores the range), then normal
+// points. The stream leaves that point out and goes on with the next
+// ones; on main every later window started a day ahead and the stream
+// froze.
+func TestLiveStreamGoesOnAfterAPointADayAhead(t *testing.T) {
+	var calls atomic.Int64
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, to, _ := queryWindow(r)
+		at := to.Add(-time.Millisecond)
+		if calls.Add(1) == 2 { // the stream's first poll
+			at = time.Now().Add(24 * time.Hour)
+		}
+		fmt.Fprintf(w, `[{"target":"up","datapoints":[[1,%d]]}]`, at.UnixMilli())
+	}))
+	ds := dataSource(srv.URL)
+	ds.JSONData["liveMinIntervalSeconds"] = 0.2
+	live := queryOver(t, host, ds, `{"target":"up","live":true}`, time.Minute, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var rows []row
+	var warned bool
+	for p := range watch(ctx, t, host, ds, channelOf(t, ds, live), nil) {
+		for _, n := range p.notices() {
+			warned = warned || strings.Contains(n.Text, "after the plugin's clock")
+		}
+		rows = append(rows, rowsOf(t, p.frame)...)
+		if len(rows) >= 5 {
+			cancel()
+		}
+	}
+	if len(rows) < 5 {
+		t.Fatalf("%d rows in 10 s after a point a day ahead (%d polls), want the stream to go on", len(rows), calls.Load())
+	}
+	for _, r := range rows {
+		if r.t.After(time.Now().Add(time.Minute)) {
+			t.Errorf("a row at %v, a day ahead", r.t)
+		}
+	}
+	if !warned {
+		t.Error("no notice said a point ahead of the clock was left out")
+	}
+}
