@@ -29,9 +29,10 @@ type column struct {
 	name    string
 	labels  data.Labels
 	display string
-	// seen is the time of the series' newest point the frame took (the
-	// time it joined, before its first): a series that has sent nothing
-	// for Bounds.Idle leaves the frame.
+	// seen is the clock of the last cut that took a point of the series
+	// (the poll's time, not the point's, so a service's clock cannot
+	// keep a series or expire it): a series that has sent nothing for
+	// Bounds.Idle leaves the frame.
 	seen time.Time
 }
 
@@ -45,7 +46,7 @@ type Layout struct {
 	cols   []column
 	index  map[string]int
 	// step is the interval rows are aligned to, 0 while each row is a
-	// timestamp as the service sent it (see align.go). Once set it only
+	// timestamp as the service sent it (see rows in bounds.go). Once set it only
 	// grows, so the rows already sent stay on its grid.
 	step     time.Duration
 	stepNote string
