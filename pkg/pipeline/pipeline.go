@@ -116,8 +116,11 @@ func (p *Pipeline) Query(ctx context.Context, q *models.Query, skipCache bool) (
 	return res, p.client.ExplainNotFound(ctx, err)
 }
 
-// Poll runs one window of a live stream: the query's call, uncached.
+// Poll runs one window of a live stream: the query's call, uncached,
+// within the live polls' share of the calls in flight (client.LivePoll),
+// so streams against a slow service cannot starve dashboards.
 func (p *Pipeline) Poll(ctx context.Context, q *models.Query) (*Result, error) {
+	ctx = client.LivePoll(ctx)
 	res, err := p.Run(ctx, p.queryCall(ctx, q, true), true)
 	return res, p.client.ExplainNotFound(ctx, err)
 }
