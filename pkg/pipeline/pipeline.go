@@ -41,7 +41,7 @@ func New(settings *models.Settings, c *client.Client) *Pipeline {
 	p := &Pipeline{client: c, settings: settings}
 	p.decode = func(ctx context.Context, r io.Reader, sizeHint int) (*frames.Answer, error) {
 		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: settings.ScrubFor(ctx), Limits: frames.Limits{
-			Series: settings.MaxSeries, SeriesSetting: settings.MaxSeriesSetting, SeriesRaise: settings.MaxSeriesRaise,
+			Series: settings.Limits.Series, Points: settings.Limits.Points, Cells: settings.Limits.Cells,
 		}})
 	}
 	if settings.CacheTTL > 0 {
