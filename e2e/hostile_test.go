@@ -191,3 +191,41 @@ func BenchmarkHostileInputs(b *testing.B) {
 		})
 	}
 }
+
+// The list limits are data source settings with the operator's ceilings,
+// as "Maximum series" is: the error names the one that decided.
+func TestListLimitsAreSettings(t *testing.T) {
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(zeros(20))
+	}))
+	tests := []struct {
+		name     string
+		env      []string
+		jsonData map[string]any
+		want     string
+	}{
+		{"the default", nil, nil, ""},
+		{"the data source's", nil, map[string]any{"maxListItems": 10}, `the answer has more than 10 options, the limit set by "Maximum list items" in the data source's settings; narrow the query (a more specific query or filter) or raise the setting`},
+		{"the operator's ceiling", []string{"GF_PLUGIN_MAX_LIST_ITEMS=5"}, map[string]any{"maxListItems": 10}, `the answer has more than 5 options, the limit set by max_list_items in [plugin.inhouse-metrics-datasource] of grafana.ini (the Grafana operator's ceiling on every data source's "Maximum list items"); narrow the query (a more specific query or filter) or ask the Grafana operator to raise it`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := startHost(t, nil, tt.env...)
+			ds := dataSource(srv.URL)
+			for k, v := range tt.jsonData {
+				ds.JSONData[k] = v
+			}
+			status, errText := queryCall(models.QueryTypeVariable, `{"query":"x"}`)(t, h, ds)
+			if tt.want == "" && (status != http.StatusOK || errText != "") || tt.want != "" && (status != http.StatusBadGateway || !strings.Contains(errText, tt.want)) {
+				t.Errorf("status %d, error %q\nwant %q", status, errText, tt.want)
+			}
+			res, err := h.CallResource(context.Background(), ds, "POST", models.ResourceTagKeys, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" && res.Status != http.StatusOK || tt.want != "" && (res.Status != http.StatusBadGateway || !strings.Contains(string(res.Body), strings.ReplaceAll(tt.want, `"`, `\"`))) {
+				t.Errorf("tag-keys: %d %s", res.Status, res.Body)
+			}
+		})
+	}
+}
