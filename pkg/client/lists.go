@@ -37,9 +37,9 @@ func (c *Client) Metrics(ctx context.Context, req contract.MetricsRequest) ([]co
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := contract.DecodeMetrics(endpoint, body)
+	metrics, err := contract.ReadMetrics(endpoint, bytes.NewReader(body), c.listLimits(ctx))
 	if err != nil {
-		return nil, c.notContract(ctx, endpoint, err)
+		return nil, c.decodeError(ctx, endpoint, err)
 	}
 	return metrics, nil
 }
@@ -71,9 +71,9 @@ func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadO
 	if err != nil {
 		return nil, err
 	}
-	opts, err := contract.DecodeOptions(endpoint, body)
+	opts, err := contract.ReadOptions(endpoint, bytes.NewReader(body), c.listLimits(ctx))
 	if err != nil {
-		return nil, c.notContract(ctx, endpoint, err)
+		return nil, c.decodeError(ctx, endpoint, err)
 	}
 	return opts, nil
 }
@@ -102,7 +102,7 @@ func (c *Client) findValues(ctx context.Context, path string, req any) ([]contra
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the request: %w", err)
 	}
-	lim := c.settings.Limits.ListLimits(c.settings.ScrubFor(ctx))
+	lim := c.listLimits(ctx)
 	var values []contract.FindValue
 	_, err = c.Post(ctx, path, buf, func(r io.Reader) error {
 		var derr error
@@ -122,4 +122,20 @@ func (c *Client) findValues(ctx context.Context, path string, req any) ([]contra
 		}
 	}
 	return values, nil
+}
+
+// listLimits are the data source's limits on list answers.
+func (c *Client) listLimits(ctx context.Context) contract.ListLimits {
+	return c.settings.Limits.ListLimits(c.settings.ScrubFor(ctx))
+}
+
+// decodeError reports an answer that could not be decoded: valid JSON,
+// just more of it than one query may decode (too large), or not the
+// contract.
+func (c *Client) decodeError(ctx context.Context, op string, err error) error {
+	var over overLimit
+	if errors.As(err, &over) && over.OverLimit() {
+		return &Error{Kind: KindTooLarge, Op: op, err: err, msg: op + ": " + c.scrub(ctx, err.Error())}
+	}
+	return c.notContract(ctx, op, err)
 }

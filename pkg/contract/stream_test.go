@@ -39,6 +39,8 @@ func TestListLimits(t *testing.T) {
 	options := func(r io.Reader) error { _, err := ReadFindValues("POST /variable", r, small); return err }
 	events := func(r io.Reader) error { _, err := ReadAnnotations("POST /annotations", r, small); return err }
 	tables := func(r io.Reader) error { _, err := ReadAnnotationTables("POST /query", r, small); return err }
+	metrics := func(r io.Reader) error { _, err := ReadMetrics("POST /metrics", r, small); return err }
+	payloadOptions := func(r io.Reader) error { _, err := ReadOptions("POST /options", r, small); return err }
 	ev := `{"time":1795903749000,"title":"t","tags":["a"]}`
 	tests := []struct {
 		name string
@@ -68,6 +70,12 @@ func TestListLimits(t *testing.T) {
 		{"an endless row stops", tables, body(`[{"columns":["time"],"rows":[[1795903749000`, `,1`), "table cells"},
 		{"other columns are skipped, not held", tables, strings.NewReader(`[{"columns":["time","x"],"rows":[[1795903749000,"` + strings.Repeat("y", 15) + `"]]}]`), ""},
 		{"frame events over the limit", tables, strings.NewReader(`[{"fields":[{"name":"time","values":[` + rep(`1795903749000`, 4) + `]}]}]`), "events"},
+		{"metrics at the limit", metrics, strings.NewReader(`["a",{"value":"b"},"c"]`), ""},
+		{"metrics over the limit", metrics, strings.NewReader(`["a","b","c","d"]`), "metrics"},
+		{"endless metrics stop", metrics, body(`[`, `"m",`), "metrics"},
+		{"a long metric", metrics, strings.NewReader(`[{"value":"m","payloads":[` + rep(`{"name":"p"}`, 3) + `]}]`), "bytes in one value"},
+		{"payload options over the limit", payloadOptions, strings.NewReader(`["a","b","c","d"]`), "options"},
+		{"endless payload options stop", payloadOptions, body(`[`, `{"value":1},`), "options"},
 		{"frame tags over the limit", tables, strings.NewReader(`[{"fields":[{"name":"time","values":[1795903749000]},{"name":"tags","values":[["a","b","c"]]}]}]`), "tags in one event"},
 	}
 	for _, tt := range tests {
