@@ -75,7 +75,7 @@ func TestTooManySeriesIsRefusedEarly(t *testing.T) {
 		env     []string
 		wantErr string
 	}{
-		{"the data source's default", nil, `the answer has more than 10,000 series, the limit set by "Maximum series" in the data source's settings; narrow the query or raise the setting`},
+		{"the data source's default", nil, `the answer has more than 10,000 series, the limit set by "Maximum series" in the data source's settings; narrow the query (fewer series) or raise the setting`},
 		{"the operator's ceiling", []string{"GF_PLUGIN_MAX_SERIES=500"}, `the answer has more than 500 series, the limit set by max_series in [plugin.inhouse-metrics-datasource] of grafana.ini`},
 	}
 	for _, tt := range tests {

@@ -38,6 +38,8 @@ export interface NumberRule {
   zeroMeansEmpty: boolean;
   /** What an empty field means, as messages say it. */
   emptyMeans: string;
+  /** The Grafana operator's setting that caps this one, for the answer limits. */
+  ceiling?: string;
 }
 
 /** The jsonData keys that hold numbers; ConfigEditor's test checks they are settings.json's. */
@@ -48,6 +50,11 @@ export type NumberKey =
   | 'cacheTTLSeconds'
   | 'cacheMaxMB'
   | 'maxSeries'
+  | 'maxPoints'
+  | 'maxCells'
+  | 'maxListItems'
+  | 'maxItemKB'
+  | 'maxEventTags'
   | 'liveMinIntervalSeconds';
 
 const RULES: readonly NumberRule[] = rules.numbers;

@@ -91,6 +91,11 @@ export interface JsonData extends DataSourceJsonData {
   cacheTTLSeconds?: number;
   cacheMaxMB?: number;
   maxSeries?: number;
+  maxPoints?: number;
+  maxCells?: number;
+  maxListItems?: number;
+  maxItemKB?: number;
+  maxEventTags?: number;
   liveMinIntervalSeconds?: number;
   /** Reduce each series to the panel's maxDataPoints, keeping each interval's lowest and highest value; never for alert rules. */
   downsample?: boolean;

@@ -223,15 +223,10 @@ func (c *Client) Post(ctx context.Context, path string, body []byte, decode func
 	limited := &limitedBody{r: res.Body, left: c.maxBytes, limit: c.maxBytes}
 	defer drainAndClose(res.Body)
 	if err := decode(limited); err != nil {
-		var over overLimit
-		switch {
-		case limited.err != nil:
+		if limited.err != nil {
 			return called, c.classify(ctx, op, limited.err)
-		case errors.As(err, &over) && over.OverLimit():
-			// Valid JSON, just more of it than one query may decode.
-			return called, &Error{Kind: KindTooLarge, Op: op, err: err, msg: op + ": " + c.scrub(ctx, err.Error())}
 		}
-		return called, c.notContract(ctx, op, err)
+		return called, c.decodeError(ctx, op, err)
 	}
 	return called, nil
 }

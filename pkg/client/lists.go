@@ -3,7 +3,10 @@ package client
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
@@ -34,9 +37,9 @@ func (c *Client) Metrics(ctx context.Context, req contract.MetricsRequest) ([]co
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := contract.DecodeMetrics(endpoint, body)
+	metrics, err := contract.ReadMetrics(endpoint, bytes.NewReader(body), c.listLimits(ctx))
 	if err != nil {
-		return nil, c.notContract(ctx, endpoint, err)
+		return nil, c.decodeError(ctx, endpoint, err)
 	}
 	return metrics, nil
 }
@@ -68,9 +71,9 @@ func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadO
 	if err != nil {
 		return nil, err
 	}
-	opts, err := contract.DecodeOptions(endpoint, body)
+	opts, err := contract.ReadOptions(endpoint, bytes.NewReader(body), c.listLimits(ctx))
 	if err != nil {
-		return nil, c.notContract(ctx, endpoint, err)
+		return nil, c.decodeError(ctx, endpoint, err)
 	}
 	return opts, nil
 }
@@ -90,17 +93,49 @@ func (c *Client) TagValues(ctx context.Context, req contract.TagValuesRequest) (
 // findValues calls an optional list endpoint. A service that answers 404
 // or 501 has no ad hoc filters: that is an empty list, not an error, so
 // the filter menu is empty instead of failing.
+//
+// The answer is read as it streams, within the data source's list limits:
+// a list past them is refused (too large, the service's answer) before it
+// is held whole, and long before it would reach the browser.
 func (c *Client) findValues(ctx context.Context, path string, req any) ([]contract.FindValue, error) {
-	body, err := c.postJSON(ctx, path, req)
+	buf, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode the request: %w", err)
+	}
+	lim := c.listLimits(ctx)
+	var values []contract.FindValue
+	_, err = c.Post(ctx, path, buf, func(r io.Reader) error {
+		var derr error
+		values, derr = contract.ReadFindValues("POST "+path, r, lim)
+		return derr
+	})
 	if notServed(err) {
 		return []contract.FindValue{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	values, err := contract.DecodeFindValues("POST "+path, body)
-	if err != nil {
-		return nil, c.notContract(ctx, "POST "+path, err)
+	if c.settings.HasSecrets(ctx) {
+		scrub := c.settings.ScrubFor(ctx)
+		for i, v := range values {
+			values[i] = contract.FindValue{Text: scrub(v.Text), Value: scrub(v.Value)}
+		}
 	}
 	return values, nil
+}
+
+// listLimits are the data source's limits on list answers.
+func (c *Client) listLimits(ctx context.Context) contract.ListLimits {
+	return c.settings.Limits.ListLimits(c.settings.ScrubFor(ctx))
+}
+
+// decodeError reports an answer that could not be decoded: valid JSON,
+// just more of it than one query may decode (too large), or not the
+// contract.
+func (c *Client) decodeError(ctx context.Context, op string, err error) error {
+	var over overLimit
+	if errors.As(err, &over) && over.OverLimit() {
+		return &Error{Kind: KindTooLarge, Op: op, err: err, msg: op + ": " + c.scrub(ctx, err.Error())}
+	}
+	return c.notContract(ctx, op, err)
 }

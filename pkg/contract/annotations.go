@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -18,27 +19,52 @@ import (
 // list or as a comma-separated string, and repeat an event: none of that
 // is an error; repeats are kept once.
 func DecodeAnnotations(endpoint string, body []byte) ([]Annotation, error) {
-	items, err := decodeArray(endpoint, `an array of {"time", "title", "text", "tags"} events`, body)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Annotation, 0, len(items))
-	for i, raw := range items {
-		if firstByte(raw) == 'n' {
-			continue
+	return ReadAnnotations(endpoint, bytes.NewReader(body), ListLimits{})
+}
+
+// eventsNarrow says how to ask for fewer events.
+const eventsNarrow = "a shorter time range or a more specific annotation query"
+
+// ReadAnnotations reads what DecodeAnnotations reads, as it streams,
+// within lim (events, bytes of one value, tags of one event).
+func ReadAnnotations(endpoint string, r io.Reader, lim ListLimits) ([]Annotation, error) {
+	lr := newListReader(endpoint, `an array of {"time", "title", "text", "tags"} events`, r, lim)
+	lr.what, lr.narrow = "events", eventsNarrow
+	out := []Annotation{}
+	err := lr.each(false, func(i int) error {
+		switch lr.s.PeekKind() {
+		case 'n':
+			return lr.failed(lr.s.SkipValue())
+		case '{':
+		default:
+			raw, err := lr.raw()
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("%s: event %d must be an object with \"time\", got %s", endpoint, i, lr.quote(raw, 40))
 		}
-		if firstByte(raw) != '{' {
-			return nil, fmt.Errorf("%s: event %d must be an object with \"time\", got %s", endpoint, i, Snippet(raw, 40))
+		if err := lr.addItem(); err != nil {
+			return err
 		}
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &fields); err != nil {
-			return nil, fmt.Errorf("%s: event %d: %v", endpoint, i, err)
-		}
-		a, err := readAnnotation(fields)
+		fields, err := lr.object(nil)
 		if err != nil {
-			return nil, fmt.Errorf("%s: event %d: %w", endpoint, i, err)
+			if _, limit := err.(*LimitError); limit {
+				return err
+			}
+			return fmt.Errorf("%s: event %d: %w", endpoint, i, err)
+		}
+		a, err := lr.readAnnotation(fields)
+		if err != nil {
+			if _, limit := err.(*LimitError); limit {
+				return err
+			}
+			return fmt.Errorf("%s: event %d: %w", endpoint, i, err)
 		}
 		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return dedupe(out), nil
 }
@@ -49,53 +75,169 @@ func DecodeAnnotations(endpoint string, body []byte) ([]Annotation, error) {
 // (any case). A time series cannot be an event list, so it is an error
 // that says what to send.
 func DecodeAnnotationTables(endpoint string, body []byte) ([]Annotation, error) {
-	items, err := decodeArray(endpoint, `an array of tables or frames with a "time" column`, body)
+	return ReadAnnotationTables(endpoint, bytes.NewReader(body), ListLimits{})
+}
+
+// ReadAnnotationTables reads what DecodeAnnotationTables reads, as it
+// streams, within lim: rows are events, and the cells of columns an event
+// reads count as cells; the other columns are skipped unread when their
+// names come before the rows, as services send them.
+func ReadAnnotationTables(endpoint string, r io.Reader, lim ListLimits) ([]Annotation, error) {
+	lr := newListReader(endpoint, `an array of tables or frames with a "time" column`, r, lim)
+	lr.what, lr.narrow = "events", eventsNarrow
+	out := []Annotation{}
+	err := lr.each(false, func(i int) error {
+		if lr.s.PeekKind() == 'n' {
+			return lr.failed(lr.s.SkipValue())
+		}
+		if lr.s.PeekKind() != '{' {
+			raw, err := lr.raw()
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("%s: item %d must be a table or a frame, got %s", endpoint, i, lr.quote(raw, 40))
+		}
+		var err error
+		out, err = lr.eventTable(out)
+		if err != nil {
+			if _, limit := err.(*LimitError); limit {
+				return err
+			}
+			return fmt.Errorf("%s: item %d: %w", endpoint, i, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	out := []Annotation{}
-	for i, raw := range items {
-		if firstByte(raw) == 'n' {
-			continue
-		}
-		var probe map[string]json.RawMessage
-		if firstByte(raw) != '{' || json.Unmarshal(raw, &probe) != nil {
-			return nil, fmt.Errorf("%s: item %d must be a table or a frame, got %s", endpoint, i, Snippet(raw, 40))
-		}
-		var names []string
-		var columns [][]json.RawMessage
-		switch {
-		case probe["columns"] != nil:
-			names, columns, err = tableColumns(raw)
-		case probe["fields"] != nil || probe["schema"] != nil:
-			names, columns, err = frameColumns(raw)
-		case probe["datapoints"] != nil:
-			err = fmt.Errorf(`it is a time series; an annotation query must answer a table or a frame with a "time" column and optional "timeEnd", "title", "text" and "tags"`)
-		default:
-			err = fmt.Errorf(`it has none of "columns", "fields" or "datapoints"`)
-		}
-		if err == nil {
-			out, err = appendRows(out, names, columns)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: item %d: %w", endpoint, i, err)
-		}
 	}
 	return dedupe(out), nil
 }
 
-// tableColumns turns a table's rows into columns. Columns may be declared
-// as {"text"} objects or as bare names.
-func tableColumns(raw []byte) ([]string, [][]json.RawMessage, error) {
-	var t struct {
-		Columns []json.RawMessage   `json:"columns"`
-		Rows    [][]json.RawMessage `json:"rows"`
+// eventTable reads one table or frame of events and appends them.
+func (lr *listReader) eventTable(out []Annotation) ([]Annotation, error) {
+	f := frame{keep: eventColumn}
+	var (
+		decls     []json.RawMessage
+		hasCols   bool
+		names     []string
+		keep      []bool
+		columns   [][]json.RawMessage
+		heldRows  [][]json.RawMessage
+		hasRows   bool
+		series    bool
+		rowsError error
+	)
+	declare := func() {
+		names = columnNames(decls)
+		keep = make([]bool, len(names))
+		for c, n := range names {
+			keep[c] = eventColumn(n)
+		}
+		columns = make([][]json.RawMessage, len(names))
 	}
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return nil, nil, fmt.Errorf(`a table must be {"columns": [{"text"}], "rows": [[...]]}: %v`, err)
+	rows := 0
+	_, err := lr.object(func(name string) (bool, error) {
+		switch name {
+		case "columns":
+			hasCols = true
+			decls = nil
+			err := lr.array(func(int) error {
+				if err := lr.addMember(); err != nil {
+					return err
+				}
+				d, err := lr.raw()
+				decls = append(decls, d)
+				return err
+			})
+			if err == nil && !hasRows {
+				declare()
+			}
+			return true, err
+		case "rows":
+			hasRows = true
+			return true, lr.array(func(r int) error {
+				if err := lr.addItem(); err != nil {
+					return err
+				}
+				rows++
+				var row []json.RawMessage
+				n := 0
+				err := lr.array(func(c int) error {
+					n++
+					if err := lr.addMember(); err != nil {
+						return err
+					}
+					if names != nil && (c >= len(names) || !keep[c]) {
+						return lr.failed(lr.s.SkipValue())
+					}
+					cell, err := lr.raw()
+					if names != nil {
+						columns[c] = append(columns[c], cell)
+					} else {
+						row = append(row, cell)
+					}
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				if names != nil && n != len(names) && rowsError == nil {
+					rowsError = fmt.Errorf("row %d has %d cells for %d columns", r, n, len(names))
+				}
+				if names == nil {
+					heldRows = append(heldRows, row)
+				}
+				return nil
+			})
+		case "datapoints":
+			series = true
+			return true, lr.failed(lr.s.SkipValue())
+		}
+		if handled, err := lr.frameMember(&f, name); handled {
+			return true, err
+		}
+		return true, lr.failed(lr.s.SkipValue())
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case hasCols:
+		if names == nil {
+			declare()
+			for r, row := range heldRows {
+				if len(row) != len(names) {
+					return nil, fmt.Errorf("row %d has %d cells for %d columns", r, len(row), len(names))
+				}
+				for c, cell := range row {
+					columns[c] = append(columns[c], cell)
+				}
+			}
+		}
+		if rowsError != nil {
+			return nil, rowsError
+		}
+	case f.hasFields || f.hasSchema:
+		names, columns = f.columns()
+		// A frame's events are its longest column's cells.
+		for _, c := range columns {
+			rows = max(rows, len(c))
+		}
+		if lr.items += rows; lr.items > lr.lim.Items.Max {
+			return nil, &LimitError{What: lr.what, Limit: lr.lim.Items, Narrow: lr.narrow}
+		}
+	case series:
+		return nil, fmt.Errorf(`it is a time series; an annotation query must answer a table or a frame with a "time" column and optional "timeEnd", "title", "text" and "tags"`)
+	default:
+		return nil, fmt.Errorf(`it has none of "columns", "fields" or "datapoints"`)
 	}
-	names := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
+	return lr.appendRows(out, names, columns)
+}
+
+// columnNames reads a table's column declarations: {"text"} objects or
+// bare names.
+func columnNames(decls []json.RawMessage) []string {
+	names := make([]string, len(decls))
+	for i, c := range decls {
 		var col struct {
 			Text string `json:"text"`
 		}
@@ -104,20 +246,11 @@ func tableColumns(raw []byte) ([]string, [][]json.RawMessage, error) {
 		}
 		names[i] = col.Text
 	}
-	columns := make([][]json.RawMessage, len(names))
-	for r, row := range t.Rows {
-		if len(row) != len(names) {
-			return nil, nil, fmt.Errorf("row %d has %d cells for %d columns", r, len(row), len(names))
-		}
-		for c, cell := range row {
-			columns[c] = append(columns[c], cell)
-		}
-	}
-	return names, columns, nil
+	return names
 }
 
 // appendRows reads one event per row of named columns.
-func appendRows(out []Annotation, names []string, columns [][]json.RawMessage) ([]Annotation, error) {
+func (lr *listReader) appendRows(out []Annotation, names []string, columns [][]json.RawMessage) ([]Annotation, error) {
 	if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "time") }) {
 		return nil, fmt.Errorf(`no "time" column (the columns are %q); an annotation needs "time", and may have "timeEnd", "title", "text" and "tags"`, names)
 	}
@@ -132,8 +265,11 @@ func appendRows(out []Annotation, names []string, columns [][]json.RawMessage) (
 				fields[name] = columns[c][r]
 			}
 		}
-		a, err := readAnnotation(fields)
+		a, err := lr.readAnnotation(fields)
 		if err != nil {
+			if _, limit := err.(*LimitError); limit {
+				return nil, err
+			}
 			return nil, fmt.Errorf("row %d: %w", r, err)
 		}
 		out = append(out, a)
@@ -144,7 +280,7 @@ func appendRows(out []Annotation, names []string, columns [][]json.RawMessage) (
 // readAnnotation reads one event from its fields, matching names in any
 // case, as encoding/json does. Fields it does not know ("annotation",
 // "id", "regionId") are ignored.
-func readAnnotation(fields map[string]json.RawMessage) (Annotation, error) {
+func (lr *listReader) readAnnotation(fields map[string]json.RawMessage) (Annotation, error) {
 	get := func(name string) json.RawMessage {
 		if v, ok := fields[name]; ok {
 			return v
@@ -170,6 +306,9 @@ func readAnnotation(fields map[string]json.RawMessage) (Annotation, error) {
 	a.Title, a.Text = optionText(get("title")), optionText(get("text"))
 	if a.Tags, err = tags(get("tags")); err != nil {
 		return a, err
+	}
+	if len(a.Tags) > lr.lim.EventTags.Max {
+		return a, &LimitError{What: "tags in one event", Limit: lr.lim.EventTags, Narrow: "a more specific annotation query, or fewer tags on each event at the service"}
 	}
 	return a, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 )
 
@@ -45,12 +46,26 @@ func Snippet(body []byte, n int) string {
 // answers) are skipped; only an answer with entries but no usable one is
 // an error.
 func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
-	items, err := decodeArray(endpoint, "an array of metrics", body)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Metric, 0, len(items))
-	for i, raw := range items {
+	return ReadMetrics(endpoint, bytes.NewReader(body), ListLimits{})
+}
+
+// ReadMetrics reads what DecodeMetrics reads, one metric at a time,
+// within lim: more metrics than lim.Items, or one longer than
+// lim.ItemBytes, is refused with a *LimitError.
+func ReadMetrics(endpoint string, r io.Reader, lim ListLimits) ([]Metric, error) {
+	lr := newListReader(endpoint, "an array of metrics", r, lim)
+	lr.what, lr.narrow = "metrics", "a more specific payload"
+	out := []Metric{}
+	items := 0
+	err := lr.each(false, func(i int) error {
+		if err := lr.addItem(); err != nil {
+			return err
+		}
+		raw, err := lr.raw()
+		if err != nil {
+			return err
+		}
+		items++
 		var m Metric
 		switch firstByte(raw) {
 		case '"', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
@@ -63,7 +78,7 @@ func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
 				Payloads []PayloadDef    `json:"payloads"`
 			}
 			if err := json.Unmarshal(raw, &obj); err != nil {
-				return nil, fmt.Errorf("%s: metric %d: %v", endpoint, i, err)
+				return fmt.Errorf("%s: metric %d: %v", endpoint, i, err)
 			}
 			m.Value = scalarText(obj.Value)
 			switch {
@@ -77,10 +92,10 @@ func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
 			}
 			m.Payloads = obj.Payloads
 		default:
-			return nil, fmt.Errorf("%s: metric %d must be a string or an object with \"value\", got %s", endpoint, i, Snippet(raw, 40))
+			return fmt.Errorf("%s: metric %d must be a string or an object with \"value\", got %s", endpoint, i, lr.quote(raw, 40))
 		}
 		if m.Value == "" {
-			continue
+			return nil
 		}
 		if m.Label == "" {
 			m.Label = m.Value
@@ -89,9 +104,13 @@ func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
 			m.Payloads = []PayloadDef{}
 		}
 		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if len(out) == 0 && len(items) > 0 {
-		return nil, fmt.Errorf("%s: none of the %d metrics has a name (\"value\", or a non-empty string)", endpoint, len(items))
+	if len(out) == 0 && items > 0 {
+		return nil, fmt.Errorf("%s: none of the %d metrics has a name (\"value\", or a non-empty string)", endpoint, items)
 	}
 	return out, nil
 }
@@ -99,16 +118,27 @@ func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
 // DecodeOptions reads the answer of POST /metric-payload-options (or
 // /options): label/value pairs, or bare strings.
 func DecodeOptions(endpoint string, body []byte) ([]SelectOption, error) {
-	items, err := decodeArray(endpoint, "an array of {label, value} options", body)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]SelectOption, 0, len(items))
-	for i, raw := range items {
+	return ReadOptions(endpoint, bytes.NewReader(body), ListLimits{})
+}
+
+// ReadOptions reads what DecodeOptions reads, one option at a time,
+// within lim.
+func ReadOptions(endpoint string, r io.Reader, lim ListLimits) ([]SelectOption, error) {
+	lr := newListReader(endpoint, "an array of {label, value} options", r, lim)
+	lr.what, lr.narrow = "options", "a more specific payload"
+	out := []SelectOption{}
+	err := lr.each(false, func(i int) error {
+		if err := lr.addItem(); err != nil {
+			return err
+		}
+		raw, err := lr.raw()
+		if err != nil {
+			return err
+		}
 		if firstByte(raw) != '{' {
 			v := scalarText(raw)
 			out = append(out, SelectOption{Label: v, Value: v})
-			continue
+			return nil
 		}
 		var o struct {
 			Label *string `json:"label"`
@@ -116,7 +146,7 @@ func DecodeOptions(endpoint string, body []byte) ([]SelectOption, error) {
 			Value any     `json:"value"`
 		}
 		if err := json.Unmarshal(raw, &o); err != nil {
-			return nil, fmt.Errorf("%s: option %d: %v", endpoint, i, err)
+			return fmt.Errorf("%s: option %d: %v", endpoint, i, err)
 		}
 		opt := SelectOption{Value: o.Value}
 		switch {
@@ -131,23 +161,12 @@ func DecodeOptions(endpoint string, body []byte) ([]SelectOption, error) {
 			opt.Value = opt.Label
 		}
 		out = append(out, opt)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-// decodeArray splits a JSON array answer into its raw items. An empty body
-// or null is an empty array; anything else that is not an array is
-// ErrNotContract.
-func decodeArray(endpoint, want string, body []byte) ([]json.RawMessage, error) {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-		return nil, nil
-	}
-	var items []json.RawMessage
-	if trimmed[0] != '[' || json.Unmarshal(trimmed, &items) != nil {
-		return nil, &ErrNotContract{Endpoint: endpoint, Want: want, Got: Snippet(body, 60)}
-	}
-	return items, nil
 }
 
 func firstByte(raw []byte) byte {

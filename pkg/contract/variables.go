@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -23,55 +24,75 @@ import (
 // Nulls and options with neither text nor value are skipped. An empty
 // body or null is an empty list.
 func DecodeFindValues(endpoint string, body []byte) ([]FindValue, error) {
-	const want = `an array of {"text", "value"} options, strings, or a frame`
-	trimmed := bytes.TrimSpace(body)
-	if firstByte(trimmed) == '{' {
-		// A frame sent alone, not in an array.
-		trimmed = append(append([]byte{'['}, trimmed...), ']')
-	}
-	items, err := decodeArray(endpoint, want, trimmed)
-	if err != nil {
-		if nc, ok := err.(*ErrNotContract); ok {
-			nc.Got = Snippet(body, 60)
-		}
-		return nil, err
-	}
-	out := make([]FindValue, 0, len(items))
-	add := func(v FindValue) {
+	return ReadFindValues(endpoint, bytes.NewReader(body), ListLimits{})
+}
+
+// ReadFindValues reads what DecodeFindValues reads, as it streams, within
+// lim: an answer with more options than lim.Items, or a longer value than
+// lim.ItemBytes, is refused with a *LimitError at the first one past it.
+func ReadFindValues(endpoint string, r io.Reader, lim ListLimits) ([]FindValue, error) {
+	lr := newListReader(endpoint, `an array of {"text", "value"} options, strings, or a frame`, r, lim)
+	lr.what, lr.narrow, lr.cellsAreItems = "options", "a more specific query or filter", true
+	out := []FindValue{}
+	add := func(v FindValue) error {
 		if v.Text == "" {
 			v.Text = v.Value
 		}
 		if v.Value == "" {
 			v.Value = v.Text
 		}
-		if v.Text != "" {
-			out = append(out, v)
+		if v.Text == "" {
+			return nil
 		}
+		out = append(out, v)
+		return nil
 	}
-	for i, raw := range items {
-		switch firstByte(raw) {
-		case 'n': // null
+	err := lr.each(true, func(i int) error {
+		switch lr.s.PeekKind() {
+		case 'n':
+			return lr.failed(lr.s.SkipValue())
 		case '{':
-			var obj map[string]json.RawMessage
-			if err := json.Unmarshal(raw, &obj); err != nil {
-				return nil, fmt.Errorf("%s: option %d: %v", endpoint, i, err)
-			}
-			if obj["fields"] != nil || obj["schema"] != nil {
-				if err := frameValues(raw, add); err != nil {
-					return nil, fmt.Errorf("%s: frame %d: %w", endpoint, i, err)
+			var f frame
+			obj, err := lr.object(func(name string) (bool, error) { return lr.frameMember(&f, name) })
+			if err != nil {
+				if _, limit := err.(*LimitError); limit {
+					return err
 				}
-				continue
+				if f.hasFields || f.hasSchema {
+					return fmt.Errorf(`%s: frame %d: a frame must be {"fields": [{"name", "values": [...]}]}: %w`, endpoint, i, err)
+				}
+				return fmt.Errorf("%s: option %d: %w", endpoint, i, err)
+			}
+			if f.hasFields || f.hasSchema {
+				return frameValues(&f, add)
 			}
 			text, value := pick(obj, "__text", "text"), pick(obj, "__value", "value")
 			if text == nil && value == nil {
-				return nil, fmt.Errorf("%s: option %d has none of \"__text\", \"__value\", \"text\" or \"value\": %s", endpoint, i, Snippet(raw, 60))
+				raw, _ := json.Marshal(obj)
+				return fmt.Errorf("%s: option %d has none of \"__text\", \"__value\", \"text\" or \"value\": %s", endpoint, i, lr.quote(raw, 60))
 			}
-			add(FindValue{Text: optionText(text), Value: optionText(value)})
+			if err := lr.addItem(); err != nil {
+				return err
+			}
+			return add(FindValue{Text: optionText(text), Value: optionText(value)})
 		case '[':
-			return nil, fmt.Errorf("%s: option %d must be a string, a number or an object, got %s", endpoint, i, Snippet(raw, 40))
-		default:
-			add(FindValue{Text: optionText(raw)})
+			raw, err := lr.raw()
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("%s: option %d must be a string, a number or an object, got %s", endpoint, i, lr.quote(raw, 40))
 		}
+		if err := lr.addItem(); err != nil {
+			return err
+		}
+		raw, err := lr.raw()
+		if err != nil {
+			return err
+		}
+		return add(FindValue{Text: optionText(raw)})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -95,49 +116,10 @@ func optionText(raw []byte) string {
 	return scalarText(raw)
 }
 
-// frameColumns reads a frame in either form, {"fields": [{"name",
-// "values"}]} or Grafana's {"schema": {"fields": [{"name"}]}, "data":
-// {"values": [[...]]}}, into its field names and columns of raw cells.
-func frameColumns(raw []byte) (names []string, columns [][]json.RawMessage, err error) {
-	type field struct {
-		Name   string            `json:"name"`
-		Values []json.RawMessage `json:"values"`
-	}
-	var frame struct {
-		Fields []field `json:"fields"`
-		Schema *struct {
-			Fields []field `json:"fields"`
-		} `json:"schema"`
-		Data struct {
-			Values [][]json.RawMessage `json:"values"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &frame); err != nil {
-		return nil, nil, fmt.Errorf(`a frame must be {"fields": [{"name", "values": [...]}]}: %v`, err)
-	}
-	fields := frame.Fields
-	if fields == nil && frame.Schema != nil {
-		fields = frame.Schema.Fields
-		for i := range fields {
-			if i < len(frame.Data.Values) {
-				fields[i].Values = frame.Data.Values[i]
-			}
-		}
-	}
-	for _, f := range fields {
-		names = append(names, f.Name)
-		columns = append(columns, f.Values)
-	}
-	return names, columns, nil
-}
-
 // frameValues adds a frame's options: from its __text/__value or
 // text/value fields, or else every value of every field.
-func frameValues(raw []byte, add func(FindValue)) error {
-	names, columns, err := frameColumns(raw)
-	if err != nil {
-		return err
-	}
+func frameValues(f *frame, add func(FindValue) error) error {
+	names, columns := f.columns()
 	textCol, valueCol := -1, -1
 	for i, n := range names {
 		switch strings.ToLower(n) {
@@ -154,7 +136,9 @@ func frameValues(raw []byte, add func(FindValue)) error {
 	if textCol < 0 && valueCol < 0 {
 		for _, col := range columns {
 			for _, cell := range col {
-				add(FindValue{Text: optionText(cell)})
+				if err := add(FindValue{Text: optionText(cell)}); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -172,7 +156,9 @@ func frameValues(raw []byte, add func(FindValue)) error {
 		}
 	}
 	for r := range rows {
-		add(FindValue{Text: cell(textCol, r), Value: cell(valueCol, r)})
+		if err := add(FindValue{Text: cell(textCol, r), Value: cell(valueCol, r)}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // Downsampling is min/max per time bucket: the series' time span is cut
@@ -27,7 +29,7 @@ type downsampleNote struct {
 }
 
 func (n downsampleNote) String() string {
-	return fmt.Sprintf("downsampled from %s to %s points: the lowest and highest value of each interval of %d series were kept (the data source's \"Downsample\" setting)", thousands(n.in), thousands(n.out), n.series)
+	return fmt.Sprintf("downsampled from %s to %s points: the lowest and highest value of each interval of %d series were kept (the data source's \"Downsample\" setting)", contract.Thousands(n.in), contract.Thousands(n.out), n.series)
 }
 
 // downsampleAll reduces each series longer than maxPoints. The answer's

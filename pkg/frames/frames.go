@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // Options says how one query's answer becomes frames.
@@ -74,8 +76,16 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 			wide = false
 		}
 	}
+	alias := opts.Alias
+	var legends string
+	if alias != "" && !opts.AsTable {
+		if size, ok := aliasFits(alias, series); !ok {
+			alias = ""
+			legends = fmt.Sprintf("the alias (legend) would give the %d series of this answer more than %d MB of names (%s bytes so far), above the %d MB limit for one answer; the series show their own names: shorten the alias or narrow the query", len(series), MaxDisplayNameBytes>>20, contract.Thousands(size), MaxDisplayNameBytes>>20)
+		}
+	}
 	if wide {
-		out = append(out, wideFrame(series, opts.Alias))
+		out = append(out, wideFrame(series, alias))
 	}
 	tooMany := 0
 	// Frames after the first share one FrameMeta: only the first carries
@@ -91,7 +101,7 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 				}
 				meta = shared
 			}
-			out = append(out, s.frame(opts.Alias, meta))
+			out = append(out, s.frame(alias, meta))
 		}
 		if opts.MaxDataPoints > 0 && int64(s.Time.Len()) > 2*opts.MaxDataPoints {
 			tooMany++
@@ -110,6 +120,9 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 	}
 
 	var notices []string
+	if legends != "" {
+		notices = append(notices, legends)
+	}
 	if reduced.series > 0 {
 		// First, so the cut to maxNotices never hides that points are gone.
 		notices = append(notices, reduced.String())
@@ -183,6 +196,36 @@ func (t *Table) Frame() *data.Frame {
 	})
 }
 
+// MaxDisplayNameBytes bounds the names an alias gives the series of one
+// answer, all together. Each name goes out in its frame's field config,
+// which is encoded again at every step to the browser, so a long alias
+// times many series (or a short one that repeats a long tag) multiplies
+// the answer; past the bound the series keep their own names, which the
+// answer already holds.
+const MaxDisplayNameBytes = 16 << 20
+
+// aliasFits adds up the names the alias gives the series, without
+// building them, and stops once they pass MaxDisplayNameBytes.
+func aliasFits(alias string, series []*Series) (size int, ok bool) {
+	if !strings.Contains(alias, "{{") {
+		if len(series) > 0 && len(alias) > MaxDisplayNameBytes/len(series) {
+			return len(alias) * len(series), false
+		}
+		return len(alias) * len(series), true
+	}
+	matches := aliasPattern.FindAllStringSubmatchIndex(alias, -1)
+	for _, s := range series {
+		size += len(alias)
+		for _, m := range matches {
+			size += len(aliasValue(alias[m[2]:m[3]], s.Name, s.Labels)) - (m[1] - m[0])
+		}
+		if size > MaxDisplayNameBytes {
+			return size, false
+		}
+	}
+	return size, true
+}
+
 var aliasPattern = regexp.MustCompile(`\{\{\s*([^{}\s]+)\s*\}\}`)
 
 // ExpandAlias fills a legend template. Unknown keys become empty, as in
@@ -192,16 +235,20 @@ func ExpandAlias(alias, name string, labels data.Labels) string {
 		return alias
 	}
 	return aliasPattern.ReplaceAllStringFunc(alias, func(m string) string {
-		key := aliasPattern.FindStringSubmatch(m)[1]
-		if v, ok := labels[key]; ok {
-			return v
-		}
-		switch key {
-		case "target", "metric", "__name__":
-			return name
-		}
-		return ""
+		return aliasValue(aliasPattern.FindStringSubmatch(m)[1], name, labels)
 	})
+}
+
+// aliasValue is what {{key}} stands for in a series' legend.
+func aliasValue(key, name string, labels data.Labels) string {
+	if v, ok := labels[key]; ok {
+		return v
+	}
+	switch key {
+	case "target", "metric", "__name__":
+		return name
+	}
+	return ""
 }
 
 // longTable puts series in one table: a row per point with its time, the

@@ -2,6 +2,7 @@ package frames
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -101,5 +102,69 @@ func TestSeriesAsLongTable(t *testing.T) {
 	}
 	if f.Fields[3].At(2).(string) != "b" || f.Fields[2].At(0).(string) != "" || f.Fields[4].At(1).(*float64) != nil {
 		t.Errorf("cells wrong")
+	}
+}
+
+// TestAliasNamesAreBounded: the names an alias gives one answer's series
+// are bounded all together (MaxDisplayNameBytes); past the bound the
+// series keep their own names and a notice says why, in every layout.
+func TestAliasNamesAreBounded(t *testing.T) {
+	answer := func(n int, tag string) *Answer {
+		var b strings.Builder
+		b.WriteByte('[')
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"target":"cpu","tags":{"pod":"%s%d"},"datapoints":[[1,1000]]}`, tag, i)
+		}
+		b.WriteByte(']')
+		a, err := Decode(strings.NewReader(b.String()), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	mb := strings.Repeat("p", 1<<20)
+	tests := []struct {
+		name     string
+		answer   *Answer
+		alias    string
+		wide     bool
+		expanded bool
+	}{
+		{"a long tag in few series fits", answer(10, mb), "{{pod}}", false, true},
+		{"a long tag in many series", answer(17, mb), "{{pod}}", false, false},
+		{"a short alias that repeats a long tag", answer(2, mb), strings.Repeat("{{pod}}", 9), false, false},
+		{"the same, wide", answer(2, mb), strings.Repeat("{{pod}}", 9), true, false},
+		{"a 1 KB alias over 17,000 series", answer(17_000, ""), strings.Repeat("a", 1<<10), false, false},
+		{"a 1 KB alias over 10,000 series fits", answer(10_000, ""), strings.Repeat("a", 1<<10), false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			frames, err := tt.answer.Frames(Options{Alias: tt.alias, Wide: tt.wide})
+			if err != nil {
+				t.Fatal(err)
+			}
+			named, notice := 0, false
+			for _, f := range frames {
+				for _, fld := range f.Fields {
+					if fld.Config != nil && fld.Config.DisplayNameFromDS != "" {
+						named++
+					}
+				}
+				if f.Meta != nil {
+					for _, n := range f.Meta.Notices {
+						notice = notice || strings.Contains(n.Text, "the alias (legend) would give the")
+					}
+				}
+			}
+			if tt.expanded && (named != len(tt.answer.Series) || notice) {
+				t.Errorf("%d of %d series named by the alias, notice %v; want all, no notice", named, len(tt.answer.Series), notice)
+			}
+			if !tt.expanded && (named != 0 || !notice) {
+				t.Errorf("%d series named by the alias, notice %v; want none and a notice", named, notice)
+			}
+		})
 	}
 }

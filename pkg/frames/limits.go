@@ -1,8 +1,7 @@
 package frames
 
 import (
-	"fmt"
-	"strconv"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // The default bounds on one answer. A body within the response size limit
@@ -14,35 +13,32 @@ const (
 	MaxCellsPerAnswer  = 10_000_000
 )
 
-// Limits bounds what one answer may decode to. A zero field means its
-// default (MaxPointsPerAnswer, MaxCellsPerAnswer), so Limits{} is safe.
+// Limits bounds what one answer may decode to. A zero Max means the
+// default (MaxPointsPerAnswer, MaxCellsPerAnswer, no series limit), so
+// Limits{} is safe; the data source's settings (models.Settings.Limits)
+// give each its value and the words of its error.
 type Limits struct {
 	// Points counts the points of time series, from "datapoints" or from
 	// frame-shaped items.
-	Points int
+	Points contract.Limit
 	// Cells counts table cells (a short row's missing cells too, since
 	// they are stored as nulls), frame field values, columns and fields,
 	// and every element of an array or object read whole (a cell that is
 	// one, a column declared as an object).
-	Cells int
+	Cells contract.Limit
 	// Series counts time series (each "datapoints" item, each number
-	// field of a frame-shaped item); 0 means no limit of its own, since
-	// the data source's setting (models.Settings.MaxSeries) provides it.
-	// Every series costs two frames, their Arrow schemas and legend
-	// entries in the browser, so a wide answer hurts long before its
-	// points or cells do.
-	Series int
-	// SeriesSetting names the setting Series comes from, and SeriesRaise
-	// says who can raise it, for the error.
-	SeriesSetting, SeriesRaise string
+	// field of a frame-shaped item). Every series costs two frames, their
+	// Arrow schemas and legend entries in the browser, so a wide answer
+	// hurts long before its points or cells do.
+	Series contract.Limit
 }
 
 func (l Limits) withDefaults() Limits {
-	if l.Points <= 0 {
-		l.Points = MaxPointsPerAnswer
+	if l.Points.Max <= 0 {
+		l.Points.Max = MaxPointsPerAnswer
 	}
-	if l.Cells <= 0 {
-		l.Cells = MaxCellsPerAnswer
+	if l.Cells.Max <= 0 {
+		l.Cells.Max = MaxCellsPerAnswer
 	}
 	return l
 }
@@ -50,60 +46,27 @@ func (l Limits) withDefaults() Limits {
 // LimitError is an answer larger than Limits allow. Decode returns it
 // inside a *DecodeError: the service sent more than a query should get,
 // which the client reports as the service's fault.
-type LimitError struct {
-	What  string // "points", "cells" or "series"
-	Limit int
-	// Setting names the setting the limit comes from, and Raise who can
-	// raise it; empty for the plugin's own limits.
-	Setting, Raise string
-}
+type LimitError = contract.LimitError
 
-// OverLimit tells the client the answer is too large, not malformed.
-func (e *LimitError) OverLimit() bool { return true }
-
-func (e *LimitError) Error() string {
-	if e.Setting != "" {
-		return fmt.Sprintf("the answer has more than %s %s, the limit set by %s; narrow the query or %s", thousands(e.Limit), e.What, e.Setting, e.Raise)
-	}
-	how := "a shorter range, fewer series, or a coarser interval"
-	if e.What == "cells" {
-		how = "a shorter range, fewer rows, or fewer columns"
-	}
-	return fmt.Sprintf("the answer has more than %s %s, the plugin's limit for one query; narrow the query (%s)", thousands(e.Limit), e.What, how)
-}
-
-// thousands writes n with comma separators, as people read limits.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	neg := len(s) > 0 && s[0] == '-'
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3+1)
-	if neg {
-		out = append(out, '-')
-	}
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+// How to narrow a query past each limit.
+const (
+	narrowSeries = "fewer series"
+	narrowPoints = "a shorter range, fewer series, or a coarser interval"
+	narrowCells  = "a shorter range, fewer rows, or fewer columns"
+)
 
 // addCells counts n more cells, failing once the answer holds more than
 // the limit; callers count before storing, so nothing is built past it.
 func (d *decoder) addCells(n int) error {
 	d.cells += n
-	if d.cells > d.limits.Cells {
-		return &LimitError{What: "cells", Limit: d.limits.Cells}
+	if d.cells > d.limits.Cells.Max {
+		return &LimitError{What: "cells", Limit: d.limits.Cells, Narrow: narrowCells}
 	}
 	return nil
 }
 
 func (d *decoder) tooManyPoints() error {
-	return &LimitError{What: "points", Limit: d.limits.Points}
+	return &LimitError{What: "points", Limit: d.limits.Points, Narrow: narrowPoints}
 }
 
 // addSeries counts n more series, failing once the answer holds more than
@@ -111,8 +74,8 @@ func (d *decoder) tooManyPoints() error {
 // at the first series past the limit instead of at its end.
 func (d *decoder) addSeries(n int) error {
 	d.series += n
-	if d.limits.Series > 0 && d.series > d.limits.Series {
-		return &LimitError{What: "series", Limit: d.limits.Series, Setting: d.limits.SeriesSetting, Raise: d.limits.SeriesRaise}
+	if d.limits.Series.Max > 0 && d.series > d.limits.Series.Max {
+		return &LimitError{What: "series", Limit: d.limits.Series, Narrow: narrowSeries}
 	}
 	return nil
 }

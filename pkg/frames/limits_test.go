@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // endless repeats an element for ever, so a decode that does not stop at
@@ -21,7 +23,7 @@ func (e endless) Read(p []byte) (int, error) {
 }
 
 func TestDecodeLimits(t *testing.T) {
-	small := Limits{Points: 10, Cells: 12}
+	small := Limits{Points: contract.Limit{Max: 10}, Cells: contract.Limit{Max: 12}}
 	tests := []struct {
 		name   string
 		body   io.Reader
@@ -33,7 +35,7 @@ func TestDecodeLimits(t *testing.T) {
 		{"points over the limit in odd points", strings.NewReader(`[{"target":"a","datapoints":[` + repeat(`["1",1000]`, 11) + `]}]`), small, "points"},
 		{"points over the limit across series", strings.NewReader(`[{"target":"a","datapoints":[` + repeat(`[1,1000]`, 6) + `]},{"target":"b","datapoints":[` + repeat(`[1,1000]`, 5) + `]}]`), small, "points"},
 		{"an endless series stops at the limit", io.MultiReader(strings.NewReader(`[{"target":"a","datapoints":[[1,1000]`), endless{[]byte(`,[1,1000]`)}), small, "points"},
-		{"points of frames", strings.NewReader(`[{"fields":[{"name":"t","type":"time","values":[1,2,3,4]},{"name":"a","values":[1,2,3,4]},{"name":"b","values":[1,2,3,4]},{"name":"c","values":[1,2,3,4]}]}]`), Limits{Points: 10, Cells: 100}, "points"},
+		{"points of frames", strings.NewReader(`[{"fields":[{"name":"t","type":"time","values":[1,2,3,4]},{"name":"a","values":[1,2,3,4]},{"name":"b","values":[1,2,3,4]},{"name":"c","values":[1,2,3,4]}]}]`), Limits{Points: contract.Limit{Max: 10}, Cells: contract.Limit{Max: 100}}, "points"},
 		// Cells: 2 columns (a cell each) and 5 rows of 2 fill the 12.
 		{"cells at the limit", strings.NewReader(`[{"columns":["a","b"],"rows":[` + repeat(`[1,2]`, 5) + `]}]`), small, ""},
 		{"cells over the limit", strings.NewReader(`[{"columns":["a","b"],"rows":[` + repeat(`[1,2]`, 6) + `]}]`), small, "cells"},
@@ -45,11 +47,11 @@ func TestDecodeLimits(t *testing.T) {
 		{"cells of frames", strings.NewReader(`[{"fields":[{"name":"s","values":["a","b","c","d","e","f"]},{"name":"n","values":[1,2,3,4,5,6]}]}]`), small, "cells"},
 		{"an array in a cell", strings.NewReader(`[{"columns":["a"],"rows":[[[1,2,3,4,5,6,7,8,9,10,11]]]}]`), small, "cells"},
 		// Series: each "datapoints" item and each number field of a frame.
-		{"series at the limit", strings.NewReader(`[` + repeat(`{"target":"a","datapoints":[[1,1000]]}`, 3) + `]`), Limits{Series: 3}, ""},
-		{"series over the limit", strings.NewReader(`[` + repeat(`{"target":"a","datapoints":[[1,1000]]}`, 4) + `]`), Limits{Series: 3}, "series"},
-		{"an endless list of series stops at the limit", io.MultiReader(strings.NewReader(`[{"target":"a","datapoints":[[1,1000]]}`), endless{[]byte(`,{"target":"a","tags":{"host":"h"},"datapoints":[[1,1000]]}`)}), Limits{Series: 1000}, "series"},
-		{"series of frames", strings.NewReader(`[{"fields":[{"name":"t","type":"time","values":[1]},{"name":"a","values":[1]},{"name":"b","values":[1]}]},{"fields":[{"name":"t","type":"time","values":[1]},{"name":"c","values":[1]},{"name":"d","values":[1]}]}]`), Limits{Series: 3}, "series"},
-		{"tables are not series", strings.NewReader(`[` + repeat(`{"columns":["a"],"rows":[[1]]}`, 4) + `]`), Limits{Series: 3}, ""},
+		{"series at the limit", strings.NewReader(`[` + repeat(`{"target":"a","datapoints":[[1,1000]]}`, 3) + `]`), Limits{Series: contract.Limit{Max: 3}}, ""},
+		{"series over the limit", strings.NewReader(`[` + repeat(`{"target":"a","datapoints":[[1,1000]]}`, 4) + `]`), Limits{Series: contract.Limit{Max: 3}}, "series"},
+		{"an endless list of series stops at the limit", io.MultiReader(strings.NewReader(`[{"target":"a","datapoints":[[1,1000]]}`), endless{[]byte(`,{"target":"a","tags":{"host":"h"},"datapoints":[[1,1000]]}`)}), Limits{Series: contract.Limit{Max: 1000}}, "series"},
+		{"series of frames", strings.NewReader(`[{"fields":[{"name":"t","type":"time","values":[1]},{"name":"a","values":[1]},{"name":"b","values":[1]}]},{"fields":[{"name":"t","type":"time","values":[1]},{"name":"c","values":[1]},{"name":"d","values":[1]}]}]`), Limits{Series: contract.Limit{Max: 3}}, "series"},
+		{"tables are not series", strings.NewReader(`[` + repeat(`{"columns":["a"],"rows":[[1]]}`, 4) + `]`), Limits{Series: contract.Limit{Max: 3}}, ""},
 		{"no series limit by default", strings.NewReader(`[` + repeat(`{"target":"a","datapoints":[]}`, 20_000) + `]`), Limits{}, ""},
 		{"defaults apply to a zero Limits", strings.NewReader(`[{"columns":["a"],"rows":[[1]]}]`), Limits{}, ""},
 	}
@@ -69,7 +71,7 @@ func TestDecodeLimits(t *testing.T) {
 			}
 			limit := tt.limits.withDefaults()
 			if le.What != tt.want || (le.What == "points" && le.Limit != limit.Points) || (le.What == "cells" && le.Limit != limit.Cells) || (le.What == "series" && le.Limit != limit.Series) {
-				t.Errorf("limit %s %d, want %s", le.What, le.Limit, tt.want)
+				t.Errorf("limit %s %+v, want %s", le.What, le.Limit, tt.want)
 			}
 			if de.Where != "" || !strings.HasPrefix(err.Error(), "the answer has more than ") {
 				t.Errorf("error %q does not read as the answer's", err)
@@ -83,9 +85,9 @@ func TestLimitErrorText(t *testing.T) {
 		err  *LimitError
 		want string
 	}{
-		{&LimitError{What: "points", Limit: MaxPointsPerAnswer}, "the answer has more than 10,000,000 points, the plugin's limit for one query; narrow the query (a shorter range, fewer series, or a coarser interval)"},
-		{&LimitError{What: "cells", Limit: MaxCellsPerAnswer}, "the answer has more than 10,000,000 cells, the plugin's limit for one query; narrow the query (a shorter range, fewer rows, or fewer columns)"},
-		{&LimitError{What: "series", Limit: 10_000, Setting: `"Maximum series" in the data source's settings`, Raise: "raise the setting"}, `the answer has more than 10,000 series, the limit set by "Maximum series" in the data source's settings; narrow the query or raise the setting`},
+		{&LimitError{What: "points", Limit: contract.Limit{Max: MaxPointsPerAnswer}, Narrow: narrowPoints}, "the answer has more than 10,000,000 points, the plugin's limit for one query; narrow the query (a shorter range, fewer series, or a coarser interval)"},
+		{&LimitError{What: "cells", Limit: contract.Limit{Max: MaxCellsPerAnswer, Setting: `"Maximum table cells" in the data source's settings`, Raise: "raise the setting"}, Narrow: narrowCells}, `the answer has more than 10,000,000 cells, the limit set by "Maximum table cells" in the data source's settings; narrow the query (a shorter range, fewer rows, or fewer columns) or raise the setting`},
+		{&LimitError{What: "series", Limit: contract.Limit{Max: 10_000, Setting: `"Maximum series" in the data source's settings`, Raise: "raise the setting"}, Narrow: narrowSeries}, `the answer has more than 10,000 series, the limit set by "Maximum series" in the data source's settings; narrow the query (fewer series) or raise the setting`},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
@@ -96,8 +98,8 @@ func TestLimitErrorText(t *testing.T) {
 
 func TestThousands(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 12345: "12,345", 10_000_000: "10,000,000", -1234567: "-1,234,567"} {
-		if got := thousands(n); got != want {
-			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		if got := contract.Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

@@ -64,7 +64,7 @@ func (d *decoder) datapoints() error {
 	buf := d.scratch
 	// The limit is checked as points arrive, not when the series is done:
 	// one series alone can be the answer that is too large.
-	left := d.limits.Points - d.points
+	left := d.limits.Points.Max - d.points
 	for p := 0; ; p++ {
 		if v, nanos, ok := d.scan.ReadPlainPoint(); ok {
 			buf.add(nanos, v, true)
@@ -106,7 +106,7 @@ func (d *decoder) datapoints() error {
 func (d *decoder) finishSeries(name string, tags data.Labels) (*Series, error) {
 	buf := d.scratch
 	n := len(buf.nanos)
-	if d.points += n; d.points > d.limits.Points {
+	if d.points += n; d.points > d.limits.Points.Max {
 		return nil, d.tooManyPoints()
 	}
 	if !slices.IsSorted(buf.nanos) {

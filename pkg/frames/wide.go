@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // The wide layout exists for what Grafana pays after the plugin: with one
@@ -22,7 +24,7 @@ func timesDiffer(series []*Series) string {
 	n := first.Time.Len()
 	for _, s := range series[1:] {
 		if m := s.Time.Len(); m != n {
-			return fmt.Sprintf("series %s has %s points and series %s has %s", seriesName(first), thousands(n), seriesName(s), thousands(m))
+			return fmt.Sprintf("series %s has %s points and series %s has %s", seriesName(first), contract.Thousands(n), seriesName(s), contract.Thousands(m))
 		}
 		if s.Time == first.Time {
 			continue // the decoder gave series with the same times one field

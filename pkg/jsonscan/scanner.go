@@ -32,6 +32,8 @@ type Scanner struct {
 
 	stack []byte // the open containers, '{' or '['
 	state byte
+
+	maxToken int // LimitToken's bound; 0 for none
 }
 
 // Where the scanner is in the grammar.
@@ -64,6 +66,25 @@ func NewScanner(r io.Reader, buf []byte) *Scanner {
 	return &Scanner{r: r, buf: buf[:0], keep: -1, stack: make([]byte, 0, 8)}
 }
 
+// LimitToken bounds the bytes one token, or one ReadValue, may span. The
+// read buffer holds a whole token, so without a bound one 60 MB string
+// grows it to 60 MB and more; past the bound reads fail with a
+// *TokenTooLong instead. It is checked as the buffer refills, so a token
+// may pass that is a little longer but already read: callers that need
+// the exact bound check what they got.
+func (s *Scanner) LimitToken(n int) { s.maxToken = n }
+
+// TokenTooLong is a token, or a value read whole, longer than
+// LimitToken allows.
+type TokenTooLong struct {
+	Limit  int
+	Offset int64 // where the token starts in the body
+}
+
+func (e *TokenTooLong) Error() string {
+	return fmt.Sprintf("at byte %d: a value longer than %d bytes", e.Offset, e.Limit)
+}
+
 // Buffer returns the read buffer, for reuse by a later NewScanner once this
 // scanner is done with it.
 func (s *Scanner) Buffer() []byte { return s.buf[:0] }
@@ -86,6 +107,18 @@ func (s *Scanner) fail(n int, format string, args ...any) error {
 // fill reads more of the body into buf, keeping everything from the
 // current token (or ReadValue's start) on. It reports whether bytes came.
 func (s *Scanner) fill() bool {
+	if s.maxToken > 0 && s.rerr == nil {
+		// fill is called only when the token (or ReadValue) being read
+		// needs more than the buffer holds from its start.
+		start := s.pos
+		if s.keep >= 0 {
+			start = min(start, s.keep)
+		}
+		if len(s.buf)-start > s.maxToken {
+			s.rerr = &TokenTooLong{Limit: s.maxToken, Offset: s.base + int64(start)}
+			return false
+		}
+	}
 	for empty := 0; s.rerr == nil; empty++ {
 		if empty == 100 {
 			// A reader that keeps returning nothing, and no error, would

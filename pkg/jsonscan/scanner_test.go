@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -126,4 +127,56 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 	n := copy(p[:min(len(p), r.n)], r.b)
 	r.b = r.b[n:]
 	return n, nil
+}
+
+// TestLimitToken: a token, or a value read whole, longer than the bound
+// fails with *TokenTooLong once the buffer would have to grow past it,
+// so an endless string is refused without being held.
+func TestLimitToken(t *testing.T) {
+	endlessString := io.MultiReader(strings.NewReader(`["`), endlessReader('x'))
+	tests := []struct {
+		name  string
+		body  io.Reader
+		value bool // ReadValue rather than ReadToken
+		long  bool
+	}{
+		{"a short string", strings.NewReader(`["abc"]`), false, false},
+		{"an endless string", endlessString, false, true},
+		{"a long string", strings.NewReader(`["` + strings.Repeat("x", 1<<20) + `"]`), false, true},
+		{"a long value read whole", strings.NewReader(`[[` + strings.Repeat(`1,`, 1<<19) + `1]]`), true, true},
+		{"a long array read token by token", strings.NewReader(`[[` + strings.Repeat(`1,`, 1<<19) + `1]]`), false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewScanner(tt.body, nil)
+			s.LimitToken(64 << 10)
+			if _, err := s.ReadToken(); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if tt.value {
+				_, err = s.ReadValue()
+			} else {
+				for err == nil && s.PeekKind() != ']' {
+					_, err = s.ReadToken()
+				}
+			}
+			var long *TokenTooLong
+			if errors.As(err, &long) != tt.long {
+				t.Fatalf("error %v, want too long: %v", err, tt.long)
+			}
+			if cap(s.buf) > 1<<20 {
+				t.Errorf("the buffer grew to %d bytes", cap(s.buf))
+			}
+		})
+	}
+}
+
+type endlessReader byte
+
+func (e endlessReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(e)
+	}
+	return len(p), nil
 }

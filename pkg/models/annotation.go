@@ -57,6 +57,15 @@ func ParseAnnotationQuery(dq backend.DataQuery) (*AnnotationQuery, error) {
 		a.Metric = q
 		return a, nil
 	}
+	const where = "the annotation's settings"
+	if err := checkText(
+		textField{"the annotation query's refId", dq.RefID, MaxRefIDBytes, where},
+		textField{"the annotation query", *raw.Query, MaxTargetBytes, where},
+		textField{"the annotation's name", raw.Name, MaxNameBytes, where},
+		textField{"the annotation's color", raw.IconColor, MaxColorBytes, where},
+	); err != nil {
+		return nil, err
+	}
 	from, to, err := checkRange(dq.TimeRange)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -68,33 +69,84 @@ func MaxConcurrentCalls() (int, error) {
 	return n, nil
 }
 
-// MaxSeriesEnv is where Grafana passes the operator's
-// [plugin.inhouse-metrics-datasource] max_series setting.
+// The answer limits of settings.json (maxSeries, maxPoints, maxCells,
+// maxListItems, maxItemKB, maxEventTags) each have an operator's ceiling:
+// [plugin.inhouse-metrics-datasource] max_series and so on, which Grafana
+// passes as GF_PLUGIN_MAX_SERIES and so on. A ceiling, not a default: a
+// data source may set a lower limit, never a higher one, since the
+// operator answers for the memory of the Grafana server that every data
+// source shares.
+
+// MaxSeriesEnv is where Grafana passes the operator's max_series.
 const MaxSeriesEnv = "GF_PLUGIN_MAX_SERIES"
 
-// maxSeriesCeiling is the operator's max_series, 0 when unset. It is a
-// ceiling, not a default: a data source may set a lower "Maximum series",
-// never a higher one, since the operator answers for the memory of the
-// Grafana server that every data source shares.
-var maxSeriesCeiling atomic.Int64
+// CeilingEnv is the variable that carries the operator's ceiling of that
+// name (as settings.json's "ceiling" gives it).
+func CeilingEnv(name string) string { return "GF_PLUGIN_" + strings.ToUpper(name) }
 
-// MaxSeriesCeiling reads MaxSeriesEnv: 0 when unset; an invalid value is
-// ignored (0) with an error for the caller to log.
-func MaxSeriesCeiling() (int, error) {
-	v := strings.TrimSpace(os.Getenv(MaxSeriesEnv))
+// ceilings holds the operator's ceilings by name (float64, in the
+// setting's unit); absent is none.
+var ceilings sync.Map
+
+func ceilingOf(name string) float64 {
+	if name == "" {
+		return 0
+	}
+	v, _ := ceilings.Load(name)
+	f, _ := v.(float64)
+	return f
+}
+
+// Ceiling reads the operator's ceiling of that name: 0 when unset; an
+// invalid value is ignored (0) with an error for the caller to log.
+func Ceiling(name string) (float64, error) {
+	v := strings.TrimSpace(os.Getenv(CeilingEnv(name)))
 	if v == "" {
 		return 0, nil
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("max_series %q in [plugin.inhouse-metrics-datasource] (%s) is not a whole number of 1 or more; each data source's \"Maximum series\" applies alone", v, MaxSeriesEnv)
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(n >= 1) || n != float64(int64(n)) {
+		return 0, fmt.Errorf("%s %q in [plugin.inhouse-metrics-datasource] (%s) is not a whole number of 1 or more; each data source's own setting applies alone", name, v, CeilingEnv(name))
 	}
 	return n, nil
 }
 
-// SetMaxSeriesCeiling sets the operator's ceiling for settings loaded
-// from now on; main sets it from MaxSeriesCeiling, 0 removes it.
-func SetMaxSeriesCeiling(n int) { maxSeriesCeiling.Store(int64(n)) }
+// SetCeiling sets the operator's ceiling of that name for settings
+// loaded from now on; 0 removes it.
+func SetCeiling(name string, n float64) {
+	if n <= 0 {
+		ceilings.Delete(name)
+		return
+	}
+	ceilings.Store(name, n)
+}
+
+// ApplyCeilings reads and sets every ceiling settings.json names, and
+// returns the errors of invalid ones, for the caller to log.
+func ApplyCeilings() []error {
+	var errs []error
+	for _, r := range settingRules.Numbers {
+		if r.Ceiling == "" {
+			continue
+		}
+		n, err := Ceiling(r.Ceiling)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		SetCeiling(r.Ceiling, n)
+	}
+	return errs
+}
+
+// MaxSeriesCeiling reads MaxSeriesEnv: 0 when unset; an invalid value is
+// ignored (0) with an error for the caller to log.
+func MaxSeriesCeiling() (int, error) {
+	n, err := Ceiling("max_series")
+	return int(n), err
+}
+
+// SetMaxSeriesCeiling sets the operator's max_series; 0 removes it.
+func SetMaxSeriesCeiling(n int) { SetCeiling("max_series", float64(n)) }
 
 // LiveMinIntervalEnv is where Grafana passes the operator's
 // [plugin.inhouse-metrics-datasource] live_min_interval setting, in

@@ -86,6 +86,14 @@ func ParseQuery(dq backend.DataQuery) (*Query, error) {
 	if q.Alias == "" {
 		q.Alias = raw.LegendFormat
 	}
+	if err := checkText(
+		textField{"the query's refId", dq.RefID, MaxRefIDBytes, inEditor},
+		textField{"the alias (legend)", q.Alias, MaxAliasBytes, inEditor},
+		textField{"the format", raw.Format, MaxFormatBytes, inEditor},
+		textField{"the type", raw.Type, MaxFormatBytes, inEditor},
+	); err != nil {
+		return nil, err
+	}
 
 	if raw.Target != nil {
 		var s string
@@ -93,6 +101,9 @@ func ParseQuery(dq backend.DataQuery) (*Query, error) {
 			return nil, fmt.Errorf("target must be a metric name (a string), got %s", contract.Snippet(*raw.Target, 40))
 		}
 		q.Target = strings.TrimSpace(s)
+		if err := checkText(textField{"the target (metric)", q.Target, MaxTargetBytes, inEditor}); err != nil {
+			return nil, err
+		}
 	}
 	if q.Target == "" {
 		return nil, fmt.Errorf("no metric selected: choose a metric in the query editor (the query's target is empty)")
@@ -116,6 +127,9 @@ func ParseQuery(dq backend.DataQuery) (*Query, error) {
 	q.Filters = raw.Filters
 	if len(q.Filters) == 0 {
 		q.Filters = raw.AdhocFilters
+	}
+	if err := checkFilters(q.Filters); err != nil {
+		return nil, err
 	}
 
 	if q.From, q.To, err = checkRange(dq.TimeRange); err != nil {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // Defaults of the settings an operator may leave empty, as settings.json
@@ -26,7 +28,7 @@ var (
 	DefaultMaxResponseBytes = defaultSettings.MaxResponseBytes
 	DefaultConcurrency      = defaultSettings.Concurrency
 	DefaultCacheMaxBytes    = defaultSettings.CacheMaxBytes
-	DefaultMaxSeries        = defaultSettings.MaxSeries
+	DefaultMaxSeries        = defaultSettings.Limits.Series.Max
 )
 
 // Settings are the validated settings of one data source instance.
@@ -47,13 +49,8 @@ type Settings struct {
 	// bounds what the cache holds.
 	CacheTTL      time.Duration
 	CacheMaxBytes int64
-	// MaxSeries bounds the series of one answer. MaxSeriesSetting names
-	// the setting that decided it (the data source's, or the operator's
-	// ceiling when that is lower) and MaxSeriesRaise who can raise it, so
-	// the error that refuses an answer sends the user to the right place.
-	MaxSeries        int
-	MaxSeriesSetting string
-	MaxSeriesRaise   string
+	// Limits bound what one answer may decode to.
+	Limits Limits
 	// LiveMinInterval is the shortest time between two polls of a live
 	// stream: the data source's "Minimum live interval", raised to the
 	// operator's floor (LiveMinIntervalEnv) when that is longer.
@@ -83,6 +80,27 @@ type Settings struct {
 	// TLSSkipVerify is on when the operator turned certificate
 	// verification off; Save & test warns about it.
 	TLSSkipVerify bool
+}
+
+// Limits are the bounds on one answer, one family: each is a data source
+// setting with a default (settings.json), capped by the Grafana
+// operator's ceiling of the same name when that is lower. Each Limit
+// names the setting that decided it and who can raise it, so the error
+// that refuses an answer sends the user to the right place.
+type Limits struct {
+	// Series, Points and Cells bound a /query answer (see frames.Limits).
+	Series, Points, Cells contract.Limit
+	// ListItems bounds the options of a variable or ad hoc filter list
+	// and the events of an annotation answer; ItemBytes one value of
+	// them (an option, an event's text, its tags); EventTags the tags of
+	// one event.
+	ListItems, ItemBytes, EventTags contract.Limit
+}
+
+// ListLimits are the limits of a list answer, with scrub for the text
+// an error quotes.
+func (l Limits) ListLimits(scrub func(string) string) contract.ListLimits {
+	return contract.ListLimits{Items: l.ListItems, ItemBytes: l.ItemBytes, EventTags: l.EventTags, Cells: l.Cells, Scrub: scrub}
 }
 
 // AllowedHostsEnv is where the Grafana operator lists hosts every data
@@ -116,17 +134,21 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		if err != nil {
 			return nil, err
 		}
+		setting, raise := fmt.Sprintf("%q in the data source's settings", r.Label), "raise the setting"
+		if c := ceilingOf(r.Ceiling); c > 0 && c < v {
+			v = c
+			setting = fmt.Sprintf("%s in [plugin.inhouse-metrics-datasource] of grafana.ini (the Grafana operator's ceiling on every data source's %q)", r.Ceiling, r.Label)
+			raise = "ask the Grafana operator to raise it"
+		}
 		numberSetters[r.Key](out, v)
+		if limit := limitOf[r.Key]; limit != nil {
+			l := limit(out)
+			l.Setting, l.Raise = setting, raise
+		}
 	}
 	hosts, err := hostList(jd["allowedHosts"])
 	if err != nil {
 		return nil, err
-	}
-	out.MaxSeriesSetting, out.MaxSeriesRaise = `"Maximum series" in the data source's settings`, "raise the setting"
-	if ceiling := maxSeriesCeiling.Load(); ceiling > 0 && int(ceiling) < out.MaxSeries {
-		out.MaxSeries = int(ceiling)
-		out.MaxSeriesSetting = "max_series in [plugin.inhouse-metrics-datasource] of grafana.ini (the Grafana operator's ceiling on every data source's \"Maximum series\")"
-		out.MaxSeriesRaise = "ask the Grafana operator to raise it"
 	}
 	if floor := time.Duration(liveFloor.Load()); floor > out.LiveMinInterval {
 		out.LiveMinInterval = floor
@@ -267,6 +289,9 @@ type numberRule struct {
 	Default        float64  `json:"default"`
 	ZeroMeansEmpty bool     `json:"zeroMeansEmpty"`
 	EmptyMeans     string   `json:"emptyMeans"`
+	// Ceiling names the operator's setting that caps this one, for the
+	// answer limits; see CeilingEnv.
+	Ceiling string `json:"ceiling"`
 }
 
 type rulesFile struct {
@@ -283,8 +308,24 @@ var numberSetters = map[string]func(*Settings, float64){
 	"concurrency":            func(s *Settings, v float64) { s.Concurrency = int(v) },
 	"cacheTTLSeconds":        func(s *Settings, v float64) { s.CacheTTL = seconds(v) },
 	"cacheMaxMB":             func(s *Settings, v float64) { s.CacheMaxBytes = megabytes(v) },
-	"maxSeries":              func(s *Settings, v float64) { s.MaxSeries = int(saturate(v)) },
+	"maxSeries":              func(s *Settings, v float64) { s.Limits.Series.Max = int(saturate(v)) },
+	"maxPoints":              func(s *Settings, v float64) { s.Limits.Points.Max = int(saturate(v)) },
+	"maxCells":               func(s *Settings, v float64) { s.Limits.Cells.Max = int(saturate(v)) },
+	"maxListItems":           func(s *Settings, v float64) { s.Limits.ListItems.Max = int(saturate(v)) },
+	"maxItemKB":              func(s *Settings, v float64) { s.Limits.ItemBytes.Max = int(saturate(v * 1024)) },
+	"maxEventTags":           func(s *Settings, v float64) { s.Limits.EventTags.Max = int(saturate(v)) },
 	"liveMinIntervalSeconds": func(s *Settings, v float64) { s.LiveMinInterval = seconds(v) },
+}
+
+// limitOf is where each answer limit of settings.json lives in Settings;
+// loadRules checks that every setting with a ceiling has one.
+var limitOf = map[string]func(*Settings) *contract.Limit{
+	"maxSeries":    func(s *Settings) *contract.Limit { return &s.Limits.Series },
+	"maxPoints":    func(s *Settings) *contract.Limit { return &s.Limits.Points },
+	"maxCells":     func(s *Settings) *contract.Limit { return &s.Limits.Cells },
+	"maxListItems": func(s *Settings) *contract.Limit { return &s.Limits.ListItems },
+	"maxItemKB":    func(s *Settings) *contract.Limit { return &s.Limits.ItemBytes },
+	"maxEventTags": func(s *Settings) *contract.Limit { return &s.Limits.EventTags },
 }
 
 var (
@@ -313,6 +354,9 @@ func loadRules(b []byte) rulesFile {
 	for _, r := range f.Numbers {
 		if numberSetters[r.Key] == nil || r.Label == "" || r.EmptyMeans == "" {
 			panic(fmt.Sprintf("settings.json: setting %q needs a setter in settings.go, a label and emptyMeans", r.Key))
+		}
+		if (r.Ceiling != "") != (limitOf[r.Key] != nil) {
+			panic(fmt.Sprintf("settings.json: setting %q needs both a ceiling and a place in Settings.Limits, or neither", r.Key))
 		}
 	}
 	return f

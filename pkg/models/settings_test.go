@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 func TestLoadSettings(t *testing.T) {
@@ -70,18 +72,18 @@ func TestLoadSettings(t *testing.T) {
 			}
 		}},
 		{name: "maximum series", url: "https://m", jsonData: `{"maxSeries": "500"}`, check: func(t *testing.T, s *Settings) {
-			if s.MaxSeries != 500 || !strings.Contains(s.MaxSeriesSetting, `"Maximum series"`) {
-				t.Errorf("%d %q", s.MaxSeries, s.MaxSeriesSetting)
+			if s.Limits.Series.Max != 500 || !strings.Contains(s.Limits.Series.Setting, `"Maximum series"`) {
+				t.Errorf("%d %q", s.Limits.Series.Max, s.Limits.Series.Setting)
 			}
 		}},
 		{name: "maximum series defaults", url: "https://m", jsonData: `{"maxSeries": 0}`, check: func(t *testing.T, s *Settings) {
-			if s.MaxSeries != 10_000 || s.MaxSeries != DefaultMaxSeries {
-				t.Errorf("%d", s.MaxSeries)
+			if s.Limits.Series.Max != 10_000 || s.Limits.Series.Max != DefaultMaxSeries {
+				t.Errorf("%d", s.Limits.Series.Max)
 			}
 		}},
 		{name: "huge maximum series saturates", url: "https://m", jsonData: `{"maxSeries": 1e300}`, check: func(t *testing.T, s *Settings) {
-			if s.MaxSeries != math.MaxInt64 {
-				t.Errorf("%d", s.MaxSeries)
+			if s.Limits.Series.Max != math.MaxInt64 {
+				t.Errorf("%d", s.Limits.Series.Max)
 			}
 		}},
 		{name: "fractional maximum series", url: "https://m", jsonData: `{"maxSeries": 2.5}`, wantErr: "Maximum series is 2.5; it must be a whole number of 1 or more, or 0 or empty for the default (10000)"},
@@ -182,8 +184,8 @@ func TestMaxSeriesCeiling(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.MaxSeries != tt.want || strings.Contains(s.MaxSeriesSetting, "max_series") != tt.byOperator {
-				t.Errorf("MaxSeries %d set by %q; want %d, by the operator: %v", s.MaxSeries, s.MaxSeriesSetting, tt.want, tt.byOperator)
+			if s.Limits.Series.Max != tt.want || strings.Contains(s.Limits.Series.Setting, "max_series") != tt.byOperator {
+				t.Errorf("MaxSeries %d set by %q; want %d, by the operator: %v", s.Limits.Series.Max, s.Limits.Series.Setting, tt.want, tt.byOperator)
 			}
 		})
 	}
@@ -319,4 +321,52 @@ func TestSettingsVerdicts(t *testing.T) {
 		}
 	}
 	t.Errorf("%s is not what LoadSettings says now; if the change is meant, run go test ./pkg/models -update (the page's test then checks the page agrees)", verdictsFile)
+}
+
+// TestLimitCeilings: every answer limit is a data source setting with a
+// default and an operator's ceiling, the way "Maximum series" is; each
+// limit names the setting that decided it and who can raise it.
+func TestLimitCeilings(t *testing.T) {
+	tests := []struct {
+		name, jsonData string
+		env            map[string]string
+		limit          func(*Settings) contract.Limit
+		want           int
+		setBy, raise   string
+	}{
+		{"points default", `{}`, nil, func(s *Settings) contract.Limit { return s.Limits.Points }, 10_000_000, `"Maximum points" in the data source's settings`, "raise the setting"},
+		{"points set", `{"maxPoints": 2000}`, nil, func(s *Settings) contract.Limit { return s.Limits.Points }, 2000, `"Maximum points"`, "raise the setting"},
+		{"points capped", `{"maxPoints": 2000}`, map[string]string{"GF_PLUGIN_MAX_POINTS": "1000"}, func(s *Settings) contract.Limit { return s.Limits.Points }, 1000, `max_points in [plugin.inhouse-metrics-datasource] of grafana.ini (the Grafana operator's ceiling on every data source's "Maximum points")`, "ask the Grafana operator to raise it"},
+		{"cells capped", `{}`, map[string]string{"GF_PLUGIN_MAX_CELLS": "5"}, func(s *Settings) contract.Limit { return s.Limits.Cells }, 5, "max_cells", "ask the Grafana operator"},
+		{"list items default", `{}`, nil, func(s *Settings) contract.Limit { return s.Limits.ListItems }, 100_000, `"Maximum list items"`, "raise the setting"},
+		{"list items below the ceiling", `{"maxListItems": "50"}`, map[string]string{"GF_PLUGIN_MAX_LIST_ITEMS": "500"}, func(s *Settings) contract.Limit { return s.Limits.ListItems }, 50, `"Maximum list items"`, "raise the setting"},
+		{"item size in KB", `{"maxItemKB": 2}`, nil, func(s *Settings) contract.Limit { return s.Limits.ItemBytes }, 2048, `"Maximum item size"`, "raise the setting"},
+		{"item size capped", `{}`, map[string]string{"GF_PLUGIN_MAX_ITEM_KB": "1"}, func(s *Settings) contract.Limit { return s.Limits.ItemBytes }, 1024, "max_item_kb", "ask the Grafana operator"},
+		{"event tags", `{}`, map[string]string{"GF_PLUGIN_MAX_EVENT_TAGS": "7"}, func(s *Settings) contract.Limit { return s.Limits.EventTags }, 7, "max_event_tags", "ask the Grafana operator"},
+		{"invalid ceiling ignored", `{}`, map[string]string{"GF_PLUGIN_MAX_EVENT_TAGS": "many"}, func(s *Settings) contract.Limit { return s.Limits.EventTags }, 100, `"Maximum tags per event"`, "raise the setting"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			errs := ApplyCeilings()
+			t.Cleanup(func() {
+				for _, r := range settingRules.Numbers {
+					SetCeiling(r.Ceiling, 0)
+				}
+			})
+			if tt.name == "invalid ceiling ignored" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), `max_event_tags "many" in [plugin.inhouse-metrics-datasource] (GF_PLUGIN_MAX_EVENT_TAGS) is not a whole number`)) {
+				t.Errorf("errors %v", errs)
+			}
+			s, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://m", JSONData: json.RawMessage(tt.jsonData)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := tt.limit(s)
+			if got.Max != tt.want || !strings.Contains(got.Setting, tt.setBy) || !strings.Contains(got.Raise, tt.raise) {
+				t.Errorf("limit %+v; want %d set by %q, %q", got, tt.want, tt.setBy, tt.raise)
+			}
+		})
+	}
 }

@@ -59,6 +59,12 @@ func ParseVariableQuery(dq backend.DataQuery) (*VariableQuery, error) {
 		return nil, fmt.Errorf("the variable query is not valid JSON (%v); open the variable and save it again", err)
 	}
 
+	if err := checkText(
+		textField{"the variable query's refId", dq.RefID, MaxRefIDBytes, variableEditor},
+		textField{"the variable query's format", raw.Format, MaxFormatBytes, variableEditor},
+	); err != nil {
+		return nil, err
+	}
 	target, err := stringField("target", raw.Target)
 	if err != nil {
 		return nil, err
@@ -85,6 +91,12 @@ func ParseVariableQuery(dq backend.DataQuery) (*VariableQuery, error) {
 		v.Payload = map[string]any{"target": ""}
 	}
 
+	// A query in the JSON format is a payload, bounded as payloads are.
+	if strings.ToLower(strings.TrimSpace(raw.Format)) != VariableFormatJSON {
+		if err := checkText(textField{"the variable query", v.Text, MaxTargetBytes, variableEditor}); err != nil {
+			return nil, err
+		}
+	}
 	if !dq.TimeRange.From.IsZero() || !dq.TimeRange.To.IsZero() {
 		from, to, err := checkRange(dq.TimeRange)
 		if err != nil {
@@ -94,6 +106,8 @@ func ParseVariableQuery(dq backend.DataQuery) (*VariableQuery, error) {
 	}
 	return v, nil
 }
+
+const variableEditor = "the variable's settings"
 
 // stringField reads a model field that must be a string; absent and null
 // read as "".

@@ -15,10 +15,10 @@ import (
 // query's text as the target. The Result's Value is *frames.VariableOptions.
 func (p *Pipeline) Variable(ctx context.Context, v *models.VariableQuery, skipCache bool) (*Result, error) {
 	res, err := p.Run(ctx, Call{Path: contract.PathVariable, Body: v.ContractRequest(), Kind: "options",
-		Decode: p.small(ctx, contract.PathVariable, decodeOptions)}, skipCache)
+		Decode: p.list(ctx, contract.PathVariable, readOptions)}, skipCache)
 	if client.NotServed(err) {
 		res, err = p.Run(ctx, Call{Path: contract.PathSearch, Body: v.SearchRequest(), Kind: "options",
-			Decode: p.small(ctx, contract.PathSearch, decodeOptions)}, skipCache)
+			Decode: p.list(ctx, contract.PathSearch, readOptions)}, skipCache)
 	}
 	return res, err
 }
@@ -28,42 +28,35 @@ func (p *Pipeline) Variable(ctx context.Context, v *models.VariableQuery, skipCa
 // POST /annotations. The Result's Value is *frames.Annotations.
 func (p *Pipeline) Annotations(ctx context.Context, a *models.AnnotationQuery, skipCache bool) (*Result, error) {
 	call := Call{Path: contract.PathAnnotations, Body: a.ContractRequest(), Kind: "events",
-		Decode: p.small(ctx, contract.PathAnnotations, decodeEvents(contract.DecodeAnnotations))}
+		Decode: p.list(ctx, contract.PathAnnotations, readEvents(contract.ReadAnnotations))}
 	if a.Metric != nil {
 		call = Call{Path: contract.PathQuery, Body: a.Metric.ContractRequest(), Kind: "events",
-			Decode: p.small(ctx, contract.PathQuery, decodeEvents(contract.DecodeAnnotationTables))}
+			Decode: p.list(ctx, contract.PathQuery, readEvents(contract.ReadAnnotationTables))}
 	}
 	res, err := p.Run(ctx, call, skipCache)
 	return res, p.client.ExplainNotFound(ctx, err)
 }
 
-// small reads a small answer whole, bounded by the client's size limit,
-// and scrubs it before decoding: decoders quote the body in their errors,
-// and a quote cut short must not keep half of a secret.
-func (p *Pipeline) small(ctx context.Context, path string, decode func(endpoint string, body []byte) (Value, error)) func(io.Reader) (Value, error) {
-	return func(r io.Reader) (Value, error) {
-		body, err := io.ReadAll(r)
-		if err != nil {
-			return nil, err
-		}
-		if p.settings.HasSecrets(ctx) {
-			body = []byte(p.settings.ScrubFor(ctx)(string(body)))
-		}
-		return decode("POST "+path, body)
-	}
+// list reads a list answer as it streams, within the data source's list
+// limits, so an answer past them is refused before it is held whole. Its
+// values are scrubbed after decoding, with the rest of the answer (see
+// call); the text an error quotes is scrubbed before it is cut.
+func (p *Pipeline) list(ctx context.Context, path string, read func(endpoint string, r io.Reader, lim contract.ListLimits) (Value, error)) func(io.Reader) (Value, error) {
+	lim := p.settings.Limits.ListLimits(p.settings.ScrubFor(ctx))
+	return func(r io.Reader) (Value, error) { return read("POST "+path, r, lim) }
 }
 
-func decodeOptions(endpoint string, body []byte) (Value, error) {
-	values, err := contract.DecodeFindValues(endpoint, body)
+func readOptions(endpoint string, r io.Reader, lim contract.ListLimits) (Value, error) {
+	values, err := contract.ReadFindValues(endpoint, r, lim)
 	if err != nil {
 		return nil, err
 	}
 	return &frames.VariableOptions{Values: values}, nil
 }
 
-func decodeEvents(decode func(string, []byte) ([]contract.Annotation, error)) func(string, []byte) (Value, error) {
-	return func(endpoint string, body []byte) (Value, error) {
-		events, err := decode(endpoint, body)
+func readEvents(read func(string, io.Reader, contract.ListLimits) ([]contract.Annotation, error)) func(string, io.Reader, contract.ListLimits) (Value, error) {
+	return func(endpoint string, r io.Reader, lim contract.ListLimits) (Value, error) {
+		events, err := read(endpoint, r, lim)
 		if err != nil {
 			return nil, err
 		}

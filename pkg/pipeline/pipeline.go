@@ -45,7 +45,7 @@ func New(settings *models.Settings, c *client.Client) *Pipeline {
 		window := settings.ScrubWindowFor(ctx)
 		scrub := func(head string) string { return window(head, false) }
 		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: scrub, Limits: frames.Limits{
-			Series: settings.MaxSeries, SeriesSetting: settings.MaxSeriesSetting, SeriesRaise: settings.MaxSeriesRaise,
+			Series: settings.Limits.Series, Points: settings.Limits.Points, Cells: settings.Limits.Cells,
 		}})
 	}
 	if settings.CacheTTL > 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
@@ -106,7 +107,7 @@ func TestAnswerOverTheLimitIsTooLarge(t *testing.T) {
 	defer srv.Close()
 	p := newPipeline(t, srv.URL, `{}`, nil)
 	p.decode = func(_ context.Context, r io.Reader, hint int) (*frames.Answer, error) {
-		return frames.DecodeWith(r, hint, frames.DecodeOptions{Limits: frames.Limits{Points: 2}})
+		return frames.DecodeWith(r, hint, frames.DecodeOptions{Limits: frames.Limits{Points: contract.Limit{Max: 2}}})
 	}
 	_, err := p.Query(context.Background(), parse(t, `{"target":"a"}`), false)
 	var ce *client.Error

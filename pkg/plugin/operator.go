@@ -24,9 +24,9 @@ func ApplyOperatorSettings(lg log.Logger) {
 	calls, err := models.MaxConcurrentCalls()
 	warn(err)
 	client.SetMaxConcurrentCalls(calls)
-	ceiling, err := models.MaxSeriesCeiling()
-	warn(err)
-	models.SetMaxSeriesCeiling(ceiling)
+	for _, err := range models.ApplyCeilings() {
+		warn(err)
+	}
 	floor, err := models.LiveMinIntervalFloor()
 	warn(err)
 	models.SetLiveMinIntervalFloor(floor)

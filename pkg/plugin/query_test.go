@@ -376,7 +376,7 @@ func TestTooManySeries(t *testing.T) {
 		wantErr        string
 	}{
 		{"within the limit", `{"maxSeries": 5}`, ""},
-		{"over the limit", `{"maxSeries": 4}`, `POST /query: the answer has more than 4 series, the limit set by "Maximum series" in the data source's settings; narrow the query or raise the setting`},
+		{"over the limit", `{"maxSeries": 4}`, `POST /query: the answer has more than 4 series, the limit set by "Maximum series" in the data source's settings; narrow the query (fewer series) or raise the setting`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

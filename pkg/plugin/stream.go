@@ -48,7 +48,7 @@ func (d *Datasource) checkLive(q *models.Query) error {
 // the answer are sent as they are, without a stream.
 func (d *Datasource) liveResponse(q *models.Query, res *pipeline.Result) backend.DataResponse {
 	path := live.Path(d.settings.UID, q)
-	layout := live.NewLayout(q.Alias).Bound(live.BoundsFor(q, d.settings.MaxSeries))
+	layout := live.NewLayout(q.Alias).Bound(live.BoundsFor(q, d.settings.Limits.Series.Max))
 	cut := layout.Cut(res.Answer, time.Time{}, time.Now())
 	newest := cut.Newest
 	if newest.IsZero() {
@@ -121,7 +121,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	s := &live.Stream{
 		Entry:       e,
 		MinInterval: d.settings.LiveMinInterval,
-		MaxSeries:   d.settings.MaxSeries,
+		MaxSeries:   d.settings.Limits.Series.Max,
 		Logger:      backend.Logger,
 		Poll: func(ctx context.Context, q *models.Query) (*frames.Answer, string, error) {
 			res, err := d.pipeline.Poll(ctx, q)

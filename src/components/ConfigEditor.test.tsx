@@ -134,6 +134,8 @@ describe('ConfigEditor', () => {
     ['cacheTTLSeconds', 'Cache TTL (s)'],
     ['cacheMaxMB', 'Cache size (MB)'],
     ['maxSeries', 'Maximum series'],
+    ['maxItemKB', 'Maximum item size (KB)'],
+    ['maxEventTags', 'Maximum tags per event'],
   ])('labels %s with its unit: %s', async (key, label) => {
     renderPage(settings({ url: 'https://m' }));
     await userEvent.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));

@@ -45,7 +45,7 @@ const LABEL_WIDTH = 28;
 export const AUTH_SECTION_WIDTH = 578;
 
 /** How a unit from settings.json shows in a label; labels there stay unit-free, since backend errors quote them. */
-const UNIT_IN_LABEL: Record<string, string> = { seconds: 's', MB: 'MB' };
+const UNIT_IN_LABEL: Record<string, string> = { seconds: 's', MB: 'MB', KB: 'KB' };
 
 export function numberLabel(key: NumberKey): string {
   const { label, unit } = NUMBER_RULES[key];
@@ -68,6 +68,13 @@ export const NUMBER_HELP: Record<NumberKey, string> = {
   cacheTTLSeconds: 'Seconds to reuse an identical answer; 0 turns the cache off. Alert rules always bypass it.',
   cacheMaxMB: 'MB the cache may hold.',
   maxSeries: 'Answers with more series fail with a clear error instead of overloading Grafana and the browser. The Grafana operator may set a lower ceiling.',
+  maxPoints: 'Answers with more time series points fail with a clear error. The Grafana operator may set a lower ceiling.',
+  maxCells: 'Answers with more table cells fail with a clear error. The Grafana operator may set a lower ceiling.',
+  maxListItems:
+    'Variable options, ad hoc filter keys and values, and annotation events: a longer list fails with a clear error. The Grafana operator may set a lower ceiling.',
+  maxItemKB:
+    'KB of one option, event text or tag list; a longer one fails the list with a clear error. The Grafana operator may set a lower ceiling.',
+  maxEventTags: 'Tags of one annotation event; more fail the annotation query with a clear error. The Grafana operator may set a lower ceiling.',
   liveMinIntervalSeconds:
     'Live panels poll the service once per panel interval, but never more often than this. The Grafana operator may set a longer floor.',
 };
