@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -19,6 +20,7 @@ const cacheSkipHeader = "X-Cache-Skip"
 type flags struct {
 	forAlerting bool // an alert rule is evaluating
 	skipCache   bool // the caller wants a fresh answer
+	orgID       int64
 }
 
 // runEach runs each query of a request on its own, concurrently up to the
@@ -28,6 +30,7 @@ func (d *Datasource) runEach(ctx context.Context, req *backend.QueryDataRequest,
 	f := flags{
 		forAlerting: req.Headers[backend.FromAlertHeaderName] == "true",
 		skipCache:   req.Headers[cacheSkipHeader] == "true" || req.GetHTTPHeader(cacheSkipHeader) == "true",
+		orgID:       req.PluginContext.OrgID,
 	}
 	ctx = d.withIdentity(ctx, req.PluginContext, req, f.forAlerting)
 	return concurrent.QueryData(ctx, req, func(ctx context.Context, q concurrent.Query) backend.DataResponse {
@@ -51,17 +54,19 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags
 	// An alert rule evaluates the query once; its Live switch is for
 	// panels.
 	streamed := q.Live && !f.forAlerting
+	notLive := ""
 	if streamed {
 		if err := d.checkLive(q); err != nil {
 			return errorResponse(&queryError{err})
 		}
+		streamed, notLive = pastRange(q, time.Now())
 	}
 	res, err := d.pipeline.Query(ctx, q, f.skipCache)
 	if err != nil {
 		return errorResponse(err)
 	}
 	if streamed {
-		return d.liveResponse(q, res)
+		return d.liveResponse(q, dq.JSON, f.orgID, res)
 	}
 	out, err := res.Answer.Frames(frames.Options{
 		Alias:         q.Alias,
@@ -80,6 +85,9 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags
 		// misspelt metric for a quiet one.
 		out[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo,
 			Text: fmt.Sprintf("the service returned no series for target %q: check the metric name and payload", q.Target)})
+	}
+	if notLive != "" && len(out) > 0 {
+		out[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: notLive})
 	}
 	for _, f := range out {
 		f.RefID = q.RefID
