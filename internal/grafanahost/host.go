@@ -269,14 +269,20 @@ func (ds DataSource) PluginContextFor(c *Caller) backend.PluginContext {
 	if updated.IsZero() {
 		updated = time.Unix(1700000000, 0)
 	}
-	org := ds.OrgID
+	org, ns := ds.OrgID, "default"
 	if org == 0 {
 		org = 1
 	}
+	if org != 1 {
+		ns = fmt.Sprintf("org-%d", org)
+	}
+	// Both, as Grafana 11 and later send them (9 and 10 send the id alone).
 	return backend.PluginContext{
-		OrgID:    org,
-		PluginID: PluginID,
-		User:     c.user(),
+		//lint:ignore SA1019 Grafana 9 and 10 send the org id alone, 11 and later both.
+		OrgID:     org,
+		Namespace: ns,
+		PluginID:  PluginID,
+		User:      c.user(),
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
 			ID: ds.ID, UID: ds.UID, Name: ds.Name, Type: PluginID,
 			URL: ds.URL, BasicAuthEnabled: ds.BasicAuth, BasicAuthUser: ds.User,

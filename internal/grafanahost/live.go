@@ -107,7 +107,7 @@ func (e *RefusedError) Error() string {
 // *RefusedError.
 func (h *Hub) Subscribe(ctx context.Context, ds DataSource, c *Caller, path string, data json.RawMessage) (*Subscription, error) {
 	name := "ds/" + ds.UID + "/" + path
-	key := fmt.Sprintf("%d/%s", ds.PluginContextFor(c).OrgID, name)
+	key := ds.PluginContextFor(c).Namespace + "/" + name
 	res, err := h.plugin.SubscribeStreamAs(ctx, ds, c, path, data)
 	if err != nil {
 		return nil, fmt.Errorf("subscribing to %s: %w", name, err)

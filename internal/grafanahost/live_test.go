@@ -29,7 +29,7 @@ type fakeStreams struct {
 	failNext atomic.Bool
 
 	mu   sync.Mutex
-	data []string // each call's subscription data, org and path: "<org> <path> <data>"
+	data []string // each call's org, path and subscription data: "<namespace> <path> <data>"
 }
 
 func (f *fakeStreams) calls() []string {
@@ -53,7 +53,7 @@ func (f *fakeStreams) SubscribeStreamAs(_ context.Context, _ DataSource, _ *Call
 
 func (f *fakeStreams) RunStreamAs(ctx context.Context, ds DataSource, c *Caller, path string, data json.RawMessage, packet func(json.RawMessage) error) error {
 	f.mu.Lock()
-	f.data = append(f.data, fmt.Sprintf("%d %s %s", ds.PluginContextFor(c).OrgID, path, data))
+	f.data = append(f.data, fmt.Sprintf("%s %s %s", ds.PluginContextFor(c).Namespace, path, data))
 	f.mu.Unlock()
 	f.runs.Add(1)
 	f.running.Add(1)
@@ -180,7 +180,7 @@ func TestHubRetriesFailedStream(t *testing.T) {
 	if got := receive(t, sub); got != "after" || f.runs.Load() != 2 {
 		t.Errorf("got %q after %d RunStream calls, want the packet after the failure from a second call", got, f.runs.Load())
 	}
-	want := `1 live/ok {"target":"cpu"}`
+	want := `default live/ok {"target":"cpu"}`
 	if got := f.calls(); len(got) != 2 || got[0] != want || got[1] != want {
 		t.Errorf("RunStream calls %q, want two with the subscription's data %q", got, want)
 	}
@@ -209,7 +209,7 @@ func TestHubChannelsPerOrg(t *testing.T) {
 		}
 	}
 	got := strings.Join(f.calls(), ", ")
-	if !strings.Contains(got, `1 live/ok {"target":"cpu"}`) || !strings.Contains(got, `2 live/ok {"target":"mem"}`) {
+	if !strings.Contains(got, `default live/ok {"target":"cpu"}`) || !strings.Contains(got, `org-2 live/ok {"target":"mem"}`) {
 		t.Errorf("RunStream calls %s, want one per org with its own data", got)
 	}
 }
@@ -306,7 +306,7 @@ func TestLiveStreamSSE(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if got := f.calls(); len(got) != 1 || got[0] != `1 live/ok {"target":"cpu"}` {
+	if got := f.calls(); len(got) != 1 || got[0] != `default live/ok {"target":"cpu"}` {
 		t.Errorf("RunStream calls %q, want one with the data of the address", got)
 	}
 	cancel() // the browser leaves

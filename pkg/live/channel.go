@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
@@ -53,13 +54,13 @@ var (
 // canonical form (keys sorted, no whitespace, numbers and strings written
 // one way), so the bytes Grafana re-serialised and the object a frontend
 // subscribes with hash the same.
-func Path(orgID int64, dsUID string, model json.RawMessage) (string, error) {
+func Path(org, dsUID string, model json.RawMessage) (string, error) {
 	canon, err := Canonical(model)
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s\x00", orgID, dsUID)
+	fmt.Fprintf(h, "%s\x00%s\x00", org, dsUID)
 	h.Write(canon)
 	return pathPrefix + base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:hashLen], nil
 }
@@ -67,14 +68,14 @@ func Path(orgID int64, dsUID string, model json.RawMessage) (string, error) {
 // Check tells whether data may run on path for the org's data source:
 // ErrMalformedPath for a path the plugin never makes, ErrNoData without
 // data, ErrDataMismatch when data hashes to another path.
-func Check(orgID int64, dsUID, path string, data json.RawMessage) error {
+func Check(org, dsUID, path string, data json.RawMessage) error {
 	if !pathPattern.MatchString(path) {
 		return fmt.Errorf("%w (got %q)", ErrMalformedPath, clip(path))
 	}
 	if len(data) == 0 {
 		return ErrNoData
 	}
-	want, err := Path(orgID, dsUID, data)
+	want, err := Path(org, dsUID, data)
 	if err != nil {
 		return fmt.Errorf("%w (%v)", ErrDataMismatch, err)
 	}
@@ -136,6 +137,23 @@ func appendCanonical(b []byte, v any) []byte {
 		return strconv.AppendBool(b, v)
 	}
 	return append(b, "null"...)
+}
+
+// Org names the org a request comes from as Grafana's namespaces do
+// ("default" for org 1, "org-<id>" for the others): from the namespace
+// that Grafana 11 and later send, else from the org id that earlier
+// versions send alone, so an org's channels are the same paths whichever
+// a host sends.
+func Org(pc backend.PluginContext) string {
+	if pc.Namespace != "" {
+		return pc.Namespace
+	}
+	//lint:ignore SA1019 Grafana before 11 sends the org id and no namespace.
+	id := pc.OrgID
+	if id == 1 {
+		return "default"
+	}
+	return fmt.Sprintf("org-%d", id)
 }
 
 // Channel is the whole Grafana Live channel name of a path.

@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 TestOrg sends the org id as Grafana 9 and 10 do.
+
 package live
 
 import (
@@ -7,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
@@ -14,7 +17,7 @@ import (
 
 const model = `{"refId":"A","target":"cpu","payload":{"region":"eu","service":["a","b"]},"alias":"{{region}} <&>","live":true,"intervalMs":1000,"maxDataPoints":500}`
 
-func mustPath(t *testing.T, org int64, ds, m string) string {
+func mustPath(t *testing.T, org, ds, m string) string {
 	t.Helper()
 	p, err := Path(org, ds, json.RawMessage(m))
 	if err != nil {
@@ -27,7 +30,7 @@ func mustPath(t *testing.T, org int64, ds, m string) string {
 // browser sent) keeps its channel; any other query, org or data source
 // gets another one.
 func TestPath(t *testing.T) {
-	p := mustPath(t, 1, "ds1", model)
+	p := mustPath(t, "default", "ds1", model)
 	if !pathPattern.MatchString(p) {
 		t.Errorf("path %q is not one Check accepts", p)
 	}
@@ -38,25 +41,25 @@ func TestPath(t *testing.T) {
 		"numbers written otherwise":   strings.Replace(strings.Replace(model, "1000", "1e3", 1), "500", "500.0", 1),
 	}
 	for name, m := range same {
-		if mustPath(t, 1, "ds1", m) != p {
+		if mustPath(t, "default", "ds1", m) != p {
 			t.Errorf("%s: another channel", name)
 		}
 	}
 	other := map[string]struct {
-		org int64
+		org string
 		ds  string
 		m   string
 	}{
-		"another org, same uid":  {2, "ds1", model},
-		"another data source":    {1, "ds2", model},
-		"another target":         {1, "ds1", strings.Replace(model, `"cpu"`, `"mem"`, 1)},
-		"another payload":        {1, "ds1", strings.Replace(model, `"eu"`, `"us"`, 1)},
-		"another alias":          {1, "ds1", strings.Replace(model, `<&>`, ``, 1)},
-		"another interval":       {1, "ds1", strings.Replace(model, `1000`, `2000`, 1)},
-		"another refId":          {1, "ds1", strings.Replace(model, `"A"`, `"B"`, 1)},
-		"a field more":           {1, "ds1", strings.Replace(model, `{`, `{"format":"table",`, 1)},
-		"a number as a string":   {1, "ds1", strings.Replace(model, `1000`, `"1000"`, 1)},
-		"org and uid run across": {11, "ds1", model},
+		"another org, same uid":  {"org-2", "ds1", model},
+		"another data source":    {"default", "ds2", model},
+		"another target":         {"default", "ds1", strings.Replace(model, `"cpu"`, `"mem"`, 1)},
+		"another payload":        {"default", "ds1", strings.Replace(model, `"eu"`, `"us"`, 1)},
+		"another alias":          {"default", "ds1", strings.Replace(model, `<&>`, ``, 1)},
+		"another interval":       {"default", "ds1", strings.Replace(model, `1000`, `2000`, 1)},
+		"another refId":          {"default", "ds1", strings.Replace(model, `"A"`, `"B"`, 1)},
+		"a field more":           {"default", "ds1", strings.Replace(model, `{`, `{"format":"table",`, 1)},
+		"a number as a string":   {"default", "ds1", strings.Replace(model, `1000`, `"1000"`, 1)},
+		"org and uid run across": {"defaultd", "s1", model},
 	}
 	for name, o := range other {
 		if mustPath(t, o.org, o.ds, o.m) == p {
@@ -64,37 +67,37 @@ func TestPath(t *testing.T) {
 		}
 	}
 	long := `{"target":"cpu","payload":{"big":"` + strings.Repeat("x", models.MaxPayloadBytes-100) + `"}}`
-	if len(Channel(strings.Repeat("u", 40), mustPath(t, 1, "ds1", long))) > 160 {
+	if len(Channel(strings.Repeat("u", 40), mustPath(t, "default", "ds1", long))) > 160 {
 		t.Error("a long payload made a channel name longer than Grafana's 160 characters")
 	}
 	for _, bad := range []string{``, `[1]`, `"x"`, `{`} {
-		if _, err := Path(1, "ds1", json.RawMessage(bad)); err == nil {
+		if _, err := Path("default", "ds1", json.RawMessage(bad)); err == nil {
 			t.Errorf("Path(%q) accepted what is not a JSON object", bad)
 		}
 	}
 }
 
 func TestCheck(t *testing.T) {
-	p := mustPath(t, 1, "ds1", model)
+	p := mustPath(t, "default", "ds1", model)
 	tests := []struct {
 		name string
-		org  int64
+		org  string
 		ds   string
 		path string
 		data string
 		want error
 	}{
-		{"its own query", 1, "ds1", p, model, nil},
-		{"its own query reformatted", 1, "ds1", p, strings.ReplaceAll(model, ",", ", "), nil},
-		{"another query on the path", 1, "ds1", p, strings.Replace(model, `"cpu"`, `"mem"`, 1), ErrDataMismatch},
-		{"another org's channel", 2, "ds1", p, model, ErrDataMismatch},
-		{"another data source's channel", 1, "ds2", p, model, ErrDataMismatch},
-		{"data that is not JSON", 1, "ds1", p, `{"target":`, ErrDataMismatch},
-		{"no data", 1, "ds1", p, "", ErrNoData},
-		{"not ours", 1, "ds1", "tail/xyz", model, ErrMalformedPath},
-		{"too long", 1, "ds1", p + "x", model, ErrMalformedPath},
-		{"empty", 1, "ds1", "", model, ErrMalformedPath},
-		{"path traversal", 1, "ds1", "live/../../etc/passwd", model, ErrMalformedPath},
+		{"its own query", "default", "ds1", p, model, nil},
+		{"its own query reformatted", "default", "ds1", p, strings.ReplaceAll(model, ",", ", "), nil},
+		{"another query on the path", "default", "ds1", p, strings.Replace(model, `"cpu"`, `"mem"`, 1), ErrDataMismatch},
+		{"another org's channel", "org-2", "ds1", p, model, ErrDataMismatch},
+		{"another data source's channel", "default", "ds2", p, model, ErrDataMismatch},
+		{"data that is not JSON", "default", "ds1", p, `{"target":`, ErrDataMismatch},
+		{"no data", "default", "ds1", p, "", ErrNoData},
+		{"not ours", "default", "ds1", "tail/xyz", model, ErrMalformedPath},
+		{"too long", "default", "ds1", p + "x", model, ErrMalformedPath},
+		{"empty", "default", "ds1", "", model, ErrMalformedPath},
+		{"path traversal", "default", "ds1", "live/../../etc/passwd", model, ErrMalformedPath},
 	}
 	for _, tt := range tests {
 		err := Check(tt.org, tt.ds, tt.path, json.RawMessage(tt.data))
@@ -162,6 +165,25 @@ func TestRelative(t *testing.T) {
 	}
 }
 
+// An org is named as Grafana's namespaces name it, from the namespace
+// when the host sends one, else from the org id (Grafana 9 and 10).
+func TestOrg(t *testing.T) {
+	for _, tt := range []struct {
+		pc   backend.PluginContext
+		want string
+	}{
+		{backend.PluginContext{OrgID: 1}, "default"},
+		{backend.PluginContext{OrgID: 2}, "org-2"},
+		{backend.PluginContext{OrgID: 1, Namespace: "default"}, "default"},
+		{backend.PluginContext{OrgID: 2, Namespace: "org-2"}, "org-2"},
+		{backend.PluginContext{Namespace: "stacks-12"}, "stacks-12"},
+	} {
+		if got := Org(tt.pc); got != tt.want {
+			t.Errorf("Org(%+v) = %q, want %q", tt.pc, got, tt.want)
+		}
+	}
+}
+
 // The live metadata survives the frame's trip through JSON.
 func TestMetaOf(t *testing.T) {
 	f := Answer(NewLayout("").Schema(), "A", Meta{Channel: "ds/u/live/x", Data: json.RawMessage(model)}, "POST /query")
@@ -177,7 +199,7 @@ func TestMetaOf(t *testing.T) {
 	if !ok || m.Channel != "ds/u/live/x" {
 		t.Fatalf("MetaOf = %+v, %v", m, ok)
 	}
-	if a, b := mustPath(t, 1, "u", model), mustPath(t, 1, "u", string(m.Data)); a != b {
+	if a, b := mustPath(t, "default", "u", model), mustPath(t, "default", "u", string(m.Data)); a != b {
 		t.Error("the data read back hashes to another channel")
 	}
 	if _, ok := MetaOf(NewLayout("").Schema()); ok {

@@ -10,6 +10,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/experimental/concurrent"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
@@ -18,9 +19,9 @@ const cacheSkipHeader = "X-Cache-Skip"
 
 // flags are what a request's headers say about all of its queries.
 type flags struct {
-	forAlerting bool // an alert rule is evaluating
-	skipCache   bool // the caller wants a fresh answer
-	orgID       int64
+	forAlerting bool   // an alert rule is evaluating
+	skipCache   bool   // the caller wants a fresh answer
+	org         string // live.Org of the request
 }
 
 // runEach runs each query of a request on its own, concurrently up to the
@@ -30,7 +31,7 @@ func (d *Datasource) runEach(ctx context.Context, req *backend.QueryDataRequest,
 	f := flags{
 		forAlerting: req.Headers[backend.FromAlertHeaderName] == "true",
 		skipCache:   req.Headers[cacheSkipHeader] == "true" || req.GetHTTPHeader(cacheSkipHeader) == "true",
-		orgID:       req.PluginContext.OrgID,
+		org:         live.Org(req.PluginContext),
 	}
 	ctx = d.withIdentity(ctx, req.PluginContext, req, f.forAlerting)
 	return concurrent.QueryData(ctx, req, func(ctx context.Context, q concurrent.Query) backend.DataResponse {
@@ -66,7 +67,7 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags
 		return errorResponse(err)
 	}
 	if streamed {
-		return d.liveResponse(q, dq.JSON, f.orgID, res)
+		return d.liveResponse(q, dq.JSON, f.org, res)
 	}
 	out, err := res.Answer.Frames(frames.Options{
 		Alias:         q.Alias,

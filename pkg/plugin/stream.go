@@ -54,8 +54,8 @@ func pastRange(q *models.Query, now time.Time) (streamed bool, notice string) {
 // (the query's model as received), which the frontend subscribes with.
 // Nothing is kept: any plugin process can run the channel from that data.
 // Tables in the answer are sent as they are, without a stream.
-func (d *Datasource) liveResponse(q *models.Query, model json.RawMessage, orgID int64, res *pipeline.Result) backend.DataResponse {
-	path, err := live.Path(orgID, d.settings.UID, model)
+func (d *Datasource) liveResponse(q *models.Query, model json.RawMessage, org string, res *pipeline.Result) backend.DataResponse {
+	path, err := live.Path(org, d.settings.UID, model)
 	if err != nil {
 		return errorResponse(&queryError{err})
 	}
@@ -87,7 +87,7 @@ func (d *Datasource) streamQuery(pc backend.PluginContext, path string, model js
 	if d.settings.Forwarding.On() {
 		return nil, backend.SubscribeStreamStatusPermissionDenied, errLiveForwarding
 	}
-	if err := live.Check(pc.OrgID, d.settings.UID, path, model); err != nil {
+	if err := live.Check(live.Org(pc), d.settings.UID, path, model); err != nil {
 		if errors.Is(err, live.ErrDataMismatch) {
 			return nil, backend.SubscribeStreamStatusPermissionDenied, err
 		}
@@ -114,7 +114,7 @@ func (d *Datasource) streamQuery(pc backend.PluginContext, path string, model js
 func (d *Datasource) SubscribeStream(_ context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
 	_, status, err := d.streamQuery(req.PluginContext, req.Path, req.Data)
 	if err != nil {
-		backend.Logger.Warn("live subscription refused", "path", clipPath(req.Path), "org", req.PluginContext.OrgID, "reason", err.Error())
+		backend.Logger.Warn("live subscription refused", "path", clipPath(req.Path), "org", live.Org(req.PluginContext), "reason", err.Error())
 		return &backend.SubscribeStreamResponse{Status: status}, nil
 	}
 	res := &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusOK}
@@ -149,7 +149,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 		return sender.SendFrame(live.NoticeFrame(live.ErrNoData.Error()), data.IncludeAll)
 	}
 	if err != nil {
-		backend.Logger.Warn("live stream refused", "path", clipPath(req.Path), "org", req.PluginContext.OrgID, "reason", err.Error())
+		backend.Logger.Warn("live stream refused", "path", clipPath(req.Path), "org", live.Org(req.PluginContext), "reason", err.Error())
 		return err
 	}
 	e := d.streams.Join(req.Path, func() *live.Entry { return live.NewEntry(d.settings.UID, req.Path, q, time.Time{}) })

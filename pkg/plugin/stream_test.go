@@ -113,22 +113,23 @@ type sub struct {
 	data json.RawMessage
 }
 
-// liveQuery runs a live query over the last two seconds for org 0 and
+// liveQuery runs a live query over the last two seconds with no org in
+// the plugin context (org "org-0", as every query of these tests) and
 // returns its channel and its newest time (Unix ms).
 func liveQuery(t *testing.T, inst instancemgmt.Instance, model string) (sub, int64) {
-	return liveQueryIn(t, inst, 0, model)
+	return liveQueryIn(t, inst, "", model)
 }
 
 // Grafana puts the panel's resolution in the model, as the frontend sends
 // it, and in the DataQuery's fields; so does liveQueryIn.
-func liveQueryIn(t *testing.T, inst instancemgmt.Instance, org int64, model string) (sub, int64) {
+func liveQueryIn(t *testing.T, inst instancemgmt.Instance, org string, model string) (sub, int64) {
 	t.Helper()
 	model = fmt.Sprintf(`{"intervalMs":%d,"maxDataPoints":1000,`, step.Milliseconds()) + strings.TrimPrefix(model, "{")
 	now := time.Now()
 	dq := backend.DataQuery{RefID: "A", JSON: json.RawMessage(model), MaxDataPoints: 1000, Interval: step,
 		TimeRange: backend.TimeRange{From: now.Add(-2 * time.Second), To: now}}
 	res, err := inst.(backend.QueryDataHandler).QueryData(context.Background(), &backend.QueryDataRequest{
-		PluginContext: backend.PluginContext{OrgID: org}, Queries: []backend.DataQuery{dq}})
+		PluginContext: backend.PluginContext{Namespace: org}, Queries: []backend.DataQuery{dq}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,33 +319,33 @@ func TestStreamRefusals(t *testing.T) {
 	mine, _ := liveQuery(t, inst, `{"target":"ticks","live":true}`)
 	h := inst.(backend.StreamHandler)
 	other := `{"target":"secrets","live":true}`
-	otherPath, _ := live.Path(0, "test", json.RawMessage(other))
+	otherPath, _ := live.Path("org-0", "test", json.RawMessage(other))
 	notLive := `{"target":"ticks"}`
-	notLivePath, _ := live.Path(0, "test", json.RawMessage(notLive))
+	notLivePath, _ := live.Path("org-0", "test", json.RawMessage(notLive))
 	table := `{"target":"ticks","live":true,"format":"table"}`
-	tablePath, _ := live.Path(0, "test", json.RawMessage(table))
+	tablePath, _ := live.Path("org-0", "test", json.RawMessage(table))
 	past := `{"target":"ticks","live":true,"rangeRaw":{"from":"now-2h","to":"now-1h"}}`
-	pastPath, _ := live.Path(0, "test", json.RawMessage(past))
+	pastPath, _ := live.Path("org-0", "test", json.RawMessage(past))
 	for _, tt := range []struct {
 		name string
-		org  int64
+		org  string
 		path string
 		data string
 		want backend.SubscribeStreamStatus
 	}{
-		{"its own query", 0, mine.path, string(mine.data), backend.SubscribeStreamStatusOK},
-		{"its own query, reformatted", 0, mine.path, indent(mine.data), backend.SubscribeStreamStatusOK},
-		{"another query on its path", 0, mine.path, other, backend.SubscribeStreamStatusPermissionDenied},
-		{"its query on another path", 0, otherPath, string(mine.data), backend.SubscribeStreamStatusPermissionDenied},
-		{"another org's channel", 2, mine.path, string(mine.data), backend.SubscribeStreamStatusPermissionDenied},
-		{"no data", 0, mine.path, "", backend.SubscribeStreamStatusNotFound},
-		{"a query without live", 0, notLivePath, notLive, backend.SubscribeStreamStatusNotFound},
-		{"a table", 0, tablePath, table, backend.SubscribeStreamStatusNotFound},
-		{"a range in the past", 0, pastPath, past, backend.SubscribeStreamStatusNotFound},
-		{"malformed", 0, "live/../../x", string(mine.data), backend.SubscribeStreamStatusNotFound},
-		{"empty", 0, "", string(mine.data), backend.SubscribeStreamStatusNotFound},
+		{"its own query", "", mine.path, string(mine.data), backend.SubscribeStreamStatusOK},
+		{"its own query, reformatted", "", mine.path, indent(mine.data), backend.SubscribeStreamStatusOK},
+		{"another query on its path", "", mine.path, other, backend.SubscribeStreamStatusPermissionDenied},
+		{"its query on another path", "", otherPath, string(mine.data), backend.SubscribeStreamStatusPermissionDenied},
+		{"another org's channel", "org-2", mine.path, string(mine.data), backend.SubscribeStreamStatusPermissionDenied},
+		{"no data", "", mine.path, "", backend.SubscribeStreamStatusNotFound},
+		{"a query without live", "", notLivePath, notLive, backend.SubscribeStreamStatusNotFound},
+		{"a table", "", tablePath, table, backend.SubscribeStreamStatusNotFound},
+		{"a range in the past", "", pastPath, past, backend.SubscribeStreamStatusNotFound},
+		{"malformed", "", "live/../../x", string(mine.data), backend.SubscribeStreamStatusNotFound},
+		{"empty", "", "", string(mine.data), backend.SubscribeStreamStatusNotFound},
 	} {
-		pc := backend.PluginContext{OrgID: tt.org}
+		pc := backend.PluginContext{Namespace: tt.org}
 		res, err := h.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{PluginContext: pc, Path: tt.path, Data: json.RawMessage(tt.data)})
 		if err != nil || res.Status != tt.want {
 			t.Errorf("%s: SubscribeStream = %+v, %v; want %v", tt.name, res, err, tt.want)
@@ -419,25 +420,25 @@ func TestStreamOnAnInstanceThatNeverSawTheQuery(t *testing.T) {
 // channels, and neither may subscribe to the other's.
 func TestStreamOrgsApart(t *testing.T) {
 	inst := instance(t, serve(t, &clockService{}).URL, `{}`, nil)
-	one, _ := liveQueryIn(t, inst, 1, `{"target":"ticks","live":true}`)
-	two, _ := liveQueryIn(t, inst, 2, `{"target":"ticks","live":true}`)
+	one, _ := liveQueryIn(t, inst, "default", `{"target":"ticks","live":true}`)
+	two, _ := liveQueryIn(t, inst, "org-2", `{"target":"ticks","live":true}`)
 	if one.path == two.path {
 		t.Fatal("two orgs' same query got the same channel")
 	}
 	h := inst.(backend.StreamHandler)
 	for _, tt := range []struct {
-		org  int64
+		org  string
 		s    sub
 		want backend.SubscribeStreamStatus
 	}{
-		{1, one, backend.SubscribeStreamStatusOK},
-		{2, two, backend.SubscribeStreamStatusOK},
-		{2, one, backend.SubscribeStreamStatusPermissionDenied},
-		{1, two, backend.SubscribeStreamStatusPermissionDenied},
+		{"default", one, backend.SubscribeStreamStatusOK},
+		{"org-2", two, backend.SubscribeStreamStatusOK},
+		{"org-2", one, backend.SubscribeStreamStatusPermissionDenied},
+		{"default", two, backend.SubscribeStreamStatusPermissionDenied},
 	} {
-		res, err := h.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{PluginContext: backend.PluginContext{OrgID: tt.org}, Path: tt.s.path, Data: tt.s.data})
+		res, err := h.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{PluginContext: backend.PluginContext{Namespace: tt.org}, Path: tt.s.path, Data: tt.s.data})
 		if err != nil || res.Status != tt.want {
-			t.Errorf("org %d subscribing to %s: %+v, %v; want %v", tt.org, tt.s.path, res, err, tt.want)
+			t.Errorf("org %s subscribing to %s: %+v, %v; want %v", tt.org, tt.s.path, res, err, tt.want)
 		}
 	}
 }
