@@ -69,7 +69,7 @@ func followStream(h *grafanahost.Host, ds grafanahost.DataSource, refID string, 
 			return err
 		}
 	}
-	fmt.Fprintf(w, "[%s] following %s (Ctrl-C to stop)\n", refID, channel)
+	fmt.Fprintf(w, "[%s] following %s (Ctrl-C to stop)\n", refID, printable(channel))
 	fmt.Fprintf(w, "[%s] columns: %s\n", refID, p.header)
 	err = h.RunStream(ctx, ds, path, m.Data, p.packet)
 	return streamEnd(channel, err, ctx.Err(), deadline, time.Now())
@@ -159,7 +159,7 @@ func (p *rowPrinter) packet(raw json.RawMessage) error {
 	}
 	if full && f.Meta != nil {
 		for _, n := range f.Meta.Notices {
-			fmt.Fprintf(p.w, "[%s] notice: %s\n", p.refID, n.Text)
+			printNotice(p.w, p.refID, n.Text)
 		}
 	}
 	if h := columns(f); h != p.header && len(f.Fields) > 1 {

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 )
 
 const usage = `usage: inhouse-metrics <command> [flags]
@@ -60,9 +59,7 @@ func run(args []string) int {
 	if err == nil || errors.Is(err, errHelpShown) {
 		return 0
 	}
-	// Errors from the plugin or the system can span lines; a user should
-	// see one line, as for every other error.
-	fmt.Fprintln(os.Stderr, "error: "+strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; "))
+	printError(os.Stderr, err)
 	var ue usageError
 	if errors.As(err, &ue) {
 		return 2

@@ -8,30 +8,78 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
+
+// printable is text from the service or the plugin as a terminal should
+// get it: control characters (C0, DEL, C1, and the bidirectional overrides
+// that reorder what is shown) and bytes that are not UTF-8 are written as
+// escapes (\x1b, \u009b), so a series name cannot set the window title
+// (ESC ] 0 ; ... BEL), clear the screen (ESC [ 2 J), write the clipboard
+// (OSC 52) or start a line of its own. Every command prints service text
+// through it.
+func printable(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x20 || b >= 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&sb, `\x%02x`, s[i])
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&sb, `\x%02x`, r)
+		case r >= 0x80 && r <= 0x9f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			fmt.Fprintf(&sb, `\u%04x`, r)
+		default:
+			sb.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return sb.String()
+}
 
 func printHealth(w io.Writer, res *backend.CheckHealthResult) {
 	mark := "OK   "
 	if res.Status != backend.HealthStatusOk {
 		mark = "ERROR"
 	}
-	fmt.Fprintf(w, "Save & test: %s %s\n", mark, res.Message)
+	fmt.Fprintf(w, "Save & test: %s %s\n", mark, printable(res.Message))
+}
+
+// printNotice prints a frame's notice, for query and query --follow.
+func printNotice(w io.Writer, refID, text string) {
+	fmt.Fprintf(w, "[%s] notice: %s\n", refID, printable(text))
+}
+
+// printError is the one line a failed command ends with: errors from the
+// plugin or the system can span lines, and may quote the service.
+func printError(w io.Writer, err error) {
+	fmt.Fprintln(w, "error: "+printable(strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")))
 }
 
 // printResponse prints one query's frames: a line per series with a
 // sparkline, or the table's rows.
 func printResponse(w io.Writer, refID string, r backend.DataResponse) {
 	if r.Error != nil {
-		fmt.Fprintf(w, "[%s] error (status %d, source %s): %v\n", refID, r.Status, r.ErrorSource, r.Error)
+		fmt.Fprintf(w, "[%s] error (status %d, source %s): %s\n", refID, r.Status, r.ErrorSource, printable(r.Error.Error()))
 		return
 	}
 	for _, f := range r.Frames {
 		if f.Meta != nil {
 			for _, n := range f.Meta.Notices {
-				fmt.Fprintf(w, "[%s] notice: %s\n", refID, n.Text)
+				printNotice(w, refID, n.Text)
 			}
 		}
 		if f.Meta != nil && f.Meta.Type == data.FrameTypeTable {
@@ -66,9 +114,9 @@ func printSeries(w io.Writer, refID string, f *data.Frame) {
 
 func displayName(v *data.Field) string {
 	if v.Config != nil && v.Config.DisplayNameFromDS != "" {
-		return v.Config.DisplayNameFromDS
+		return printable(v.Config.DisplayNameFromDS)
 	}
-	return v.Name
+	return printable(v.Name)
 }
 
 func labels(l data.Labels) string {
@@ -82,7 +130,7 @@ func labels(l data.Labels) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + l[k]
+		parts[i] = printable(k) + "=" + printable(l[k])
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
@@ -128,7 +176,7 @@ func printTable(w io.Writer, refID string, f *data.Frame) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	names := make([]string, len(f.Fields))
 	for i, fld := range f.Fields {
-		names[i] = fld.Name
+		names[i] = printable(fld.Name)
 	}
 	fmt.Fprintln(tw, "    "+strings.Join(names, "\t"))
 	const maxRows = 8
@@ -161,14 +209,14 @@ func cell(v any) string {
 		}
 	case *string:
 		if x != nil {
-			return *x
+			return printable(*x)
 		}
 	case *bool:
 		if x != nil {
 			return fmt.Sprint(*x)
 		}
 	default:
-		return fmt.Sprint(v)
+		return printable(fmt.Sprint(v))
 	}
 	return "null"
 }

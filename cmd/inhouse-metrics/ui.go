@@ -70,7 +70,7 @@ func ui(args []string) error {
 	// These lines are read by browser-test/run.mjs; keep their shape.
 	fmt.Printf("host page: http://%s/\n", ln.Addr())
 	fmt.Printf("reference server: http://%s\n", svcLn.Addr())
-	fmt.Printf("API key: %s\n", *token)
+	fmt.Printf("API key: %s\n", printable(*token))
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)

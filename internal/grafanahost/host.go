@@ -254,6 +254,12 @@ type Caller struct {
 	Token, IDToken string
 	// Cookie is the browser's Cookie header.
 	Cookie string
+	// Headers go into the request's header map with their keys exactly as
+	// written, before the forwarding above: what a browser sends, which
+	// Grafana passes on to resource calls (9.3.2 passes all of it), and
+	// what a given Grafana version writes under its own spelling
+	// ("X-ID-Token"). Query and health maps take each key's last value.
+	Headers map[string][]string
 }
 
 // Admin is the user of the calls that name none.
@@ -307,6 +313,22 @@ func (c *Caller) user() *backend.User {
 func (ds DataSource) forward(c *Caller, req backend.ForwardHTTPHeaders) {
 	if c == nil {
 		return
+	}
+	for k, vs := range c.Headers {
+		switch r := req.(type) {
+		case *backend.CallResourceRequest:
+			if r.Headers == nil {
+				r.Headers = map[string][]string{}
+			}
+			r.Headers[k] = append([]string(nil), vs...)
+		case *backend.QueryDataRequest:
+			r.Headers[k] = vs[len(vs)-1]
+		case *backend.CheckHealthRequest:
+			if r.Headers == nil {
+				r.Headers = map[string]string{}
+			}
+			r.Headers[k] = vs[len(vs)-1]
+		}
 	}
 	if pass, _ := ds.JSONData["oauthPassThru"].(bool); pass && c.Token != "" {
 		req.SetHTTPHeader(backend.OAuthIdentityTokenHeaderName, "Bearer "+c.Token)

@@ -65,10 +65,11 @@ func New(s *models.Settings, opts httpclient.Options) (*Client, error) {
 	// slowly is cut at the same deadline as a server that never answers.
 	opts.Timeouts.Timeout = s.Timeout
 	c.basic, opts.BasicAuth = opts.BasicAuth, nil
-	// The SDK adds the headers Grafana forwards (the user's OAuth tokens,
-	// cookies); the credential guard then takes off what the settings do
-	// not let through.
-	opts.ForwardHTTPHeaders = s.Forwarding.OAuthPassThru || len(s.Forwarding.KeepCookies) > 0
+	// The SDK would forward every header Grafana passed, on resource calls
+	// every header of the browser, with two values where Grafana and the
+	// browser both set one. The client sends the user's identity itself,
+	// by name, one value each (models.Identity.Apply).
+	opts.ForwardHTTPHeaders = false
 	opts.ConfigureTransport = func(_ httpclient.Options, t *http.Transport) {
 		c.transport = t
 	}
@@ -138,11 +139,10 @@ func (c *Client) credentialGuard() httpclient.Middleware {
 				// basic auth and custom headers would travel in clear text.
 				return nil, &errDowngrade{from: c.BaseURL(), to: models.RedactURL(req.URL.String())}
 			}
-			req = req.Clone(req.Context())
-			models.IdentityFrom(req.Context()).Filter(req.Header)
 			if c.sameHost(req.URL) {
 				return next.RoundTrip(req)
 			}
+			req = req.Clone(req.Context())
 			if !c.allowedHost(req.URL) {
 				return nil, &errRedirect{from: c.base.Host, to: req.URL.Host}
 			}
@@ -332,10 +332,13 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	// The user's forwarded token, which the SDK adds further down, wins
-	// over the data source's own credentials; calls without one (alert
-	// rules, forwarding off) send the data source's.
-	if models.IdentityFrom(ctx).Authorization == "" {
+	// The user's forwarded token wins over the data source's own
+	// credentials; calls without one (alert rules, forwarding off) send
+	// the data source's. Its custom headers, added further down, replace
+	// any header of the same name.
+	id := models.IdentityFrom(ctx)
+	id.Apply(req.Header)
+	if id.Authorization == "" {
 		switch {
 		case c.apiKey != "":
 			req.Header.Set("Authorization", "Bearer "+c.apiKey)
@@ -361,10 +364,20 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 	res.Body = &releasingBody{ReadCloser: res.Body, release: release}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		// Scrubbed before it is cut short, so no part of an echoed secret
-		// survives the cut; read past the quote for the same reason.
-		head, _ := io.ReadAll(io.LimitReader(res.Body, snippetRead))
+		// survives the cut. The window holds the quote and, past it, the
+		// longest secret whole: one that starts inside the quote is
+		// matched whole, whatever its length (OAuth tokens with group
+		// claims pass 4 KB); the start of one at the window's edge goes
+		// too.
+		window := int64(snippetQuote + max(snippetRoom, c.settings.LongestSecretFor(ctx)))
+		head, _ := io.ReadAll(io.LimitReader(res.Body, window+1))
+		cut := int64(len(head)) > window
+		if cut {
+			head = head[:window]
+		}
 		drainAndClose(res.Body)
-		return nil, c.statusError(ctx, op, res, contract.Snippet([]byte(c.scrub(ctx, string(head))), 200))
+		text := c.settings.ScrubWindowFor(ctx)(string(head), cut)
+		return nil, c.statusError(ctx, op, res, contract.Snippet([]byte(text), snippetQuote))
 	}
 	return res, nil
 }
@@ -391,9 +404,13 @@ func isStatus(err error, code int) bool {
 	return errors.As(err, &ce) && ce.Kind == KindHTTP && ce.StatusCode == code
 }
 
-// snippetRead is how much of an error body is read for its quote: the
-// 200 bytes quoted, plus room for a secret that starts inside them.
-const snippetRead = 200 + 4<<10
+// An error body is quoted by its first snippetQuote bytes, read with
+// room past them for a secret that starts inside them: snippetRoom, or
+// the longest secret's length if that is more.
+const (
+	snippetQuote = 200
+	snippetRoom  = 4 << 10
+)
 
 // drainAndClose reads a little of what is left so the connection can be
 // reused, then closes the body.

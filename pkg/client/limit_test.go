@@ -64,3 +64,84 @@ func TestWaitingForASlotEndsWithTheContext(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// Live polls hold at most half of the slots: however many streams wait
+// on a service that does not answer, an ordinary query still gets a slot
+// and its answer.
+func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
+	for _, tt := range []struct {
+		slots, wantLive int
+	}{
+		{4, 2},
+		{5, 2},
+		{1, 1}, // one slot: streams still run, queries wait their turn
+	} {
+		t.Run("", func(t *testing.T) {
+			SetMaxConcurrentCalls(tt.slots)
+			t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+			hold := make(chan struct{})
+			var live, peak atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				if string(body) == "live" {
+					n := live.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					<-hold
+					live.Add(-1)
+				}
+				_, _ = io.WriteString(w, `[]`)
+			}))
+			defer srv.Close()
+			defer close(hold)
+			c := newClientWith(t, srv.URL, `{}`, nil)
+			ctx, cancel := context.WithCancel(LivePoll(context.Background()))
+			defer cancel()
+			for range 10 {
+				go func() {
+					_, _ = c.Query(ctx, []byte(`live`), func(r io.Reader) error { _, err := io.ReadAll(r); return err })
+				}()
+			}
+			for deadline := time.Now().Add(5 * time.Second); live.Load() < int64(tt.wantLive) && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond) // time for any poll past the share to get in
+			if p := peak.Load(); p != int64(tt.wantLive) {
+				t.Errorf("%d live polls in flight at once out of %d slots, want %d", p, tt.slots, tt.wantLive)
+			}
+			if tt.wantLive == tt.slots {
+				return
+			}
+			qctx, qcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer qcancel()
+			if _, err := c.Query(qctx, []byte(`{}`), func(r io.Reader) error { _, err := io.ReadAll(r); return err }); err != nil {
+				t.Errorf("an ordinary query while streams wait on the service: %v", err)
+			}
+		})
+	}
+}
+
+// A live poll that cannot get one of the streams' share says so, and
+// what helps.
+func TestLivePollWaitingEndsWithTheContext(t *testing.T) {
+	SetMaxConcurrentCalls(2)
+	t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+	release, err := callSlots.acquire(LivePoll(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(LivePoll(context.Background()), 20*time.Millisecond)
+	defer cancel()
+	if _, err := callSlots.acquire(ctx); err == nil || !strings.Contains(err.Error(), "as many polls in flight to in-house metrics services as they may (1, half") || !strings.Contains(err.Error(), "max_concurrent_calls") {
+		t.Errorf("error %v", err)
+	}
+	// An ordinary call still gets the other slot.
+	octx, ocancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer ocancel()
+	free, err := callSlots.acquire(octx)
+	if err != nil {
+		t.Fatalf("an ordinary call: %v", err)
+	}
+	free()
+}

@@ -12,6 +12,10 @@ import (
 
 var t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 
+// later is the clock of cuts that test neither time nor expiry: past
+// every point of their answers.
+var later = t0.Add(time.Hour)
+
 // series makes a series with a point at each offset (seconds after t0)
 // whose value is the offset.
 func series(name string, labels data.Labels, offsets ...int) *frames.Series {
@@ -61,8 +65,8 @@ func TestCut(t *testing.T) {
 			[]int{3, 4}, []string{"cpu{region=eu}"}, 4, 0, true},
 		{"late points are counted and left out", answer(series("cpu", eu, 1, 5), series("cpu", us, 0, 6)), 2,
 			[]int{5, 6}, []string{"cpu{region=eu}", "cpu{region=us}"}, 6, 2, true},
-		{"nothing new: no rows, the newest stays", answer(series("cpu", eu, 1, 2)), 2,
-			nil, []string{"cpu{region=eu}"}, 2, 1, true},
+		{"nothing new: no rows, the newest stays, no field for a series without a new point", answer(series("cpu", eu, 1, 2)), 2,
+			nil, nil, 2, 1, false},
 		{"no labels", answer(series("up", nil, 3)), 2, []int{3}, []string{"up"}, 3, 0, true},
 	}
 	for _, tt := range tests {
@@ -71,7 +75,7 @@ func TestCut(t *testing.T) {
 			if tt.after >= 0 {
 				after = t0.Add(time.Duration(tt.after) * time.Second)
 			}
-			cut := NewLayout("").Cut(tt.answer, after)
+			cut := NewLayout("").Cut(tt.answer, after, later)
 			got := rows(t, cut.Frame)
 			if len(got) != len(tt.wantRows) {
 				t.Fatalf("rows at %v, want %v", got, tt.wantRows)
@@ -109,7 +113,7 @@ func TestCut(t *testing.T) {
 func TestCutValuesAndDataPlane(t *testing.T) {
 	eu, us := data.Labels{"region": "eu"}, data.Labels{"region": "us"}
 	l := NewLayout("{{region}}")
-	cut := l.Cut(answer(series("cpu", us, 1, 3), series("cpu", eu, 1, 2)), time.Time{})
+	cut := l.Cut(answer(series("cpu", us, 1, 3), series("cpu", eu, 1, 2)), time.Time{}, later)
 	got := rows(t, cut.Frame)
 	want := map[int][2]float64{1: {1, 1}, 2: {2, -1}, 3: {-1, 3}} // eu, us; -1: null
 	for off, w := range want {
@@ -138,8 +142,8 @@ func TestCutValuesAndDataPlane(t *testing.T) {
 // its field, with nulls.
 func TestLayoutKeepsFields(t *testing.T) {
 	l := NewLayout("")
-	l.Cut(answer(series("b", nil, 1), series("d", nil, 1)), time.Time{})
-	cut := l.Cut(answer(series("a", nil, 2), series("c", nil, 2)), t0.Add(time.Second))
+	l.Cut(answer(series("b", nil, 1), series("d", nil, 1)), time.Time{}, later)
+	cut := l.Cut(answer(series("a", nil, 2), series("c", nil, 2)), t0.Add(time.Second), later)
 	if !cut.SchemaChanged {
 		t.Error("new series did not change the schema")
 	}
@@ -150,7 +154,7 @@ func TestLayoutKeepsFields(t *testing.T) {
 	if len(names) != 4 || names[0] != "a" || names[1] != "b" || names[2] != "c" || names[3] != "d" {
 		t.Errorf("fields %v, want a b c d", names)
 	}
-	if again := l.Cut(answer(series("a", nil, 3)), t0.Add(2*time.Second)); again.SchemaChanged || len(again.Frame.Fields) != 5 {
+	if again := l.Cut(answer(series("a", nil, 3)), t0.Add(2*time.Second), later); again.SchemaChanged || len(again.Frame.Fields) != 5 {
 		t.Errorf("a series that stopped answering changed the schema (%v) or lost its field (%d fields)", again.SchemaChanged, len(again.Frame.Fields))
 	}
 	if s := l.Schema(); s.Rows() != 0 || len(s.Fields) != 5 {

@@ -31,8 +31,11 @@ type Stream struct {
 	Entry *Entry
 	// MinInterval is the data source's floor on the poll interval.
 	MinInterval time.Duration
-	Poll        Poll
-	Logger      log.Logger
+	// MaxSeries is the data source's "Maximum series", which bounds the
+	// series the stream's frame carries too.
+	MaxSeries int
+	Poll      Poll
+	Logger    log.Logger
 	// Now is the clock; tests may set it.
 	Now func() time.Time
 }
@@ -80,6 +83,7 @@ func (s *Stream) Run(ctx context.Context, sender Sender) error {
 	if now == nil {
 		now = time.Now
 	}
+	layout.Bound(BoundsFor(&e.query, s.MaxSeries))
 	interval := s.Interval()
 	// A stream that starts long after its query ran (or resumes after a
 	// long outage) catches up over at most the query's own span.
@@ -95,9 +99,14 @@ func (s *Stream) Run(ctx context.Context, sender Sender) error {
 		}
 		started := now()
 		q := e.query
+		// The newest point sent may be up to FutureAllowance ahead of the
+		// clock; the window then starts now rather than after its end.
 		q.From, q.To = newest, started
 		if newest.IsZero() || started.Sub(newest) > span {
 			q.From = started.Add(-span)
+		}
+		if q.From.After(started) {
+			q.From = started
 		}
 		q.RangeRaw.From, q.RangeRaw.To = "", ""
 		ans, polled, err := s.Poll(ctx, &q)
@@ -119,9 +128,9 @@ func (s *Stream) Run(ctx context.Context, sender Sender) error {
 			continue
 		}
 		failures, sent = 0, polled
-		cut := layout.Cut(ans, newest)
-		if cut.Late > 0 {
-			s.Logger.Debug("live poll: late points left out", "target", q.Target, "late", cut.Late, "newestSent", newest)
+		cut := layout.Cut(ans, newest, now())
+		if cut.Late > 0 || cut.Future > 0 {
+			s.Logger.Debug("live poll: points left out", "target", q.Target, "late", cut.Late, "future", cut.Future, "newestSent", newest)
 		}
 		include := data.IncludeDataOnly
 		if !schemaSent || cut.SchemaChanged {

@@ -100,7 +100,7 @@ func run(t *testing.T, svc *service, rec *recorder, polls int) {
 	t.Helper()
 	q := &models.Query{RefID: "A", Target: "cpu", IntervalMs: 1, From: t0.Add(-time.Hour), To: t0}
 	l := NewLayout("")
-	cut := l.Cut(answer(series("cpu", data.Labels{"region": "eu"}, 0)), time.Time{})
+	cut := l.Cut(answer(series("cpu", data.Labels{"region": "eu"}, 0)), time.Time{}, later)
 	e := NewEntry("ds", "live/x", q, cut.Newest)
 	e.layout = l
 	s := &Stream{Entry: e, MinInterval: time.Millisecond, Poll: svc.poll, Logger: log.NewNullLogger(),

@@ -70,8 +70,8 @@ func forwardingOf(jd map[string]json.RawMessage) (Forwarding, error) {
 	return f, nil
 }
 
-// Identity is the signed-in user's part of one request: what Grafana
-// forwarded, and what of it the data source lets reach the service.
+// Identity is the signed-in user's part of one request: what of them the
+// data source lets reach the service.
 type Identity struct {
 	// Authorization and IDToken are the user's OAuth tokens, when
 	// forwarding is on and Grafana sent them.
@@ -83,28 +83,120 @@ type Identity struct {
 	User string
 	// Alert marks an alert rule's evaluation, which has no user.
 	Alert bool
-	// forwarded is every header Grafana forwarded, so that what the
-	// settings do not allow can be taken back off the outgoing request.
-	forwarded http.Header
+}
+
+// Forwarded is what Grafana forwarded of the signed-in user with one
+// request, one value per header: Grafana's own, never a second value the
+// browser added beside it.
+type Forwarded struct{ Authorization, IDToken, Cookie string }
+
+// sdkHeaderPrefix is how the SDK's SetHTTPHeader marks a forwarded header
+// in the string maps of queries and health checks.
+const sdkHeaderPrefix = "http_"
+
+// ForwardedOf picks Grafana's own values out of a request's headers as
+// they arrived, before the SDK's GetHTTPHeaders merges spellings in map
+// order. On resource calls Grafana passes the browser's own headers too
+// (9.3.2 all of them), so a value is Grafana's only where the browser
+// cannot have put it:
+//   - X-Id-Token: Grafana's middleware writes the key "X-ID-Token", which no
+//     browser header can arrive as (Go's server canonicalizes it to
+//     "X-Id-Token"); the SDK's SetHTTPHeader writes "http_X-Id-Token";
+//     9.3.2 appends its own after the browser's under "X-Id-Token", so the
+//     last value of that key is the fallback.
+//   - Authorization: Grafana replaces (or, 9.3.2, appends to) the key; the
+//     last value.
+//   - Cookie: Grafana keeps the browser's named cookies; every value.
+//
+// An ID token goes only with an OAuth Authorization: without one Grafana
+// had no token for the user, and any X-Id-Token came from the browser.
+func ForwardedOf(raw map[string][]string) Forwarded {
+	last := func(vs []string) string {
+		if len(vs) == 0 {
+			return ""
+		}
+		return vs[len(vs)-1]
+	}
+	var f Forwarded
+	idRank := 0
+	var cookies []string
+	for k, vs := range raw {
+		name, sdk := strings.CutPrefix(k, sdkHeaderPrefix)
+		switch http.CanonicalHeaderKey(name) {
+		case backend.OAuthIdentityTokenHeaderName:
+			if v := last(vs); v != "" && (sdk || f.Authorization == "") {
+				f.Authorization = v
+			}
+		case backend.OAuthIdentityIDTokenHeaderName:
+			rank := 1
+			switch {
+			case name == "X-ID-Token":
+				rank = 3
+			case sdk:
+				rank = 2
+			}
+			if v := last(vs); v != "" && rank > idRank {
+				f.IDToken, idRank = v, rank
+			}
+		case backend.CookiesHeaderName:
+			for _, v := range vs {
+				if v != "" {
+					cookies = append(cookies, v)
+				}
+			}
+		}
+	}
+	sort.Strings(cookies) // map order must not decide what is sent
+	f.Cookie = strings.Join(cookies, "; ")
+	if f.Authorization == "" {
+		f.IDToken = ""
+	}
+	return f
+}
+
+// ForwardedOfStrings is ForwardedOf for the string maps of queries and
+// health checks.
+func ForwardedOfStrings(raw map[string]string) Forwarded {
+	m := make(map[string][]string, len(raw))
+	for k, v := range raw {
+		m[k] = []string{v}
+	}
+	return ForwardedOf(m)
+}
+
+// SchedulerLogin is the user Grafana's alert scheduler evaluates rules as
+// (SchedulerUserFor, in newer versions); 9.x sends no user at all.
+const SchedulerLogin = "grafana_scheduler"
+
+// AlertEvaluation tells whether a request is an alert rule's evaluation,
+// which has no user to forward. Grafana copies the FromAlert header from
+// any /api/ds/query request (the rule editor's preview sends it), so the
+// header alone proves nothing: a request that carries a user other than
+// the scheduler is that user's, whatever the header says.
+func AlertEvaluation(user *backend.User, fromAlert bool) bool {
+	return fromAlert && (user == nil || user.Login == SchedulerLogin)
 }
 
 // IdentityOf reads the user's identity from what Grafana sent with a
-// request: the forwarded headers (backend.ForwardHTTPHeaders) and the user
-// of the plugin context.
-func (s *Settings) IdentityOf(headers http.Header, user *backend.User, alert bool) Identity {
+// request: the forwarded headers (Grafana's own values, ForwardedOf), the
+// user of the plugin context and the FromAlert header.
+func (s *Settings) IdentityOf(fwd Forwarded, user *backend.User, fromAlert bool) Identity {
 	f := s.Forwarding
 	if !f.On() {
 		// Nothing of the user reaches the service: everyone, alert rules
 		// included, gets the same answer, as before forwarding existed.
 		return Identity{}
 	}
-	id := Identity{Alert: alert, forwarded: headers}
-	if f.OAuthPassThru {
-		id.Authorization = headers.Get(backend.OAuthIdentityTokenHeaderName)
-		id.IDToken = headers.Get(backend.OAuthIdentityIDTokenHeaderName)
+	if AlertEvaluation(user, fromAlert) {
+		// The data source's own credentials, and nothing of any user.
+		return Identity{Alert: true}
 	}
-	id.Cookie = keptCookies(headers.Get(backend.CookiesHeaderName), f.KeepCookies)
-	if f.SendUserHeader && user != nil && !alert {
+	var id Identity
+	if f.OAuthPassThru && fwd.Authorization != "" {
+		id.Authorization, id.IDToken = fwd.Authorization, fwd.IDToken
+	}
+	id.Cookie = keptCookies(fwd.Cookie, f.KeepCookies)
+	if f.SendUserHeader && user != nil {
 		id.User = user.Login
 	}
 	return id
@@ -130,31 +222,22 @@ func keptCookies(header string, keep []string) string {
 // UserHeader is where the user's login is sent.
 const UserHeader = "X-Grafana-User"
 
-// Filter takes back off an outgoing request what Grafana forwarded
-// (through the SDK's forwarding) but the settings do not let through,
-// keeps only the named cookies, and names the user. It runs after the
-// SDK has added the forwarded headers.
-func (id Identity) Filter(h http.Header) {
-	allowed := map[string]string{
+// Apply puts the user's identity on an outgoing request by name, one
+// value each. The SDK forwards nothing by itself (the client turns its
+// forwarding off): filtering what it added by value deleted our own
+// Content-Type and the data source's tenant header whenever a browser sent
+// the same value. The data source's custom headers are added after this
+// and replace a header of the same name, so they win.
+func (id Identity) Apply(h http.Header) {
+	for name, v := range map[string]string{
 		backend.OAuthIdentityTokenHeaderName:   id.Authorization,
 		backend.OAuthIdentityIDTokenHeaderName: id.IDToken,
-	}
-	for k, vs := range id.forwarded {
-		k = http.CanonicalHeaderKey(k)
-		if len(vs) == 0 || h.Get(k) != vs[0] {
-			continue // the data source's own value, not the forwarded one
+		backend.CookiesHeaderName:              id.Cookie,
+		UserHeader:                             id.User,
+	} {
+		if v != "" {
+			h.Set(name, v)
 		}
-		switch {
-		case k == backend.CookiesHeaderName && id.Cookie != "":
-			h.Set(k, id.Cookie)
-		case allowed[k] != "":
-		default:
-			h.Del(k)
-		}
-	}
-	h.Del(UserHeader)
-	if id.User != "" {
-		h.Set(UserHeader, id.User)
 	}
 }
 
@@ -162,21 +245,18 @@ func (id Identity) Filter(h http.Header) {
 // hash of everything of the user that reaches the service, never the
 // values themselves, and whether an alert rule asks.
 func (id Identity) Key() string {
-	if id.Authorization == "" && id.IDToken == "" && id.Cookie == "" && id.User == "" {
-		if id.Alert {
-			return "alert"
-		}
+	switch {
+	case id.Alert:
+		// IdentityOf gives an alert rule nothing of a user.
+		return "alert"
+	case id.Authorization == "" && id.IDToken == "" && id.Cookie == "" && id.User == "":
 		return "anonymous"
 	}
 	h := sha256.New()
 	for _, part := range []string{id.Authorization, id.IDToken, id.Cookie, id.User} {
 		fmt.Fprintf(h, "%d:%s\n", len(part), part)
 	}
-	kind := "user"
-	if id.Alert {
-		kind = "alert"
-	}
-	return kind + ":" + hex.EncodeToString(h.Sum(nil))
+	return "user:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // secrets are the forms of the user's tokens and cookies an echo may
@@ -231,12 +311,20 @@ func (s *Settings) ScrubFor(ctx context.Context) func(string) string {
 	if len(user) == 0 {
 		return s.Scrub
 	}
-	return func(text string) string {
-		for _, secret := range user {
-			text = strings.ReplaceAll(text, secret, "[redacted]")
-		}
-		return s.Scrub(text)
-	}
+	return func(text string) string { return scrubText(text, user, s.Secrets) }
+}
+
+// ScrubWindowFor scrubs the first bytes of a body read to be quoted; cut
+// tells that the body went on past them (see scrubWindow).
+func (s *Settings) ScrubWindowFor(ctx context.Context) func(text string, cut bool) string {
+	user := IdentityFrom(ctx).secrets()
+	return func(text string, cut bool) string { return scrubWindow(text, cut, user, s.Secrets) }
+}
+
+// LongestSecretFor is the length of the longest secret a request may see
+// echoed: a window read to be quoted must hold one whole past the quote.
+func (s *Settings) LongestSecretFor(ctx context.Context) int {
+	return longest(IdentityFrom(ctx).secrets(), s.Secrets)
 }
 
 // HasSecrets tells whether anything needs scrubbing for this request.

@@ -9,14 +9,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
-func TestIdentityFilterAndKey(t *testing.T) {
-	forwarded := http.Header{
-		"Authorization":  {"Bearer tok-abcdef"},
-		"X-Id-Token":     {"idt-abcdef"},
-		"Cookie":         {"session_id=ck-abcdef; grafana_session=gf; other=x"},
-		"X-Grafana-Id":   {"jwt-abcdef"},
-		"X-Grafana-User": {"mallory"},
-	}
+func TestIdentityApplyAndKey(t *testing.T) {
+	forwarded := Forwarded{Authorization: "Bearer tok-abcdef", IDToken: "idt-abcdef",
+		Cookie: "session_id=ck-abcdef; grafana_session=gf; other=x"}
 	user := &backend.User{Login: "alice"}
 	for _, tc := range []struct {
 		name  string
@@ -31,25 +26,20 @@ func TestIdentityFilterAndKey(t *testing.T) {
 		{"cookies only", Forwarding{KeepCookies: []string{"session_id"}}, false,
 			http.Header{"Cookie": {"session_id=ck-abcdef"}}, "user:"},
 		{"user header", Forwarding{SendUserHeader: true}, false, http.Header{"X-Grafana-User": {"alice"}}, "user:"},
-		{"alert with everything on", Forwarding{OAuthPassThru: true, SendUserHeader: true, KeepCookies: []string{"session_id"}}, true,
-			http.Header{"Authorization": {"Bearer tok-abcdef"}, "X-Id-Token": {"idt-abcdef"}, "Cookie": {"session_id=ck-abcdef"}}, "alert:"},
+		{"alice with FromAlert keeps her identity", Forwarding{OAuthPassThru: true, SendUserHeader: true, KeepCookies: []string{"session_id"}}, true,
+			http.Header{"Authorization": {"Bearer tok-abcdef"}, "X-Id-Token": {"idt-abcdef"}, "Cookie": {"session_id=ck-abcdef"}, "X-Grafana-User": {"alice"}}, "user:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &Settings{Forwarding: tc.fwd}
 			id := s.IdentityOf(forwarded, user, tc.alert)
 			out := http.Header{}
-			if tc.fwd.On() { // the SDK forwards only when the client asks it to
-				for k, v := range forwarded {
-					out[k] = append([]string(nil), v...)
-				}
-			}
-			id.Filter(out)
+			id.Apply(out)
 			if len(out) != len(tc.want) {
 				t.Fatalf("sent %v, want %v", out, tc.want)
 			}
 			for k := range tc.want {
-				if out.Get(k) != tc.want.Get(k) {
-					t.Errorf("%s: sent %q, want %q", k, out.Get(k), tc.want.Get(k))
+				if len(out.Values(k)) != 1 || out.Get(k) != tc.want.Get(k) {
+					t.Errorf("%s: sent %q, want %q", k, out.Values(k), tc.want.Get(k))
 				}
 			}
 			key := id.Key()
@@ -60,15 +50,95 @@ func TestIdentityFilterAndKey(t *testing.T) {
 	}
 }
 
+// Grafana copies FromAlert from any /api/ds/query request: only a request
+// without a user, or with Grafana's scheduler as its user, is an alert
+// rule's evaluation; everyone else keeps their identity and their cache.
+func TestFromAlertIsNotAProof(t *testing.T) {
+	s := &Settings{Forwarding: Forwarding{OAuthPassThru: true, SendUserHeader: true}}
+	fwd := Forwarded{Authorization: "Bearer alice-tok"}
+	alice := &backend.User{Login: "alice", Email: "alice@example.com"}
+	scheduler := &backend.User{Login: SchedulerLogin, Role: "Admin"}
+	alertKey := s.IdentityOf(Forwarded{}, nil, true).Key()
+	for _, tc := range []struct {
+		name      string
+		user      *backend.User
+		fwd       Forwarded
+		fromAlert bool
+		alert     bool
+		login     string
+	}{
+		{"a user who adds FromAlert", alice, fwd, true, false, "alice"},
+		{"a user who adds FromAlert, no token", alice, Forwarded{}, true, false, "alice"},
+		{"the same user without it", alice, fwd, false, false, "alice"},
+		{"no user (Grafana 9.x rules and previews)", nil, Forwarded{}, true, true, ""},
+		{"the scheduler (newer Grafana)", scheduler, Forwarded{}, true, true, ""},
+		{"the scheduler's login without FromAlert", scheduler, Forwarded{}, false, false, SchedulerLogin},
+		{"no user, no FromAlert", nil, Forwarded{}, false, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := s.IdentityOf(tc.fwd, tc.user, tc.fromAlert)
+			if id.Alert != tc.alert || id.User != tc.login {
+				t.Fatalf("alert %v, login %q; want %v, %q", id.Alert, id.User, tc.alert, tc.login)
+			}
+			if got := id.Key() == alertKey; got != tc.alert {
+				t.Errorf("key %q shares the alert rules' key: %v, want %v", id.Key(), got, tc.alert)
+			}
+			if tc.alert && (id.Authorization != "" || id.Cookie != "") {
+				t.Errorf("an alert rule forwards %+v", id)
+			}
+		})
+	}
+}
+
+// The browser's own headers reach resource calls beside Grafana's (9.3.2
+// passes all of them): only Grafana's value of each is forwarded, and an
+// ID token only with an OAuth Authorization. Map order must not matter, so
+// each case runs many times.
+func TestForwardedOfTakesGrafanasOwn(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		raw  map[string][]string
+		want Forwarded
+	}{
+		{"password user forges X-ID-Token on a resource", map[string][]string{
+			"X-Id-Token": {"forged"}, "Content-Type": {"application/json"}}, Forwarded{}},
+		{"OAuth user forges it, newer Grafana resource", map[string][]string{
+			"Authorization": {"Bearer real"}, "X-ID-Token": {"grafana-idt"}, "X-Id-Token": {"forged"}},
+			Forwarded{Authorization: "Bearer real", IDToken: "grafana-idt"}},
+		{"OAuth user forges it, Grafana 9.3.2 resource (appended after the browser's)", map[string][]string{
+			"Authorization": {"Bearer real"}, "X-Id-Token": {"forged", "grafana-idt"}},
+			Forwarded{Authorization: "Bearer real", IDToken: "grafana-idt"}},
+		{"SDK SetHTTPHeader spelling in a query's string map", map[string][]string{
+			"http_Authorization": {"Bearer real"}, "http_X-Id-Token": {"grafana-idt"}, "http_Cookie": {"sid=1"}},
+			Forwarded{Authorization: "Bearer real", IDToken: "grafana-idt", Cookie: "sid=1"}},
+		{"9.3.2 query map", map[string][]string{
+			"Authorization": {"Bearer real"}, "X-ID-Token": {"grafana-idt"}, "Cookie": {"sid=1"}},
+			Forwarded{Authorization: "Bearer real", IDToken: "grafana-idt", Cookie: "sid=1"}},
+		{"an empty Authorization Grafana wrote for a password user", map[string][]string{
+			"Authorization": {""}, "X-Id-Token": {"forged"}}, Forwarded{}},
+		{"FromAlert and other headers are not identity", map[string][]string{
+			"FromAlert": {"true"}, "X-Scope-OrgID": {"team-b"}, "X-Grafana-User": {"mallory"}}, Forwarded{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 50 {
+				if got := ForwardedOf(tc.raw); got != tc.want {
+					t.Fatalf("got %+v, want %+v", got, tc.want)
+				}
+			}
+		})
+	}
+}
+
 func TestUsersAndAlertsHaveTheirOwnKeys(t *testing.T) {
 	s := &Settings{Forwarding: Forwarding{OAuthPassThru: true}}
 	keys := map[string]string{}
+	alice := &backend.User{Login: "alice"}
 	for name, id := range map[string]Identity{
-		"alice":     s.IdentityOf(http.Header{"Authorization": {"Bearer a"}}, nil, false),
-		"bob":       s.IdentityOf(http.Header{"Authorization": {"Bearer b"}}, nil, false),
-		"no token":  s.IdentityOf(http.Header{}, nil, false),
-		"alert":     s.IdentityOf(http.Header{}, nil, true),
-		"alert tok": s.IdentityOf(http.Header{"Authorization": {"Bearer a"}}, nil, true),
+		"alice":       s.IdentityOf(Forwarded{Authorization: "Bearer a"}, alice, false),
+		"bob":         s.IdentityOf(Forwarded{Authorization: "Bearer b"}, alice, false),
+		"no token":    s.IdentityOf(Forwarded{}, alice, false),
+		"alert":       s.IdentityOf(Forwarded{}, nil, true),
+		"alice alert": s.IdentityOf(Forwarded{Authorization: "Bearer c"}, alice, true),
 	} {
 		if other, dup := keys[id.Key()]; dup {
 			t.Errorf("%s and %s share the key %q", name, other, id.Key())
@@ -79,7 +149,7 @@ func TestUsersAndAlertsHaveTheirOwnKeys(t *testing.T) {
 
 func TestRequestScrubKnowsTheUsersTokens(t *testing.T) {
 	s := &Settings{Forwarding: Forwarding{OAuthPassThru: true, KeepCookies: []string{"sid"}}}
-	id := s.IdentityOf(http.Header{"Authorization": {"Bearer a/tok-123456"}, "X-Id-Token": {"idt-654321"}, "Cookie": {"sid=ck-999999"}}, nil, false)
+	id := s.IdentityOf(Forwarded{Authorization: "Bearer a/tok-123456", IDToken: "idt-654321", Cookie: "sid=ck-999999"}, nil, false)
 	scrub := s.ScrubFor(WithIdentity(context.Background(), id))
 	got := scrub(`echo Bearer a/tok-123456 "a\/tok-123456" idt-654321 ck-999999`)
 	for _, secret := range []string{"tok-123456", "idt-654321", "ck-999999"} {

@@ -73,11 +73,147 @@ func jsonEscaped(v string) string {
 // Scrub removes every secret from text that may have come from the
 // service (which could echo our headers) or from a library error. Callers
 // scrub before they shorten a text, so no part of a secret survives a cut.
-func (s *Settings) Scrub(text string) string {
-	for _, secret := range s.Secrets {
-		text = strings.ReplaceAll(text, secret, "[redacted]")
+func (s *Settings) Scrub(text string) string { return scrubText(text, s.Secrets) }
+
+// redacted replaces a secret, or the piece of one a cut left.
+const redacted = "[redacted]"
+
+// cutMark ends a quote that was cut short (contract.Snippet,
+// jsonscan.QuoteShort): a value quoted in a decode error is cut before
+// the error can be scrubbed, so the start of a secret can sit just
+// before the mark.
+const cutMark = "..."
+
+// minCutPiece is the shortest start of a secret redacted before a cut
+// mark or at a window's edge where the text may not have been cut: one
+// to three characters match ordinary text too often to remove, and
+// reveal nothing of a token.
+const minCutPiece = 4
+
+// scrubText replaces every secret of the lists in text, then the start
+// of a secret left just before a cut mark.
+func scrubText(text string, lists ...[]string) string {
+	for _, list := range lists {
+		for _, secret := range list {
+			text = strings.ReplaceAll(text, secret, redacted)
+		}
+	}
+	if !strings.Contains(text, cutMark) {
+		return text
+	}
+	return redactCutStarts(text, lists...)
+}
+
+// redactCutStarts replaces each piece of text that is the start of a
+// secret, at least minCutPiece long, and is followed by a cut mark
+// (jsonscan.QuoteShort writes `"start..."`, contract.Snippet
+// `"start"...`). One scan per secret, and one copy of the text: bodies
+// of many megabytes pass through here too.
+func redactCutStarts(text string, lists ...[]string) string {
+	var cuts [][2]int
+	for _, list := range lists {
+		for _, secret := range list {
+			if len(secret) <= minCutPiece {
+				continue
+			}
+			first := secret[:minCutPiece]
+			for i := 0; i+minCutPiece <= len(text); {
+				j := strings.Index(text[i:], first)
+				if j < 0 {
+					break
+				}
+				i += j
+				n := minCutPiece
+				for n < len(secret) && i+n < len(text) && text[i+n] == secret[n] {
+					n++
+				}
+				if rest := text[i+n:]; n < len(secret) && (strings.HasPrefix(rest, cutMark) || strings.HasPrefix(rest, `"`+cutMark)) {
+					cuts = append(cuts, [2]int{i, i + n})
+					i += n
+					continue
+				}
+				i++
+			}
+		}
+	}
+	if len(cuts) == 0 {
+		return text
+	}
+	sort.Slice(cuts, func(a, b int) bool { return cuts[a][0] < cuts[b][0] })
+	var sb strings.Builder
+	sb.Grow(len(text))
+	at := 0
+	for _, c := range cuts {
+		if c[1] <= at {
+			continue // inside a piece already replaced
+		}
+		if c[0] >= at { // else it extends the piece just replaced
+			sb.WriteString(text[at:c[0]])
+			sb.WriteString(redacted)
+		}
+		at = c[1]
+	}
+	sb.WriteString(text[at:])
+	return sb.String()
+}
+
+// pieceBefore finds the longest piece of text ending at end, at least
+// minLen long, that is the start of a secret (but not the whole secret,
+// which is already gone), and returns where it starts; end when there is
+// none.
+func pieceBefore(text string, end, minLen int, lists ...[]string) int {
+	best := end
+	for _, list := range lists {
+		for _, secret := range list {
+			if len(secret) <= minLen {
+				continue
+			}
+			from := max(0, end-len(secret)+1)
+			first := secret[:minLen]
+			for i := from; i <= end-minLen && i < best; {
+				j := strings.Index(text[i:end], first)
+				if j < 0 {
+					break
+				}
+				i += j
+				if i < best && strings.HasPrefix(secret, text[i:end]) {
+					best = i
+					break
+				}
+				i++
+			}
+		}
+	}
+	return best
+}
+
+// scrubWindow scrubs the first bytes of a body read for a quote. A secret
+// that begins inside the window may run past its end (a 5 KB OAuth token
+// in a 4 KB window), where no whole match can catch it: when the body
+// went on past the window (cut), any start of a secret at its end goes,
+// however short; when that is not known, minLen of it.
+func scrubWindow(text string, cut bool, lists ...[]string) string {
+	text = scrubText(text, lists...)
+	minLen := minCutPiece
+	if cut {
+		minLen = 1
+	}
+	if start := pieceBefore(text, len(text), minLen, lists...); start < len(text) {
+		text = text[:start] + redacted
 	}
 	return text
+}
+
+// longest is the length of the longest secret of the lists (each list is
+// sorted longest first).
+func longest(lists ...[]string) int {
+	n := 0
+	for _, l := range lists {
+		if len(l) > 0 {
+			n = max(n, len(l[0]))
+		}
+	}
+	return n
 }
 
 // RedactURL is a URL for messages and the query inspector: without user

@@ -40,7 +40,11 @@ type Pipeline struct {
 func New(settings *models.Settings, c *client.Client) *Pipeline {
 	p := &Pipeline{client: c, settings: settings}
 	p.decode = func(ctx context.Context, r io.Reader, sizeHint int) (*frames.Answer, error) {
-		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: settings.ScrubFor(ctx), Limits: frames.Limits{
+		// The decoder scrubs only the head it quotes from a body that is
+		// not JSON, which the body may go on past.
+		window := settings.ScrubWindowFor(ctx)
+		scrub := func(head string) string { return window(head, false) }
+		return frames.DecodeWith(r, sizeHint, frames.DecodeOptions{Scrub: scrub, Limits: frames.Limits{
 			Series: settings.MaxSeries, SeriesSetting: settings.MaxSeriesSetting, SeriesRaise: settings.MaxSeriesRaise,
 		}})
 	}
@@ -112,8 +116,11 @@ func (p *Pipeline) Query(ctx context.Context, q *models.Query, skipCache bool) (
 	return res, p.client.ExplainNotFound(ctx, err)
 }
 
-// Poll runs one window of a live stream: the query's call, uncached.
+// Poll runs one window of a live stream: the query's call, uncached,
+// within the live polls' share of the calls in flight (client.LivePoll),
+// so streams against a slow service cannot starve dashboards.
 func (p *Pipeline) Poll(ctx context.Context, q *models.Query) (*Result, error) {
+	ctx = client.LivePoll(ctx)
 	res, err := p.Run(ctx, p.queryCall(ctx, q, true), true)
 	return res, p.client.ExplainNotFound(ctx, err)
 }

@@ -16,7 +16,7 @@ import (
 // prove the service speaks the contract. The message names the first
 // problem found.
 func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	ctx = d.withIdentity(ctx, req.PluginContext, req, false)
+	ctx = d.withIdentity(ctx, req.PluginContext, models.ForwardedOfStrings(req.Headers), false)
 	scrub := d.settings.ScrubFor(ctx)
 	answered, err := d.client.Health(ctx)
 	if err != nil {

@@ -19,7 +19,11 @@ const cacheSkipHeader = "X-Cache-Skip"
 
 // flags are what a request's headers say about all of its queries.
 type flags struct {
-	forAlerting bool   // an alert rule is evaluating
+	// forAlerting: the request says it comes from an alert rule (the
+	// FromAlert header), so it gets the frames a rule evaluates. Any user
+	// can send the header and the rule editor's preview does: who asks is
+	// decided apart, by the plugin context's user (models.AlertEvaluation).
+	forAlerting bool
 	skipCache   bool   // the caller wants a fresh answer
 	org         string // live.Org of the request
 }
@@ -33,7 +37,7 @@ func (d *Datasource) runEach(ctx context.Context, req *backend.QueryDataRequest,
 		skipCache:   req.Headers[cacheSkipHeader] == "true" || req.GetHTTPHeader(cacheSkipHeader) == "true",
 		org:         live.Org(req.PluginContext),
 	}
-	ctx = d.withIdentity(ctx, req.PluginContext, req, f.forAlerting)
+	ctx = d.withIdentity(ctx, req.PluginContext, models.ForwardedOfStrings(req.Headers), f.forAlerting)
 	return concurrent.QueryData(ctx, req, func(ctx context.Context, q concurrent.Query) backend.DataResponse {
 		return run(ctx, q.DataQuery, f)
 	}, d.settings.Concurrency)

@@ -23,7 +23,7 @@ const maxResourceBody = 64 << 10
 // payload fields, "metric-payload-options" the options of one field,
 // "tag-keys" and "tag-values" the keys and values of ad hoc filters.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
-	ctx = d.withIdentity(ctx, req.PluginContext, req, false)
+	ctx = d.withIdentity(ctx, req.PluginContext, models.ForwardedOf(req.Headers), false)
 	status, body := d.resource(ctx, req)
 	return sendJSON(sender, status, d.scrubbed(ctx, body))
 }

@@ -59,7 +59,7 @@ func (d *Datasource) liveResponse(q *models.Query, model json.RawMessage, org st
 	if err != nil {
 		return errorResponse(&queryError{err})
 	}
-	cut := live.NewLayout(q.Alias).Cut(res.Answer, time.Time{})
+	cut := live.NewLayout(q.Alias).Bound(live.BoundsFor(q, d.settings.MaxSeries)).Cut(res.Answer, time.Time{}, time.Now())
 	frame := live.Answer(cut.Frame, q.RefID, live.Meta{Channel: live.Channel(d.settings.UID, path), Data: model}, res.Sent.String())
 	for i, n := range res.Answer.Notices {
 		if i == maxLiveNotices {
@@ -157,6 +157,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	s := &live.Stream{
 		Entry:       e,
 		MinInterval: d.settings.LiveMinInterval,
+		MaxSeries:   d.settings.MaxSeries,
 		Logger:      backend.Logger,
 		Poll: func(ctx context.Context, q *models.Query) (*frames.Answer, string, error) {
 			res, err := d.pipeline.Poll(ctx, q)
