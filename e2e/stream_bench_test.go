@@ -42,8 +42,8 @@ func BenchmarkLiveChannels(b *testing.B) {
 			for i := range n {
 				// The alias makes each query a channel of its own with the
 				// same upstream work: one series, one point per poll.
-				_, path := liveQuery(b, h, ds, fmt.Sprintf(`{"target":"cpu_usage","payload":{"service":"search","region":"eu-west"},"alias":"c%d"}`, i))
-				sub, err := hub.Subscribe(context.Background(), ds, grafanahost.Admin, path)
+				_, ch := liveQuery(b, h, ds, fmt.Sprintf(`{"target":"cpu_usage","payload":{"service":"search","region":"eu-west"},"alias":"c%d"}`, i))
+				sub, err := hub.Subscribe(context.Background(), ds, grafanahost.Admin, ch.path, ch.data)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -92,7 +92,8 @@ func BenchmarkLiveBounds(b *testing.B) {
 			live := queryOver(b, h, ds, `{"target":"up","live":true}`, 10*time.Second, 100*time.Millisecond)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			var fr frameReader
-			_ = h.RunStream(ctx, ds, channelOf(b, ds, live), func(raw json.RawMessage) error {
+			ch := channelOf(b, ds, live)
+			_ = h.RunStream(ctx, ds, ch.path, ch.data, func(raw json.RawMessage) error {
 				f, _, err := fr.read(raw)
 				if err != nil {
 					return err

@@ -18,13 +18,17 @@ import (
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 )
 
 // queryOver runs model over the span before now with the given interval,
-// as a panel does, and returns the response of refId A.
+// as a panel does (the model as Grafana's frontend sends it, with the
+// resolution and the relative range, which a stream reads from the
+// subscription data), and returns the response of refId A.
 func queryOver(tb testing.TB, h *grafanahost.Host, ds grafanahost.DataSource, model string, span, interval time.Duration) backend.DataResponse {
 	tb.Helper()
 	end := time.Now()
+	model = fmt.Sprintf(`{"intervalMs":%d,"maxDataPoints":100000,"rangeRaw":{"from":"now-%ds","to":"now"},`, interval.Milliseconds(), int(span.Seconds())) + strings.TrimPrefix(model, "{")
 	q := backend.DataQuery{RefID: "A", JSON: json.RawMessage(model), TimeRange: backend.TimeRange{From: end.Add(-span), To: end},
 		MaxDataPoints: 100_000, Interval: interval}
 	res, err := h.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
@@ -34,13 +38,17 @@ func queryOver(tb testing.TB, h *grafanahost.Host, ds grafanahost.DataSource, mo
 	return res.Responses["A"]
 }
 
-// channelOf is the path of a live response's channel.
-func channelOf(tb testing.TB, ds grafanahost.DataSource, r backend.DataResponse) string {
+// channelOf is a live response's channel: its path and subscription data.
+func channelOf(tb testing.TB, ds grafanahost.DataSource, r backend.DataResponse) liveChan {
 	tb.Helper()
 	if r.Error != nil || len(r.Frames) == 0 || r.Frames[0].Meta == nil {
 		tb.Fatalf("live query: error %v, %d frames", r.Error, len(r.Frames))
 	}
-	return strings.TrimPrefix(r.Frames[0].Meta.Channel, "ds/"+ds.UID+"/")
+	m, ok := live.MetaOf(r.Frames[0])
+	if !ok {
+		tb.Fatalf("live query: no channel in meta.custom.live")
+	}
+	return liveChan{path: strings.TrimPrefix(m.Channel, "ds/"+ds.UID+"/"), data: m.Data}
 }
 
 // queryWindow reads the range of a /query request.
@@ -179,7 +187,8 @@ func TestLiveSeriesChurnStaysBounded(t *testing.T) {
 		rss5                float64
 	)
 	start := time.Now()
-	_ = h.RunStream(ctx, ds, channelOf(t, ds, live), func(raw json.RawMessage) error {
+	ch := channelOf(t, ds, live)
+	_ = h.RunStream(ctx, ds, ch.path, ch.data, func(raw json.RawMessage) error {
 		f, _, err := fr.read(raw)
 		if err != nil {
 			return err
@@ -230,9 +239,9 @@ func TestLiveStreamsLeaveSlotsToQueries(t *testing.T) {
 	ds := dataSource(srv.URL)
 	ds.JSONData["liveMinIntervalSeconds"] = 1
 	ds.JSONData["timeout"] = 12
-	var paths []string
+	var chans []liveChan
 	for i := range 100 {
-		paths = append(paths, channelOf(t, ds, queryOver(t, h, ds, fmt.Sprintf(`{"target":"stream%d","live":true}`, i), time.Minute, time.Second)))
+		chans = append(chans, channelOf(t, ds, queryOver(t, h, ds, fmt.Sprintf(`{"target":"stream%d","live":true}`, i), time.Minute, time.Second)))
 	}
 	slow.Store(true)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -240,8 +249,8 @@ func TestLiveStreamsLeaveSlotsToQueries(t *testing.T) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	for _, p := range paths {
-		wg.Go(func() { _ = h.RunStream(ctx, ds, p, func(json.RawMessage) error { return nil }) })
+	for _, c := range chans {
+		wg.Go(func() { _ = h.RunStream(ctx, ds, c.path, c.data, func(json.RawMessage) error { return nil }) })
 	}
 	// Until the streams hold what they may, and a poll interval more.
 	for deadline := time.Now().Add(20 * time.Second); inFlight.Load() < 16 && time.Now().Before(deadline); {

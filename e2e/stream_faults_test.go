@@ -125,13 +125,13 @@ func TestLiveStreamSurvivesFaults(t *testing.T) {
 			ds := liveDS("http://" + f.addr)
 			ds.JSONData["timeout"] = 0.5
 			ds.Secure = map[string]string{"apiKey": token}
-			history, path := liveQuery(t, host, ds, `{"target":"latency_p99_ms","payload":{"region":"us-east"}}`)
+			history, ch := liveQuery(t, host, ds, `{"target":"latency_p99_ms","payload":{"region":"us-east"}}`)
 			hist := rowsOf(t, history)
 
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var ended error
-			packets := watch(ctx, t, host, ds, path, &ended)
+			packets := watch(ctx, t, host, ds, ch, &ended)
 			var all []packet
 			take := func(d time.Duration) packet {
 				t.Helper()
@@ -213,18 +213,18 @@ func setFault(mode string) func(*testing.T, *faultySwitch) {
 func TestLiveStreamCancelLeavesNothing(t *testing.T) {
 	ref := serve(t, refserver.New(refserver.Options{}))
 	ds := liveDS(ref.URL)
-	var paths []string
+	var chans []liveChan
 	for _, svc := range []string{"checkout", "search", "payments"} {
 		for _, reg := range []string{"eu-west", "us-east"} {
-			_, p := liveQuery(t, host, ds, fmt.Sprintf(`{"target":"error_ratio","payload":{"service":%q,"region":%q}}`, svc, reg))
-			paths = append(paths, p)
+			_, ch := liveQuery(t, host, ds, fmt.Sprintf(`{"target":"error_ratio","payload":{"service":%q,"region":%q}}`, svc, reg))
+			chans = append(chans, ch)
 		}
 	}
 	round := func() {
 		hub := grafanahost.NewHub(host)
 		var subs []*grafanahost.Subscription
-		for _, p := range paths {
-			sub, err := hub.Subscribe(context.Background(), ds, grafanahost.Admin, p)
+		for _, ch := range chans {
+			sub, err := hub.Subscribe(context.Background(), ds, grafanahost.Admin, ch.path, ch.data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,11 +257,11 @@ func TestLiveStreamCancelLeavesNothing(t *testing.T) {
 		}
 		if time.Since(stopped) > 2*liveInterval {
 			t.Errorf("%v after cancelling %d streams: %d goroutines (%d before), %d descriptors (%d before), %d sockets (%d before)",
-				2*liveInterval, len(paths), g, baseG, fds, baseFDs, sockets, baseSockets)
+				2*liveInterval, len(chans), g, baseG, fds, baseFDs, sockets, baseSockets)
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("%d streams cancelled; back to %d goroutines (%d before) and %d descriptors (%d before) in %v",
-		len(paths), g, baseG, fds, baseFDs, time.Since(stopped).Round(time.Millisecond))
+		len(chans), g, baseG, fds, baseFDs, time.Since(stopped).Round(time.Millisecond))
 }

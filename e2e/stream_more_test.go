@@ -43,13 +43,13 @@ func TestLiveStreamSeriesChange(t *testing.T) {
 		ref.ServeHTTP(w, r)
 	}))
 	ds := liveDS(srv.URL)
-	history, path := liveQuery(t, host, ds, `{"target":"cpu_usage","payload":{"service":"search"}}`)
+	history, ch := liveQuery(t, host, ds, `{"target":"cpu_usage","payload":{"service":"search"}}`)
 	if n := len(history.Fields); n != 2 {
 		t.Fatalf("history has %d fields, want time and one series", n)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	packets := watch(ctx, t, host, ds, path, nil)
+	packets := watch(ctx, t, host, ds, ch, nil)
 	var all []packet
 	take := func() packet {
 		t.Helper()
@@ -120,13 +120,13 @@ func TestLiveOperatorFloor(t *testing.T) {
 	ref := serve(t, srv)
 	h := startHost(t, nil, "GF_PLUGIN_LIVE_MIN_INTERVAL=2")
 	ds := liveDS(ref.URL)
-	history, path := liveQuery(t, h, ds, `{"target":"cpu_usage","payload":{"service":"checkout","region":"eu-west"}}`)
+	history, ch := liveQuery(t, h, ds, `{"target":"cpu_usage","payload":{"service":"checkout","region":"eu-west"}}`)
 	ctx, cancel := context.WithTimeout(context.Background(), 5500*time.Millisecond)
 	defer cancel()
 	polls0 := srv.Count(contract.PathQuery)
 	var rows []row
 	var withRows []packet
-	for p := range watch(ctx, t, h, ds, path, nil) {
+	for p := range watch(ctx, t, h, ds, ch, nil) {
 		rs := rowsOf(t, p.frame)
 		rows = append(rows, rs...)
 		if len(rs) > 0 {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
@@ -33,13 +36,22 @@ func liveDS(url string) grafanahost.DataSource {
 	return ds
 }
 
+// liveChan is what a live query's answer gives a subscriber: the path of
+// its channel and the subscription data.
+type liveChan struct {
+	path string
+	data json.RawMessage
+}
+
 // liveQuery runs model (a JSON object) as a live query over the last
-// minute, as a live panel does, and returns its one frame and the path
-// of the frame's channel.
-func liveQuery(tb testing.TB, h *grafanahost.Host, ds grafanahost.DataSource, model string) (*data.Frame, string) {
+// minute, as a live panel does (the model as Grafana's frontend sends it,
+// with the panel's resolution and relative range), and returns its one
+// frame and its channel.
+func liveQuery(tb testing.TB, h *grafanahost.Host, ds grafanahost.DataSource, model string) (*data.Frame, liveChan) {
 	tb.Helper()
 	end := time.Now()
-	q := backend.DataQuery{RefID: "A", JSON: json.RawMessage(`{"live":true,` + strings.TrimPrefix(model, "{")),
+	full := fmt.Sprintf(`{"live":true,"intervalMs":%d,"maxDataPoints":1000,"rangeRaw":{"from":"now-1m","to":"now"},`, liveInterval.Milliseconds()) + strings.TrimPrefix(model, "{")
+	q := backend.DataQuery{RefID: "A", JSON: json.RawMessage(full),
 		TimeRange: backend.TimeRange{From: end.Add(-time.Minute), To: end}, MaxDataPoints: 1000, Interval: liveInterval}
 	res, err := h.QueryData(context.Background(), ds, []backend.DataQuery{q}, nil)
 	if err != nil {
@@ -54,10 +66,20 @@ func liveQuery(tb testing.TB, h *grafanahost.Host, ds grafanahost.DataSource, mo
 	}
 	f := r.Frames[0]
 	prefix := "ds/" + ds.UID + "/"
-	if f.Meta == nil || !strings.HasPrefix(f.Meta.Channel, prefix+"live/") {
-		tb.Fatalf("live query %s: frame meta %+v, want a channel %slive/<hash>", model, f.Meta, prefix)
+	m, ok := live.MetaOf(f)
+	if !ok && f.Meta != nil && f.Meta.Channel != "" && os.Getenv(otherBinaryEnv) != "" {
+		// A build from before stateless channels (run with
+		// INHOUSE_PLUGIN_BINARY to see what it does): its channel, and the
+		// model as data, which it ignores.
+		m, ok = live.Meta{Channel: f.Meta.Channel, Data: json.RawMessage(full)}, true
 	}
-	return f, strings.TrimPrefix(f.Meta.Channel, prefix)
+	if !ok || !strings.HasPrefix(m.Channel, prefix+"live/") {
+		tb.Fatalf("live query %s: frame meta %+v, want a channel %slive/<hash> in meta.custom.live", model, f.Meta, prefix)
+	}
+	if len(m.Data) == 0 {
+		tb.Fatalf("live query %s: no subscription data next to the channel", model)
+	}
+	return f, liveChan{path: strings.TrimPrefix(m.Channel, prefix), data: m.Data}
 }
 
 // frameReader reads a stream's packets (data.FrameJSON): a full frame
@@ -105,15 +127,15 @@ func (p packet) notices() []data.Notice {
 	return p.frame.Meta.Notices
 }
 
-// watch runs the stream of path over the plugin protocol until ctx
-// ends, delivering each packet decoded; the channel closes when
-// RunStream returns, and *ended then holds its error.
-func watch(ctx context.Context, tb testing.TB, h *grafanahost.Host, ds grafanahost.DataSource, path string, ended *error) <-chan packet {
+// watch runs the stream of ch over the plugin protocol until ctx ends,
+// delivering each packet decoded; the channel closes when RunStream
+// returns, and *ended then holds its error.
+func watch(ctx context.Context, tb testing.TB, h *grafanahost.Host, ds grafanahost.DataSource, ch liveChan, ended *error) <-chan packet {
 	out := make(chan packet, 4096)
 	go func() {
 		defer close(out)
 		var fr frameReader
-		err := h.RunStream(ctx, ds, path, func(raw json.RawMessage) error {
+		err := h.RunStream(ctx, ds, ch.path, ch.data, func(raw json.RawMessage) error {
 			f, full, err := fr.read(raw)
 			if err != nil {
 				tb.Error(err)
@@ -167,11 +189,23 @@ func rowsOf(tb testing.TB, f *data.Frame) []row {
 	return out
 }
 
+// after drops the rows at or before t, as the frontend drops the rows a
+// stream sends that the panel already holds: a stream's first packet
+// covers the query's span, since the stream does not know what its
+// subscribers hold.
+func after(t time.Time, rows []row) []row {
+	for len(rows) > 0 && !rows[0].t.After(t) {
+		rows = rows[1:]
+	}
+	return rows
+}
+
 // checkContiguous checks that the rows follow after in steps of exactly
 // liveInterval: in order, no duplicates, no gaps.
-func checkContiguous(t *testing.T, after time.Time, rows []row) {
+func checkContiguous(t *testing.T, last time.Time, rows []row) {
 	t.Helper()
-	prev := after
+	rows = after(last, rows)
+	prev := last
 	for _, r := range rows {
 		if d := r.t.Sub(prev); d != liveInterval {
 			t.Errorf("row at %s follows %s: %v apart, want %v (in order, no duplicate, no gap)", stamp(r.t), stamp(prev), d, liveInterval)
@@ -191,7 +225,7 @@ func stamp(t time.Time) string { return t.UTC().Format("15:04:05.000") }
 func TestLiveStreamNewPoints(t *testing.T) {
 	ref := serve(t, refserver.New(refserver.Options{}))
 	ds := liveDS(ref.URL)
-	history, path := liveQuery(t, host, ds, `{"target":"cpu_usage","payload":{"service":"search"}}`)
+	history, ch := liveQuery(t, host, ds, `{"target":"cpu_usage","payload":{"service":"search"}}`)
 	if history.Meta.Type != data.FrameTypeTimeSeriesWide || len(history.Fields) != 3 {
 		t.Fatalf("history: type %q with %d fields, want a timeseries-wide frame with time and 2 series", history.Meta.Type, len(history.Fields))
 	}
@@ -204,20 +238,20 @@ func TestLiveStreamNewPoints(t *testing.T) {
 	}
 	last := hist[len(hist)-1].t
 
-	sub, err := host.SubscribeStream(context.Background(), ds, path)
+	sub, err := host.SubscribeStream(context.Background(), ds, ch.path, ch.data)
 	if err != nil || sub.Status != backend.SubscribeStreamStatusOK {
-		t.Fatalf("SubscribeStream(%s): %v %+v", path, err, sub)
+		t.Fatalf("SubscribeStream(%s): %v %+v", ch.path, err, sub)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
 	defer cancel()
 	var ended error
-	packets := watch(ctx, t, host, ds, path, &ended)
+	packets := watch(ctx, t, host, ds, ch, &ended)
 	var got []packet
 	for p := range packets {
 		got = append(got, p)
 		if len(got) == 1 {
 			// Grafana asks every new subscriber, with the stream running.
-			later, err := host.SubscribeStream(context.Background(), ds, path)
+			later, err := host.SubscribeStream(context.Background(), ds, ch.path, ch.data)
 			if err != nil || later.Status != backend.SubscribeStreamStatusOK {
 				t.Fatalf("a second SubscribeStream: %v %+v", err, later)
 			}
@@ -239,6 +273,9 @@ func TestLiveStreamNewPoints(t *testing.T) {
 			t.Errorf("packet %d: notices %v from a healthy service", i, p.notices())
 		}
 		rs := rowsOf(t, p.frame)
+		if i == 0 {
+			rs = after(last, rs)
+		}
 		if len(rs) == 0 && !p.full {
 			// A full frame may come before any new point: it sets the
 			// schema, as the initial data does.
@@ -350,10 +387,10 @@ type sseClient struct {
 	cancel context.CancelFunc
 }
 
-func subscribeSSE(t *testing.T, base, channel string) *sseClient {
+func subscribeSSE(t *testing.T, base, channel string, data json.RawMessage) *sseClient {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/live/stream?channel="+channel, nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/live/stream?channel="+channel+"&data="+url.QueryEscape(string(data)), nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()
@@ -385,6 +422,17 @@ func (c *sseClient) got() []string {
 	return append([]string(nil), c.events...)
 }
 
+// dataOnly keeps the events without a schema.
+func dataOnly(events []string) []string {
+	var out []string
+	for _, e := range events {
+		if !strings.Contains(e, `"schema"`) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // TestLiveStreamOnePollForTwoSubscribers: two browsers on one channel of
 // the host page, which runs one RunStream per channel as Grafana Live
 // does, cause one /query per interval at the service, and both receive
@@ -396,10 +444,10 @@ func TestLiveStreamOnePollForTwoSubscribers(t *testing.T) {
 	api := grafanahost.NewAPI(host, ds, t.TempDir(), nil)
 	page := httptest.NewServer(api)
 	defer page.Close()
-	history, _ := liveQuery(t, host, ds, `{"target":"cpu_usage","payload":{"service":"checkout","region":"eu-west"}}`)
+	_, ch := liveQuery(t, host, ds, `{"target":"cpu_usage","payload":{"service":"checkout","region":"eu-west"}}`)
 
-	a := subscribeSSE(t, page.URL, history.Meta.Channel)
-	b := subscribeSSE(t, page.URL, history.Meta.Channel)
+	a := subscribeSSE(t, page.URL, "ds/"+ds.UID+"/"+ch.path, ch.data)
+	b := subscribeSSE(t, page.URL, "ds/"+ds.UID+"/"+ch.path, ch.data)
 	deadline := time.Now().Add(4 * liveInterval)
 	for len(a.got()) < 2 || len(b.got()) < 2 {
 		if time.Now().After(deadline) {
@@ -418,11 +466,12 @@ func TestLiveStreamOnePollForTwoSubscribers(t *testing.T) {
 	if polls < intervals-1 || polls > intervals+1 {
 		t.Errorf("%d polls in %v at a %v interval with two subscribers, want one per interval (%d±1)", polls, elapsed, liveInterval, intervals)
 	}
-	// Each subscriber's first event is its initial data; the packets that
-	// follow are the same for both, the second perhaps joining one later.
-	ea, eb := a.got(), b.got()
-	pa, pb := ea[1:], eb[1:]
-	if len(pa) < len(pb) || len(pa)-len(pb) > 1 || strings.Join(pa[len(pa)-len(pb):], "\n") != strings.Join(pb, "\n") {
+	// A subscriber who joins the running stream first gets its schema as
+	// initial data, the first one the stream's first packet; the data-only
+	// packets that follow are the same for both, the second perhaps
+	// joining one later.
+	pa, pb := dataOnly(a.got()), dataOnly(b.got())
+	if len(pb) == 0 || len(pa) < len(pb) || len(pa)-len(pb) > 1 || strings.Join(pa[len(pa)-len(pb):], "\n") != strings.Join(pb, "\n") {
 		t.Errorf("the subscribers got different packets:\n%v\n%v", pa, pb)
 	}
 	a.cancel()
@@ -435,54 +484,76 @@ func TestLiveStreamOnePollForTwoSubscribers(t *testing.T) {
 }
 
 // TestLiveStreamRefusals: made-up and malformed channel paths are
-// refused as not found, not served as a silent stream; publishing is
-// denied; and streams are refused while the data source forwards the
-// user's identity.
+// refused as not found, not served as a silent stream; a subscription
+// whose data does not hash to its path (someone else's channel, or
+// another query on it) is refused as permission denied, and its stream
+// ends at once without polling; one without data is refused, and its
+// stream (an older frontend's panel, run again after a restart) says to
+// refresh; publishing is denied; and streams are refused while the data
+// source forwards the user's identity.
 func TestLiveStreamRefusals(t *testing.T) {
-	ref := serve(t, refserver.New(refserver.Options{}))
+	srv := refserver.New(refserver.Options{})
+	ref := serve(t, srv)
 	ds := liveDS(ref.URL)
 	_, known := liveQuery(t, host, ds, `{"target":"cpu_usage","payload":{"service":"payments"}}`)
-	hash := strings.TrimPrefix(known, "live/")
+	_, other := liveQuery(t, host, ds, `{"target":"cpu_usage","payload":{"service":"search"}}`)
+	hash := strings.TrimPrefix(known.path, "live/")
+	type tc struct {
+		name    string
+		path    string
+		data    json.RawMessage
+		status  backend.SubscribeStreamStatus
+		packets int // RunStream's packets before it ends at once
+	}
+	cases := []tc{
+		{"another query on the path", known.path, other.data, backend.SubscribeStreamStatusPermissionDenied, 0},
+		{"the query on a made-up path", "live/AAAAAAAAAAAAAAAAAAAAAA", known.data, backend.SubscribeStreamStatusPermissionDenied, 0},
+		{"the query edited", known.path, json.RawMessage(strings.Replace(string(known.data), "payments", "search", 1)), backend.SubscribeStreamStatusPermissionDenied, 0},
+		{"no data", known.path, nil, backend.SubscribeStreamStatusNotFound, 1},
+	}
 	for _, path := range []string{
-		"", "live", "live/", "live/AAAAAAAAAAAAAAAAAAAAAA", "live/" + hash + "x", "live/" + hash[:21],
+		"", "live", "live/", "live/" + hash + "x", "live/" + hash[:21],
 		"other/" + hash, "live/" + hash + "/more", "live/../" + hash, "live/%00", strings.Repeat("live/", 2000),
 	} {
-		name := path
-		if len(name) > 40 {
-			name = name[:40] + "..."
+		cases = append(cases, tc{fmt.Sprintf("path %q", path), path, known.data, backend.SubscribeStreamStatusNotFound, 0})
+	}
+	polls := srv.Count(contract.PathQuery)
+	for _, tt := range cases {
+		name := tt.name
+		if len(name) > 50 {
+			name = name[:50] + "..."
 		}
-		t.Run(fmt.Sprintf("subscribe %q", name), func(t *testing.T) {
-			res, err := host.SubscribeStream(context.Background(), ds, path)
+		t.Run(name, func(t *testing.T) {
+			res, err := host.SubscribeStream(context.Background(), ds, tt.path, tt.data)
 			if err != nil {
 				t.Fatalf("SubscribeStream failed instead of refusing: %v", err)
 			}
-			if res.Status != backend.SubscribeStreamStatusNotFound {
-				t.Errorf("status %d, want NotFound (%d)", res.Status, backend.SubscribeStreamStatusNotFound)
+			if res.Status != tt.status {
+				t.Errorf("status %d, want %d", res.Status, tt.status)
 			}
-			// A refused channel's stream must end, not poll nothing
-			// forever. One the plugin does not hold (as after a restart,
-			// when Grafana runs open panels' streams again) first sends
-			// one frame whose notice says to refresh the panel.
+			// A refused channel's stream must end, not poll forever.
 			ctx, cancel := context.WithTimeout(context.Background(), 3*liveInterval)
 			defer cancel()
 			var ended error
 			var got []packet
-			for p := range watch(ctx, t, host, ds, path, &ended) {
+			for p := range watch(ctx, t, host, ds, liveChan{tt.path, tt.data}, &ended) {
 				got = append(got, p)
 			}
-			want := 0
-			if len(path) == len("live/")+22 && strings.HasPrefix(path, "live/") && !strings.ContainsAny(path[5:], "./%") {
-				want = 1
+			if ctx.Err() != nil || len(got) != tt.packets {
+				t.Errorf("RunStream of a refused channel sent %d packets and ran until cancelled (%v), want %d and an end at once", len(got), ended, tt.packets)
 			}
-			if ctx.Err() != nil || len(got) != want {
-				t.Errorf("RunStream of a refused path sent %d packets and ran until cancelled (%v), want %d and an end at once", len(got), ended, want)
-			}
-			if want == 1 && (len(got[0].notices()) != 1 || !strings.Contains(got[0].notices()[0].Text, "refresh the panel")) {
-				t.Errorf("the frame for an unknown channel has notices %v, want one that says to refresh the panel", got[0].notices())
+			if tt.packets == 1 && (len(got[0].notices()) != 1 || !strings.Contains(got[0].notices()[0].Text, "refresh the panel")) {
+				t.Errorf("the frame of a stream without data has notices %v, want one that says to refresh the panel", got[0].notices())
 			}
 		})
 	}
-	for _, path := range []string{known, "live/AAAAAAAAAAAAAAAAAAAAAA"} {
+	if n := srv.Count(contract.PathQuery) - polls; n != 0 {
+		t.Errorf("refused streams made %d calls to the service, want none", n)
+	}
+	if !strings.Contains(pluginLogs.String(), "does not hash to the channel's path") {
+		t.Error("the plugin's log does not say why a subscription was refused")
+	}
+	for _, path := range []string{known.path, "live/AAAAAAAAAAAAAAAAAAAAAA"} {
 		res, err := host.PublishStream(context.Background(), ds, path, json.RawMessage(`{"x":1}`))
 		if err != nil || res.Status != backend.PublishStreamStatusPermissionDenied {
 			t.Errorf("PublishStream(%s): %v %+v, want PermissionDenied", path, err, res)
@@ -491,7 +562,7 @@ func TestLiveStreamRefusals(t *testing.T) {
 	fwd := ds
 	fwd.JSONData = map[string]any{"oauthPassThru": true, "liveMinIntervalSeconds": 1}
 	fwd.Updated = time.Now() // saved settings: a new instance
-	if res, err := host.SubscribeStream(context.Background(), fwd, known); err != nil || res.Status != backend.SubscribeStreamStatusPermissionDenied {
+	if res, err := host.SubscribeStream(context.Background(), fwd, known.path, known.data); err != nil || res.Status != backend.SubscribeStreamStatusPermissionDenied {
 		t.Errorf("SubscribeStream while forwarding the user's identity: %v %+v, want PermissionDenied", err, res)
 	}
 }

@@ -21,10 +21,11 @@ import {
   StreamOptionsProvider,
   TemplateSrv,
 } from '@grafana/runtime';
-import { map, Observable, of } from 'rxjs';
+import { map, mergeMap, Observable, of } from 'rxjs';
 
 import { annotationSupport, isAnnotationQuery } from './annotations';
 import { Interpolator } from './interpolate';
+import { toLiveResponse } from './live';
 import {
   QUERY_TYPE_VARIABLE,
   RESOURCE_METRIC_PAYLOAD_OPTIONS,
@@ -56,7 +57,6 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     this.interpolator = new Interpolator(templateSrv);
     this.annotations = annotationSupport();
     this.variables = new VariableSupport(this);
-    this.streamOptionsProvider = liveBuffer;
   }
 
   // One hint per data source instance: getTagKeys runs each time the ad hoc
@@ -130,7 +130,11 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
       const refId = x.refId === undefined ? undefined : savedRefId.get(x.refId);
       return refId === undefined || refId === x.refId ? x : withRefId(x, refId);
     };
+    // A live query's frame names its channel and subscription data in
+    // meta.custom.live (see live.ts): this data source subscribes itself,
+    // with the data, as Grafana's own Loki data source does.
     return super.query({ ...request, targets }).pipe(
+      mergeMap((res) => toLiveResponse(res, (frame) => liveBuffer(request, frame))),
       map((res) => ({
         ...res,
         data: res.data.map(back),

@@ -5,15 +5,20 @@ import {
   dateTime,
   FieldType,
   CoreApp,
+  LiveChannelAddress,
+  LiveChannelConnectionState,
+  LiveChannelEvent,
+  LiveChannelEventType,
   LoadingState,
   StreamingDataFrame,
   StreamingFrameAction,
   TimeRange,
 } from '@grafana/data';
-import { GrafanaLiveSrv, LiveDataStreamOptions, setGrafanaLiveSrv } from '@grafana/runtime';
-import { firstValueFrom, Observable, Subject, take, toArray } from 'rxjs';
+import { GrafanaLiveSrv, setGrafanaLiveSrv } from '@grafana/runtime';
+import { firstValueFrom, map, Observable, Subject, take, toArray } from 'rxjs';
 
 import { DataSource, liveBuffer, rangeIncludesNow } from './datasource';
+import { dropHeld } from './live';
 import { installBackend } from './test/backendSrv';
 import { instanceSettings } from './test/instance';
 import { request } from './test/query';
@@ -29,13 +34,13 @@ function range(from: string, to: string, spanMs = 3_600_000): TimeRange {
 
 const T0 = 1_700_000_000_000;
 
-/** The backend's first answer to a live query: a wide frame with its channel, two rows. */
+/** The backend's first answer to a live query: a wide frame with its channel and the query as subscription data, two rows. */
 function liveFrame(q: Query): DataFrameJSON {
   return {
     schema: {
       refId: q.refId,
       name: q.target,
-      meta: { channel: `ds/inhouse-uid/live/${q.target}-hash` },
+      meta: { custom: { live: { channel: `ds/inhouse-uid/live/${q.target}-hash`, data: q } } },
       fields: [
         { name: 'Time', type: FieldType.time },
         { name: `${q.target}{host=web-1}`, type: FieldType.number, labels: { host: 'web-1' } },
@@ -66,30 +71,28 @@ function liveBackend(): Query[] {
 }
 
 /**
- * Grafana Live as the frontend sees it: one StreamingDataFrame per
- * subscription, started from the first answer with the buffer options the
- * data source asked for, then fed the packets the test sends.
+ * Grafana Live as the frontend sees it: getStream for each subscription,
+ * with its address (the data included), fed the events the test sends.
  */
 function fakeLive() {
-  const subscriptions: Array<{ options: LiveDataStreamOptions; packets: Subject<DataFrameJSON> }> = [];
+  const subscriptions: Array<{ addr: LiveChannelAddress; events: Subject<LiveChannelEvent<DataFrameJSON>> }> = [];
   const live = {
-    getDataStream: (options: LiveDataStreamOptions) =>
-      new Observable<DataQueryResponse>((subscriber) => {
-        const packets = new Subject<DataFrameJSON>();
-        subscriptions.push({ options, packets });
-        const frame = StreamingDataFrame.fromDataFrameJSON(options.frame!, options.buffer);
-        const emit = () => subscriber.next({ key: options.addr.path, state: LoadingState.Streaming, data: [frame] });
-        emit();
-        const sub = packets.subscribe((p) => {
-          frame.push(p);
-          emit();
-        });
+    getStream: (addr: LiveChannelAddress) =>
+      new Observable<LiveChannelEvent<DataFrameJSON>>((subscriber) => {
+        const events = new Subject<LiveChannelEvent<DataFrameJSON>>();
+        subscriptions.push({ addr, events });
+        const sub = events.subscribe(subscriber);
         return () => sub.unsubscribe();
       }),
+    getDataStream: () => {
+      throw new Error('the data source subscribes with getStream and its data, not through the frame\'s meta.channel');
+    },
   } as unknown as GrafanaLiveSrv;
   setGrafanaLiveSrv(live);
   return subscriptions;
 }
+
+const message = (p: DataFrameJSON): LiveChannelEvent<DataFrameJSON> => ({ type: LiveChannelEventType.Message, message: p });
 
 describe('which queries stream', () => {
   const hour = range('now-1h', 'now');
@@ -155,26 +158,122 @@ describe('liveBuffer', () => {
 });
 
 describe('a live query through Grafana Live', () => {
-  it('subscribes to the channel of each query of a split, answers under the saved refId, and keeps the streaming frame', async () => {
+  it('subscribes to the channel of each query of a split with its query as data, answers under the saved refId, and keeps the streaming frame', async () => {
     const subscriptions = fakeLive();
-    liveBackend();
+    const received = liveBackend();
     const responses = newDatasource().query(request([{ target: '$metrics', live: true }], { maxDataPoints: 100 }));
-    const got = firstValueFrom(responses.pipe(take(3), toArray()));
+    // Rows when each response arrived: the streaming frame grows in place.
+    const got = firstValueFrom(
+      responses.pipe(
+        take(3),
+        map((r) => ({ ...r, rows: (r.data[0] as DataFrame).length })),
+        toArray()
+      )
+    );
     // Both subscriptions exist once the query has run; one new row arrives on the first.
     await new Promise((r) => setTimeout(r, 0));
-    expect(subscriptions.map((s) => s.options.addr)).toEqual([
-      { scope: 'ds', stream: 'inhouse-uid', path: 'live/cpu-hash' },
-      { scope: 'ds', stream: 'inhouse-uid', path: 'live/mem-hash' },
+    expect(subscriptions.map((s) => s.addr)).toEqual([
+      { scope: 'ds', stream: 'inhouse-uid', path: 'live/cpu-hash', data: received[0] },
+      { scope: 'ds', stream: 'inhouse-uid', path: 'live/mem-hash', data: received[1] },
     ]);
-    expect(subscriptions[0].options.buffer).toMatchObject({ action: StreamingFrameAction.Append, maxLength: 100, maxDelta: 3_600_000 });
-    subscriptions[0].packets.next({ data: { values: [[T0 + 2000], [3]] } });
-    const [, second, last] = await got;
+    subscriptions[0].events.next(message({ data: { values: [[T0 + 2000], [3]] } }));
+    const [first, second, last] = await got;
     const [split] = second.data as DataFrame[];
     expect([split.fields[1].name, split.refId, split instanceof StreamingDataFrame]).toEqual(['mem{host=web-1}', 'A', true]);
+    // The first answer shows first, before any packet.
+    expect([first.rows, second.rows, last.rows]).toEqual([2, 2, 3]);
     expect(last.state).toBe(LoadingState.Streaming);
     const [frame] = last.data as DataFrame[];
     expect(frame).toBeInstanceOf(StreamingDataFrame);
     expect(frame.refId).toBe('A');
     expect(frame.fields[0].values).toEqual([T0, T0 + 1000, T0 + 2000]);
+    expect((frame as StreamingDataFrame).getOptions()).toMatchObject({ action: StreamingFrameAction.Append, maxLength: 100, maxDelta: 3_600_000 });
+  });
+
+  it('a query without live stays an ordinary answer, with no subscription', async () => {
+    const subscriptions = fakeLive();
+    liveBackend();
+    const res = await firstValueFrom(newDatasource().query(request([{ target: 'cpu' }])));
+    expect(subscriptions).toHaveLength(0);
+    expect((res.data as DataFrame[])[0]).not.toBeInstanceOf(StreamingDataFrame);
+  });
+
+  // A stream run by a process that did not answer the query (a restarted
+  // plugin, another replica) starts with the query's whole span: the
+  // panel keeps each time once.
+  const cases: Array<{ name: string; packets: DataFrameJSON[]; want: { Time: number[]; value: Array<number | undefined> } }> = [
+    {
+      name: 'a first packet that repeats the answer, then new rows',
+      packets: [
+        { schema: liveFrame({ refId: 'A', target: 'cpu' }).schema, data: { values: [[T0, T0 + 1000, T0 + 2000], [1, 2, 3]] } },
+        { data: { values: [[T0 + 3000], [4]] } },
+      ],
+      want: { Time: [T0, T0 + 1000, T0 + 2000, T0 + 3000], value: [1, 2, 3, 4] },
+    },
+    {
+      name: 'a packet of rows the panel holds only',
+      packets: [{ data: { values: [[T0, T0 + 1000], [1, 2]] } }],
+      want: { Time: [T0, T0 + 1000], value: [1, 2] },
+    },
+    {
+      name: "the initial data of a joined stream (its schema) as Grafana's status event carries it",
+      packets: [{ schema: liveFrame({ refId: 'A', target: 'cpu' }).schema }, { data: { values: [[T0 + 2000], [3]] } }],
+      want: { Time: [T0, T0 + 1000, T0 + 2000], value: [1, 2, 3] },
+    },
+  ];
+  it.each(cases)('$name', async ({ packets, want }) => {
+    const subscriptions = fakeLive();
+    liveBackend();
+    let last: DataQueryResponse | undefined;
+    newDatasource()
+      .query(request([{ target: 'cpu', live: true }]))
+      .subscribe((r) => (last = r));
+    await new Promise((r) => setTimeout(r, 0));
+    packets.forEach((p, i) =>
+      subscriptions[0].events.next(
+        i === 0 && !p.data ? { type: LiveChannelEventType.Status, id: 'x', timestamp: 0, state: LiveChannelConnectionState.Connected, message: p } : message(p)
+      )
+    );
+    const [frame] = last!.data as DataFrame[];
+    expect({ Time: [...frame.fields[0].values], value: [...frame.fields[1].values] }).toEqual(want);
+  });
+
+  it('shows a refused subscription as an error and keeps the answer', async () => {
+    const subscriptions = fakeLive();
+    liveBackend();
+    let last: DataQueryResponse | undefined;
+    newDatasource()
+      .query(request([{ target: 'cpu', live: true }]))
+      .subscribe((r) => (last = r));
+    await new Promise((r) => setTimeout(r, 0));
+    subscriptions[0].events.next({
+      type: LiveChannelEventType.Status,
+      id: 'x',
+      timestamp: 0,
+      state: LiveChannelConnectionState.Shutdown,
+      error: new Error('permission denied'),
+    });
+    expect(last).toMatchObject({ state: LoadingState.Error, error: { message: expect.stringContaining('permission denied') } });
+    expect((last!.data as DataFrame[])[0].fields[0].values).toEqual([T0, T0 + 1000]);
+  });
+});
+
+describe('dropHeld', () => {
+  const schema = { fields: [{ name: 'Time', type: FieldType.time }, { name: 'v', type: FieldType.number }] };
+  const cases: Array<{ name: string; packet: DataFrameJSON; newest?: number; want: DataFrameJSON | undefined }> = [
+    { name: 'nothing held yet', packet: { data: { values: [[1, 2], [10, 20]] } }, newest: undefined, want: { data: { values: [[1, 2], [10, 20]] } } },
+    { name: 'all new', packet: { data: { values: [[3, 4], [30, 40]] } }, newest: 2, want: { data: { values: [[3, 4], [30, 40]] } } },
+    { name: 'the held rows go', packet: { data: { values: [[1, 2, 3], [10, 20, 30]] } }, newest: 2, want: { data: { values: [[3], [30]] } } },
+    { name: 'all held, data only: nothing', packet: { data: { values: [[1, 2], [10, 20]] } }, newest: 2, want: undefined },
+    { name: 'all held, with a schema: the schema', packet: { schema, data: { values: [[1, 2], [10, 20]] } }, newest: 2, want: { schema } },
+    {
+      name: "Go's entities and nanos move with their rows",
+      packet: { data: { values: [[1, 2, 3], [null, 20, null]], entities: [null, { NaN: [0, 2] }], nanos: [[1, 2, 3], null] } },
+      newest: 1,
+      want: { data: { values: [[2, 3], [20, null]], entities: [null, { NaN: [1] }], nanos: [[2, 3], null] } },
+    },
+  ];
+  it.each(cases)('$name', ({ packet, newest, want }) => {
+    expect(dropHeld(packet, newest, 0)).toEqual(want);
   });
 });

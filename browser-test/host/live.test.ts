@@ -1,4 +1,15 @@
-import { DataFrame, DataFrameJSON, DataQueryResponse, FieldType, LiveChannelScope, LoadingState, StreamingFrameAction } from '@grafana/data';
+import {
+  DataFrame,
+  DataFrameJSON,
+  DataQueryResponse,
+  FieldType,
+  LiveChannelConnectionState,
+  LiveChannelEvent,
+  LiveChannelEventType,
+  LiveChannelScope,
+  LoadingState,
+  StreamingFrameAction,
+} from '@grafana/data';
 import { LiveDataStreamOptions } from '@grafana/runtime';
 
 import { eventSourceLiveSrv, EventSourceLike } from './live';
@@ -99,6 +110,44 @@ describe('packets', () => {
     expect(s.columns()).toEqual(want);
     expect(s.responses).toHaveLength(1 + packets.length);
     expect(s.responses.every((r) => r.state === LoadingState.Streaming)).toBe(true);
+  });
+});
+
+describe('getStream', () => {
+  function stream(data?: unknown) {
+    const sources: FakeEventSource[] = [];
+    const live = eventSourceLiveSrv((url) => {
+      const s = new FakeEventSource(url);
+      sources.push(s);
+      return s;
+    });
+    const events: Array<LiveChannelEvent<DataFrameJSON>> = [];
+    let done = false;
+    const sub = live
+      .getStream<DataFrameJSON>({ scope: LiveChannelScope.DataSource, stream: 'inhouse', path: 'live/abc_-DEF', data })
+      .subscribe({ next: (e) => events.push(e), complete: () => (done = true) });
+    return { source: sources[0], events, sub, done: () => done };
+  }
+
+  it('carries the address data to the host, which passes it to the plugin', () => {
+    const s = stream({ target: 'cpu', live: true });
+    expect(s.source.url).toBe(
+      `/api/live/stream?channel=ds%2Finhouse%2Flive%2Fabc_-DEF&data=${encodeURIComponent('{"target":"cpu","live":true}')}`
+    );
+  });
+
+  it('delivers each packet as a message, a refusal as a status with the error, then ends', () => {
+    const s = stream({});
+    s.source.send({ data: { values: [[T0], [1]] } });
+    s.source.fail(0); // CONNECTING: the browser retries
+    s.source.fail(2);
+    expect(s.events[0]).toEqual({ type: LiveChannelEventType.Message, message: { data: { values: [[T0], [1]] } } });
+    expect(s.events[1]).toMatchObject({ type: LiveChannelEventType.Status, state: LiveChannelConnectionState.Shutdown });
+    expect(String((s.events[1] as { error?: unknown }).error)).toContain('refused or ended');
+    expect(s.events).toHaveLength(2);
+    expect(s.done()).toBe(true);
+    s.sub.unsubscribe();
+    expect(s.source.closed).toBe(true);
   });
 });
 

@@ -5,12 +5,15 @@ import {
   DataFrameJSON,
   DataQueryResponse,
   LiveChannelAddress,
+  LiveChannelConnectionState,
+  LiveChannelEvent,
+  LiveChannelEventType,
   LoadingState,
   StreamingDataFrame,
   toLiveChannelId,
 } from '@grafana/data';
 import { GrafanaLiveSrv, LiveDataStreamOptions } from '@grafana/runtime';
-import { Observable, of, throwError } from 'rxjs';
+import { Observable, of } from 'rxjs';
 
 /** What the service needs of the browser's EventSource, so a test can hand in its own. */
 export interface EventSourceLike {
@@ -22,9 +25,14 @@ export interface EventSourceLike {
 
 const CLOSED = 2;
 
-export const streamURL = (addr: LiveChannelAddress) => `/api/live/stream?channel=${encodeURIComponent(toLiveChannelId(addr))}`;
+/** The host's stream of a channel; the address's data travels as JSON, as Grafana passes it to SubscribeStream and RunStream. */
+export const streamURL = (addr: LiveChannelAddress) =>
+  `/api/live/stream?channel=${encodeURIComponent(toLiveChannelId(addr))}` +
+  (addr.data === undefined ? '' : `&data=${encodeURIComponent(JSON.stringify(addr.data))}`);
 
 /**
+ * The plugin subscribes with getStream and the address's data; getDataStream
+ * (what Grafana does for a frame's meta.channel) stays for other callers.
  * getDataStream as Grafana's LiveDataStream answers it: a StreamingDataFrame
  * started from the query's own frame with the data source's buffer options,
  * each event's data.FrameJSON packet pushed into it (a schema replaces the
@@ -63,10 +71,45 @@ export function eventSourceLiveSrv(open: (url: string) => EventSourceLike = (url
       return () => source.close();
     });
 
+  /**
+   * getStream as Grafana's channel answers it: a message event per packet
+   * (the subscription's initial data among them), and a status event with
+   * the error when the channel is refused or ends.
+   */
+  const getStream = <T>(addr: LiveChannelAddress): Observable<LiveChannelEvent<T>> =>
+    new Observable<LiveChannelEvent<T>>((subscriber) => {
+      const id = toLiveChannelId(addr);
+      const status = (error: string): LiveChannelEvent<T> => ({
+        type: LiveChannelEventType.Status,
+        id,
+        timestamp: Date.now(),
+        state: LiveChannelConnectionState.Shutdown,
+        error: new Error(error),
+      });
+      const source = open(streamURL(addr));
+      source.onmessage = (e) => {
+        let message: T;
+        try {
+          message = JSON.parse(e.data) as T;
+        } catch (err) {
+          subscriber.next(status(`live channel ${id}: ${String(err)}`));
+          return;
+        }
+        subscriber.next({ type: LiveChannelEventType.Message, message });
+      };
+      source.onerror = () => {
+        if (source.readyState === CLOSED) {
+          subscriber.next(status(`live channel ${id}: the stream was refused or ended`));
+          subscriber.complete();
+        }
+      };
+      return () => source.close();
+    });
+
   return {
     getConnectionState: () => of(true),
     getDataStream,
-    getStream: () => throwError(() => new Error('the host page streams data frames only')),
+    getStream,
     getPresence: () => Promise.reject(new Error('the host page has no presence')),
     publish: () => Promise.reject(new Error('clients never publish to this plugin')),
   };

@@ -102,7 +102,9 @@ func demo(args []string) error {
 	live.UID, live.JSONData = "live", map[string]any{"liveMinIntervalSeconds": 1}
 	at := time.Now()
 	lq := backend.DataQuery{RefID: "L", TimeRange: backend.TimeRange{From: at.Add(-time.Minute), To: at}, MaxDataPoints: 60, Interval: time.Second,
-		JSON: json.RawMessage(`{"target":"cpu_usage","payload":{"service":["checkout"],"region":"eu-west"},"live":true}`)}
+		// The model as Grafana's frontend sends it, with the panel's
+		// resolution, which the stream reads from the subscription data.
+		JSON: json.RawMessage(`{"target":"cpu_usage","payload":{"service":["checkout"],"region":"eu-west"},"live":true,"intervalMs":1000,"maxDataPoints":60}`)}
 	qr, err = h.QueryData(ctx, live, []backend.DataQuery{lq}, nil)
 	if err != nil {
 		return err

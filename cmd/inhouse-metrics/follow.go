@@ -16,24 +16,27 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 )
 
 // followStream streams a live query's new points after its history, as a live
-// panel does: it subscribes to the channel the answer's frame names and
-// runs the channel's stream over the plugin protocol, printing a line per
-// new row until interrupted or, with d > 0, for d.
+// panel does: it subscribes to the channel the answer's frame names, with
+// the subscription data the frame carries (the query's model), and runs
+// the channel's stream with that data over the plugin protocol, printing
+// a line per new row until interrupted or, with d > 0, for d.
 func followStream(h *grafanahost.Host, ds grafanahost.DataSource, refID string, r backend.DataResponse, d time.Duration, w io.Writer) error {
 	p := &rowPrinter{w: w, refID: refID}
-	channel := ""
+	var m live.Meta
 	for _, f := range r.Frames {
-		if f.Meta != nil && f.Meta.Channel != "" {
-			channel = f.Meta.Channel
+		if lm, ok := live.MetaOf(f); ok {
+			m = lm
 			p.seen(f)
 			break
 		}
 	}
+	channel := m.Channel
 	if channel == "" {
-		return errors.New("the plugin answered the live query without a stream channel (meta.channel): rebuild the plugin, this build does not stream")
+		return errors.New("the plugin answered the live query without a stream channel (meta.custom.live): rebuild the plugin, this build does not stream")
 	}
 	path, ok := strings.CutPrefix(channel, "ds/"+ds.UID+"/")
 	if !ok {
@@ -41,12 +44,14 @@ func followStream(h *grafanahost.Host, ds grafanahost.DataSource, refID string, 
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	var deadline time.Time
 	if d > 0 {
+		deadline = time.Now().Add(d)
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
+		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	sub, err := h.SubscribeStream(ctx, ds, path)
+	sub, err := h.SubscribeStream(ctx, ds, path, m.Data)
 	if err != nil {
 		return fmt.Errorf("subscribing to %s: %w", channel, err)
 	}
@@ -66,10 +71,28 @@ func followStream(h *grafanahost.Host, ds grafanahost.DataSource, refID string, 
 	}
 	fmt.Fprintf(w, "[%s] following %s (Ctrl-C to stop)\n", refID, printable(channel))
 	fmt.Fprintf(w, "[%s] columns: %s\n", refID, p.header)
-	err = h.RunStream(ctx, ds, path, p.packet)
+	err = h.RunStream(ctx, ds, path, m.Data, p.packet)
+	return streamEnd(channel, err, ctx.Err(), deadline, time.Now())
+}
+
+// deadlineSlack is how much earlier than --for the plugin may end the
+// stream for its deadline: gRPC sends a deadline as a timeout truncated to
+// its unit (a millisecond at most below a day), which the plugin counts
+// from when it got the call.
+const deadlineSlack = 10 * time.Millisecond
+
+// streamEnd tells what the end of a followed stream means: success when
+// the user stopped it or --for ran out, an error otherwise. The plugin
+// ends the stream at the deadline it got through gRPC, which may come
+// before this process's own context sees its deadline (a timer that has
+// not fired yet under load), so a normal end at or after the deadline is
+// --for running out, whatever ctxErr says yet.
+func streamEnd(channel string, err, ctxErr error, deadline, now time.Time) error {
+	atDeadline := !deadline.IsZero() && !now.Before(deadline.Add(-deadlineSlack))
 	switch {
-	// gRPC can report the deadline of --for a moment before ctx does.
-	case ctx.Err() != nil, errors.Is(err, context.DeadlineExceeded):
+	case ctxErr != nil, errors.Is(err, context.DeadlineExceeded):
+		return nil
+	case err == nil && atDeadline:
 		return nil
 	case err == nil:
 		return fmt.Errorf("the plugin ended the stream %s", channel)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 )
 
 // t0 is the fake plugin's history's first point.
@@ -40,7 +43,8 @@ func wide(secs []int, names ...string) *data.Frame {
 }
 
 // liveFrame answers the fake's live queries: the history t0 and t0+1s,
-// and a channel named after the target ("nochannel" gets none).
+// and a channel named after the target ("nochannel" gets none) with the
+// model as subscription data.
 func liveFrame(model json.RawMessage) *data.Frame {
 	var q struct {
 		Target string `json:"target"`
@@ -51,19 +55,34 @@ func liveFrame(model json.RawMessage) *data.Frame {
 	}
 	f := wide([]int{0, 1}, "a")
 	if q.Target != "nochannel" {
-		f.Meta.Channel = "ds/cli/live/" + q.Target
+		f.Meta.Custom = map[string]any{"live": live.Meta{Channel: "ds/cli/live/" + q.Target, Data: model}}
 	}
 	return f
 }
 
+// sentModel tells whether data is a live model the CLI sent, as the
+// fake's channels want it: a subscription without the query is refused.
+func sentModel(data json.RawMessage) bool {
+	var q struct {
+		Live       bool  `json:"live"`
+		IntervalMs int64 `json:"intervalMs"`
+	}
+	return json.Unmarshal(data, &q) == nil && q.Live && q.IntervalMs > 0
+}
+
 // fakeStreams: "live/known" sends a duplicate of the history's last row
 // and new rows, data only, an error notice, a new series; "live/ends"
-// ends its stream; "live/denied" is refused; other paths are unknown.
+// ends its stream; "live/deadline" ends it when its gRPC deadline comes;
+// "live/denied" is refused; other paths, and subscriptions without the
+// query as data, are unknown.
 type fakeStreams struct{}
 
 func (fakeStreams) SubscribeStream(_ context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
+	if !sentModel(req.Data) {
+		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
+	}
 	switch req.Path {
-	case "live/known", "live/ends":
+	case "live/known", "live/ends", "live/deadline":
 		initial, _ := backend.NewInitialFrame(wide(nil, "a"), data.IncludeSchemaOnly)
 		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusOK, InitialData: initial}, nil
 	case "live/denied":
@@ -77,6 +96,9 @@ func (fakeStreams) PublishStream(context.Context, *backend.PublishStreamRequest)
 }
 
 func (fakeStreams) RunStream(ctx context.Context, req *backend.RunStreamRequest, s *backend.StreamSender) error {
+	if !sentModel(req.Data) {
+		return errors.New("RunStream without the query as data")
+	}
 	failed := wide(nil, "a")
 	failed.Meta.Notices = []data.Notice{{Severity: data.NoticeSeverityError, Text: "the service failed: 503"}}
 	for _, p := range []struct {
@@ -93,11 +115,48 @@ func (fakeStreams) RunStream(ctx context.Context, req *backend.RunStreamRequest,
 			return err
 		}
 	}
-	if req.Path == "live/ends" {
+	switch req.Path {
+	case "live/ends":
 		return nil
+	case "live/deadline":
+		// The plugin's own timer for the deadline, which may fire before
+		// the CLI's context reports its own.
+		if d, ok := ctx.Deadline(); ok {
+			time.Sleep(time.Until(d))
+			return nil
+		}
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// A stream's end: --for running out is success even when the plugin's
+// normal end arrives before the CLI's context says its deadline passed.
+func TestStreamEnd(t *testing.T) {
+	deadline := t0.Add(time.Minute)
+	tests := []struct {
+		name     string
+		err, ctx error
+		deadline time.Time
+		now      time.Time
+		want     string
+	}{
+		{"the plugin ends the stream at the deadline, before the context says so", nil, nil, deadline, deadline, ""},
+		{"... a moment after", nil, nil, deadline, deadline.Add(time.Millisecond), ""},
+		{"... within gRPC's truncation of the timeout", nil, nil, deadline, deadline.Add(-time.Millisecond), ""},
+		{"the context ended", nil, context.DeadlineExceeded, deadline, deadline, ""},
+		{"gRPC's deadline error", context.DeadlineExceeded, nil, deadline, deadline, ""},
+		{"Ctrl-C", errors.New("canceled"), context.Canceled, time.Time{}, deadline, ""},
+		{"the plugin ends the stream early", nil, nil, deadline, deadline.Add(-time.Second), "the plugin ended the stream"},
+		{"the plugin ends the stream, no --for", nil, nil, time.Time{}, deadline, "the plugin ended the stream"},
+		{"the stream fails", errors.New("boom"), nil, deadline, deadline.Add(-time.Second), "boom"},
+	}
+	for _, tt := range tests {
+		err := streamEnd("ds/x/live/y", tt.err, tt.ctx, tt.deadline, tt.now)
+		if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
 }
 
 // TestQueryFollow runs query --follow against the fake plugin: the
@@ -146,6 +205,7 @@ func TestQueryFollowErrors(t *testing.T) {
 		{name: "denied", flags: []string{"--target", "denied", "--follow"}, want: []string{"ds/cli/live/denied", "permission denied"}},
 		{name: "no channel", flags: []string{"--target", "nochannel", "--follow"}, want: []string{"without a stream channel", "rebuild"}},
 		{name: "stream ends", flags: []string{"--target", "ends", "--follow"}, want: []string{"ended the stream ds/cli/live/ends"}},
+		{name: "follow a past range", flags: []string{"--target", "known", "--follow", "--from", "now-2h", "--to", "now-1h"}, usage: true, want: []string{"--follow", "--to now-1h", "before now"}},
 		{name: "for without follow", flags: []string{"--target", "known", "--for", "5s"}, usage: true, want: []string{"--for 5s", "--follow"}},
 		{name: "negative for", flags: []string{"--target", "known", "--follow", "--for", "-1s"}, usage: true, want: []string{"--for -1s", "positive"}},
 		{name: "follow a table", flags: []string{"--target", "known", "--follow", "--format", "table"}, usage: true, want: []string{"--follow", "--format table"}},
@@ -167,6 +227,18 @@ func TestQueryFollowErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestQueryFollowUntilDeadline: the plugin ends the stream at its gRPC
+// deadline, and that is the end of --for, exit status 0.
+func TestQueryFollowUntilDeadline(t *testing.T) {
+	for range 3 {
+		args := []string{"query", "--plugin", fakePlugin(t), "--url", "http://127.0.0.1:1", "--target", "deadline", "--follow", "--for", "300ms"}
+		stdout, stderr, code := runCLI(t, args...)
+		if code != 0 || stderr != "" {
+			t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 )
 
 // defaultMaxDataPoints stands in for the panel width Grafana derives it
@@ -123,11 +124,20 @@ func query(args []string) error {
 	if err != nil {
 		return err
 	}
-	tr, err := parseRange(*from, *to, time.Now())
+	now := time.Now()
+	tr, err := parseRange(*from, *to, now)
 	if err != nil {
 		return badFlag("%v", err)
 	}
-	model := map[string]any{"target": *target, "payload": p, "format": *format, "alias": *alias}
+	if *follow && !live.ReachesNow(tr.To, now) {
+		return badFlag("--follow streams new points, but --to %s (%s) is before now, so none would fall in the range: leave --to out (it defaults to now), or leave --follow out", *to, utc(tr.To))
+	}
+	interval := tr.Duration() / time.Duration(*maxPoints)
+	// The model as Grafana's frontend sends it, with the panel's resolution
+	// next to the query, so a stream run from the model alone polls as the
+	// query did and catches up over its span (interval times points).
+	model := map[string]any{"target": *target, "payload": p, "format": *format, "alias": *alias,
+		"intervalMs": max(interval.Milliseconds(), 1), "maxDataPoints": *maxPoints}
 	if *follow {
 		model["live"] = true
 	}
@@ -141,7 +151,7 @@ func query(args []string) error {
 	}
 	defer h.Close()
 	res, err := h.QueryData(context.Background(), c.dataSource(), []backend.DataQuery{{
-		RefID: "A", JSON: q, TimeRange: tr, MaxDataPoints: *maxPoints, Interval: tr.Duration() / time.Duration(*maxPoints),
+		RefID: "A", JSON: q, TimeRange: tr, MaxDataPoints: *maxPoints, Interval: interval,
 	}}, nil)
 	if err != nil {
 		return err

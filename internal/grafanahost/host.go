@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -34,8 +35,20 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 )
 
-// Host is one running plugin process.
+// Host is one plugin, as Grafana runs it: one process at a time, started
+// again when it exits if Options.Restart says so.
 type Host struct {
+	binary string
+	opts   Options
+
+	mu       sync.Mutex
+	p        *proc
+	closed   bool
+	restarts int
+}
+
+// proc is one plugin process and its gRPC clients.
+type proc struct {
 	client      *goplugin.Client
 	data        grpcplugin.DataClient
 	diagnostics grpcplugin.DiagnosticsClient
@@ -50,7 +63,15 @@ type Options struct {
 	// Env is added to the plugin's environment, as Grafana passes
 	// GF_* settings.
 	Env []string
+	// Restart starts the plugin again when its process exits, as
+	// Grafana's plugin manager does (it checks every second; the host
+	// every restartCheck). Calls made while it is down fail.
+	Restart bool
 }
+
+// restartCheck is how often a restarting host looks for an exited
+// plugin.
+const restartCheck = 50 * time.Millisecond
 
 // BinaryName is the plugin executable name for this platform, as mage
 // builds it.
@@ -83,6 +104,18 @@ func FindBinary(dir string) (string, error) {
 
 // Start launches the plugin binary and completes the handshake.
 func Start(binary string, opts Options) (*Host, error) {
+	p, err := launch(binary, opts)
+	if err != nil {
+		return nil, err
+	}
+	h := &Host{binary: binary, opts: opts, p: p}
+	if opts.Restart {
+		go h.watch()
+	}
+	return h, nil
+}
+
+func launch(binary string, opts Options) (*proc, error) {
 	logs := opts.Logs
 	if logs == nil {
 		logs = io.Discard
@@ -113,35 +146,87 @@ func Start(binary string, opts Options) (*Host, error) {
 		c.Kill()
 		return nil, fmt.Errorf("starting %s: %w", binary, err)
 	}
-	h := &Host{client: c}
-	for name, dst := range map[string]any{"data": &h.data, "diagnostics": &h.diagnostics, "resource": &h.resource, "stream": &h.stream} {
+	p := &proc{client: c}
+	for name, dst := range map[string]any{"data": &p.data, "diagnostics": &p.diagnostics, "resource": &p.resource, "stream": &p.stream} {
 		raw, err := rpc.Dispense(name)
 		if err != nil {
 			c.Kill()
 			return nil, fmt.Errorf("plugin does not serve %s: %w", name, err)
 		}
-		switch p := dst.(type) {
+		switch d := dst.(type) {
 		case *grpcplugin.DataClient:
-			*p = raw.(grpcplugin.DataClient)
+			*d = raw.(grpcplugin.DataClient)
 		case *grpcplugin.DiagnosticsClient:
-			*p = raw.(grpcplugin.DiagnosticsClient)
+			*d = raw.(grpcplugin.DiagnosticsClient)
 		case *grpcplugin.ResourceClient:
-			*p = raw.(grpcplugin.ResourceClient)
+			*d = raw.(grpcplugin.ResourceClient)
 		case *grpcplugin.StreamClient:
-			*p = raw.(grpcplugin.StreamClient)
+			*d = raw.(grpcplugin.StreamClient)
 		}
 	}
-	return h, nil
+	return p, nil
 }
 
-// Close stops the plugin process.
-func (h *Host) Close() { h.client.Kill() }
+// watch starts the plugin again whenever its process has exited, until
+// the host is closed.
+func (h *Host) watch() {
+	for range time.Tick(restartCheck) {
+		h.mu.Lock()
+		closed, exited := h.closed, h.p.client.Exited()
+		h.mu.Unlock()
+		if closed {
+			return
+		}
+		if !exited {
+			continue
+		}
+		p, err := launch(h.binary, h.opts)
+		if err != nil {
+			continue
+		}
+		h.mu.Lock()
+		if h.closed {
+			h.mu.Unlock()
+			p.client.Kill()
+			return
+		}
+		h.p = p
+		h.restarts++
+		h.mu.Unlock()
+	}
+}
+
+// cur is the running process.
+func (h *Host) cur() *proc {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.p
+}
+
+// Close stops the plugin process, for good.
+func (h *Host) Close() {
+	h.mu.Lock()
+	h.closed = true
+	p := h.p
+	h.mu.Unlock()
+	p.client.Kill()
+}
 
 // Exited tells whether the plugin process has exited (crashed).
-func (h *Host) Exited() bool { return h.client.Exited() }
+func (h *Host) Exited() bool { return h.cur().client.Exited() }
+
+// Restarts counts the times a restarting host started the plugin again.
+func (h *Host) Restarts() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.restarts
+}
 
 // DataSource describes a configured data source, as Grafana stores it.
 type DataSource struct {
+	// OrgID is the org the data source belongs to; 0 stands for Grafana's
+	// first org, 1.
+	OrgID     int64
 	ID        int64
 	UID       string
 	Name      string
@@ -190,9 +275,20 @@ func (ds DataSource) PluginContextFor(c *Caller) backend.PluginContext {
 	if updated.IsZero() {
 		updated = time.Unix(1700000000, 0)
 	}
+	org, ns := ds.OrgID, "default"
+	if org == 0 {
+		org = 1
+	}
+	if org != 1 {
+		ns = fmt.Sprintf("org-%d", org)
+	}
+	// Both, as Grafana 11 and later send them (9 and 10 send the id alone).
 	return backend.PluginContext{
-		PluginID: PluginID,
-		User:     c.user(),
+		//lint:ignore SA1019 Grafana 9 and 10 send the org id alone, 11 and later both.
+		OrgID:     org,
+		Namespace: ns,
+		PluginID:  PluginID,
+		User:      c.user(),
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
 			ID: ds.ID, UID: ds.UID, Name: ds.Name, Type: PluginID,
 			URL: ds.URL, BasicAuthEnabled: ds.BasicAuth, BasicAuthUser: ds.User,
@@ -274,7 +370,7 @@ func (h *Host) CheckHealth(ctx context.Context, ds DataSource) (*backend.CheckHe
 func (h *Host) CheckHealthAs(ctx context.Context, ds DataSource, c *Caller) (*backend.CheckHealthResult, error) {
 	req := &backend.CheckHealthRequest{PluginContext: ds.PluginContextFor(c)}
 	ds.forward(c, req)
-	res, err := h.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{
+	res, err := h.cur().diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{
 		PluginContext: backend.ToProto().PluginContext(req.PluginContext),
 		Headers:       req.Headers,
 	})
@@ -287,7 +383,7 @@ func (h *Host) CheckHealthAs(ctx context.Context, ds DataSource, c *Caller) (*ba
 // CollectMetrics returns the plugin's Prometheus metrics in the text
 // format, as Grafana scrapes them.
 func (h *Host) CollectMetrics(ctx context.Context) (string, error) {
-	res, err := h.diagnostics.CollectMetrics(ctx, &pluginv2.CollectMetricsRequest{})
+	res, err := h.cur().diagnostics.CollectMetrics(ctx, &pluginv2.CollectMetricsRequest{})
 	if err != nil {
 		return "", err
 	}
@@ -312,7 +408,7 @@ func (h *Host) QueryDataAs(ctx context.Context, ds DataSource, c *Caller, querie
 	}
 	req := &backend.QueryDataRequest{PluginContext: ds.PluginContextFor(c), Queries: queries, Headers: all}
 	ds.forward(c, req)
-	res, err := h.data.QueryData(ctx, backend.ToProto().QueryDataRequest(req))
+	res, err := h.cur().data.QueryData(ctx, backend.ToProto().QueryDataRequest(req))
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +424,7 @@ func (h *Host) CallResource(ctx context.Context, ds DataSource, method, path str
 func (h *Host) CallResourceAs(ctx context.Context, ds DataSource, c *Caller, method, path string, body []byte) (*backend.CallResourceResponse, error) {
 	req := &backend.CallResourceRequest{PluginContext: ds.PluginContextFor(c), Path: path, Method: method, URL: path, Body: body}
 	ds.forward(c, req)
-	stream, err := h.resource.CallResource(ctx, backend.ToProto().CallResourceRequest(req))
+	stream, err := h.cur().resource.CallResource(ctx, backend.ToProto().CallResourceRequest(req))
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +452,7 @@ func (h *Host) CallResourceAs(ctx context.Context, ds DataSource, c *Caller, met
 
 // Pid is the plugin process id, for tests that watch its resources.
 func (h *Host) Pid() int {
-	if rc := h.client.ReattachConfig(); rc != nil {
+	if rc := h.cur().client.ReattachConfig(); rc != nil {
 		return rc.Pid
 	}
 	return 0

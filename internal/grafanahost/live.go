@@ -17,18 +17,19 @@ import (
 // streamer is the part of Host the hub calls, so the hub can be tested
 // against a fake.
 type streamer interface {
-	SubscribeStreamAs(ctx context.Context, ds DataSource, c *Caller, path string) (*backend.SubscribeStreamResponse, error)
-	RunStreamAs(ctx context.Context, ds DataSource, c *Caller, path string, packet func(json.RawMessage) error) error
+	SubscribeStreamAs(ctx context.Context, ds DataSource, c *Caller, path string, data json.RawMessage) (*backend.SubscribeStreamResponse, error)
+	RunStreamAs(ctx context.Context, ds DataSource, c *Caller, path string, data json.RawMessage, packet func(json.RawMessage) error) error
 }
 
 // Hub plays Grafana Live for plugin channels: every subscriber is asked
 // for with its own SubscribeStream and gets its own initial data, but a
 // channel has ONE RunStream, started by its first subscriber with that
-// subscriber's identity, whose packets go to every subscriber; it is
-// cancelled when the last subscriber leaves. A RunStream that fails while
-// subscribers remain is run again after a delay, as Grafana's stream
-// manager does; one that the plugin ends without an error stays ended
-// until a new subscriber comes.
+// subscriber's identity and subscription data, whose packets go to every
+// subscriber; it is cancelled when the last subscriber leaves. A RunStream
+// that fails while subscribers remain (the plugin restarted, say) is run
+// again after a delay with that same data, as Grafana's stream manager
+// does; one that the plugin ends without an error stays ended until a new
+// subscriber comes. Channels are per org, as in Grafana.
 type Hub struct {
 	plugin streamer
 	// RetryDelay is the wait before running a failed stream again
@@ -94,23 +95,25 @@ type RefusedError struct {
 func (e *RefusedError) Error() string {
 	switch e.Status {
 	case backend.SubscribeStreamStatusNotFound:
-		return fmt.Sprintf("channel %s not found: the plugin does not know this stream (it may have restarted); run the query again for a new channel", e.Channel)
+		return fmt.Sprintf("channel %s not found: the plugin cannot stream it (no query in the subscription's data, or one that cannot stream; the plugin's log says which)", e.Channel)
 	case backend.SubscribeStreamStatusPermissionDenied:
-		return fmt.Sprintf("permission to subscribe to channel %s denied by the plugin", e.Channel)
+		return fmt.Sprintf("permission to subscribe to channel %s denied by the plugin (the subscription's query is not the channel's, or the data source forwards the user's identity)", e.Channel)
 	}
 	return fmt.Sprintf("subscription to channel %s refused with status %d", e.Channel, e.Status)
 }
 
-// Subscribe subscribes c to the channel ds/<ds.UID>/<path>. A refusal is
-// a *RefusedError.
-func (h *Hub) Subscribe(ctx context.Context, ds DataSource, c *Caller, path string) (*Subscription, error) {
-	key := "ds/" + ds.UID + "/" + path
-	res, err := h.plugin.SubscribeStreamAs(ctx, ds, c, path)
+// Subscribe subscribes c to the channel ds/<ds.UID>/<path> of ds's org
+// with the subscription's data (nil for none). A refusal is a
+// *RefusedError.
+func (h *Hub) Subscribe(ctx context.Context, ds DataSource, c *Caller, path string, data json.RawMessage) (*Subscription, error) {
+	name := "ds/" + ds.UID + "/" + path
+	key := ds.PluginContextFor(c).Namespace + "/" + name
+	res, err := h.plugin.SubscribeStreamAs(ctx, ds, c, path, data)
 	if err != nil {
-		return nil, fmt.Errorf("subscribing to %s: %w", key, err)
+		return nil, fmt.Errorf("subscribing to %s: %w", name, err)
 	}
 	if res.Status != backend.SubscribeStreamStatusOK {
-		return nil, &RefusedError{Channel: key, Status: res.Status}
+		return nil, &RefusedError{Channel: name, Status: res.Status}
 	}
 	sub := &Subscription{hub: h, key: key, packets: make(chan json.RawMessage, h.Buffer)}
 	sub.Packets = sub.packets
@@ -126,13 +129,13 @@ func (h *Hub) Subscribe(ctx context.Context, ds DataSource, c *Caller, path stri
 	}
 	ch.subs[sub] = true
 	if ch.cancel == nil {
-		h.start(key, ch, ds, c, path)
+		h.start(key, ch, ds, c, path, data)
 	}
 	return sub, nil
 }
 
 // start runs the channel's stream; h.mu is held.
-func (h *Hub) start(key string, ch *channel, ds DataSource, c *Caller, path string) {
+func (h *Hub) start(key string, ch *channel, ds DataSource, c *Caller, path string, data json.RawMessage) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	ch.cancel, ch.done = cancel, done
@@ -140,7 +143,7 @@ func (h *Hub) start(key string, ch *channel, ds DataSource, c *Caller, path stri
 		defer close(done)
 		defer h.stopped(key, ch, done)
 		for {
-			err := h.plugin.RunStreamAs(ctx, ds, c, path, func(p json.RawMessage) error {
+			err := h.plugin.RunStreamAs(ctx, ds, c, path, data, func(p json.RawMessage) error {
 				h.publish(ch, p)
 				return nil
 			})
@@ -231,9 +234,11 @@ func (h *Hub) Running() int {
 	return n
 }
 
-// liveStream serves GET /api/live/stream?channel=ds/<uid>/<path> as
-// Server-Sent Events: the subscriber's initial data, if any, then one
-// event per packet of the channel's stream, each `data: <json>`.
+// liveStream serves GET /api/live/stream?channel=ds/<uid>/<path>&data=<json>
+// as Server-Sent Events: the subscriber's initial data, if any, then one
+// event per packet of the channel's stream, each `data: <json>`. data is
+// the channel address's data, which Grafana passes to SubscribeStream and
+// RunStream.
 // Grafana's frontend talks to Grafana Live over a WebSocket (Centrifuge);
 // a host page needs only the messages, which SSE carries with no client
 // library.
@@ -255,7 +260,15 @@ func (s *API) liveStream(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming is not supported by this connection", http.StatusInternalServerError)
 		return
 	}
-	sub, err := s.hub.Subscribe(r.Context(), ds, Admin, path)
+	var data json.RawMessage
+	if d := r.URL.Query().Get("data"); d != "" {
+		if !json.Valid([]byte(d)) {
+			http.Error(w, "data is not JSON: give the channel address's data as a JSON object", http.StatusBadRequest)
+			return
+		}
+		data = json.RawMessage(d)
+	}
+	sub, err := s.hub.Subscribe(r.Context(), ds, Admin, path, data)
 	var refused *RefusedError
 	switch {
 	case errors.As(err, &refused) && refused.Status == backend.SubscribeStreamStatusPermissionDenied:

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,11 +27,20 @@ type fakeStreams struct {
 	runs     atomic.Int64 // RunStream calls
 	running  atomic.Int64 // RunStream calls not yet returned
 	failNext atomic.Bool
+
+	mu   sync.Mutex
+	data []string // each call's org, path and subscription data: "<namespace> <path> <data>"
+}
+
+func (f *fakeStreams) calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.data...)
 }
 
 func newFake() *fakeStreams { return &fakeStreams{feed: make(chan json.RawMessage)} }
 
-func (f *fakeStreams) SubscribeStreamAs(_ context.Context, _ DataSource, _ *Caller, path string) (*backend.SubscribeStreamResponse, error) {
+func (f *fakeStreams) SubscribeStreamAs(_ context.Context, _ DataSource, _ *Caller, path string, _ json.RawMessage) (*backend.SubscribeStreamResponse, error) {
 	switch path {
 	case "live/ok":
 		d, _ := backend.NewInitialData(json.RawMessage(`{"initial":true}`))
@@ -41,7 +51,10 @@ func (f *fakeStreams) SubscribeStreamAs(_ context.Context, _ DataSource, _ *Call
 	return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
 }
 
-func (f *fakeStreams) RunStreamAs(ctx context.Context, _ DataSource, _ *Caller, _ string, packet func(json.RawMessage) error) error {
+func (f *fakeStreams) RunStreamAs(ctx context.Context, ds DataSource, c *Caller, path string, data json.RawMessage, packet func(json.RawMessage) error) error {
+	f.mu.Lock()
+	f.data = append(f.data, fmt.Sprintf("%s %s %s", ds.PluginContextFor(c).Namespace, path, data))
+	f.mu.Unlock()
 	f.runs.Add(1)
 	f.running.Add(1)
 	defer f.running.Add(-1)
@@ -76,17 +89,19 @@ func receive(t *testing.T, sub *Subscription) string {
 
 var testDS = DataSource{ID: 1, UID: "uid1"}
 
+var okData = json.RawMessage(`{"target":"cpu"}`)
+
 // TestHubSharesOneStream: a channel's subscribers share one RunStream,
 // started by the first and cancelled, and waited for, when the last
 // leaves; a later subscriber starts a new one.
 func TestHubSharesOneStream(t *testing.T) {
 	f := newFake()
 	h := newHub(f)
-	a, err := h.Subscribe(context.Background(), testDS, Admin, "live/ok")
+	a, err := h.Subscribe(context.Background(), testDS, Admin, "live/ok", okData)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := h.Subscribe(context.Background(), testDS, Admin, "live/ok")
+	b, err := h.Subscribe(context.Background(), testDS, Admin, "live/ok", okData)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +130,7 @@ func TestHubSharesOneStream(t *testing.T) {
 	if n := f.running.Load(); n != 0 || h.Running() != 0 {
 		t.Errorf("%d streams run after the last subscriber closed, want 0", n)
 	}
-	c, err := h.Subscribe(context.Background(), testDS, Admin, "live/ok")
+	c, err := h.Subscribe(context.Background(), testDS, Admin, "live/ok", okData)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +151,7 @@ func TestHubRefusals(t *testing.T) {
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			f := newFake()
-			_, err := newHub(f).Subscribe(context.Background(), testDS, Admin, tt.path)
+			_, err := newHub(f).Subscribe(context.Background(), testDS, Admin, tt.path, nil)
 			var refused *RefusedError
 			if !errors.As(err, &refused) || refused.Status != tt.want || refused.Channel != "ds/uid1/"+tt.path {
 				t.Errorf("got %v, want a refusal of ds/uid1/%s with status %d", err, tt.path, tt.want)
@@ -154,7 +169,7 @@ func TestHubRetriesFailedStream(t *testing.T) {
 	f := newFake()
 	h := newHub(f)
 	h.RetryDelay = 10 * time.Millisecond
-	sub, err := h.Subscribe(context.Background(), testDS, Admin, "live/ok")
+	sub, err := h.Subscribe(context.Background(), testDS, Admin, "live/ok", okData)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +180,38 @@ func TestHubRetriesFailedStream(t *testing.T) {
 	if got := receive(t, sub); got != "after" || f.runs.Load() != 2 {
 		t.Errorf("got %q after %d RunStream calls, want the packet after the failure from a second call", got, f.runs.Load())
 	}
+	want := `default live/ok {"target":"cpu"}`
+	if got := f.calls(); len(got) != 2 || got[0] != want || got[1] != want {
+		t.Errorf("RunStream calls %q, want two with the subscription's data %q", got, want)
+	}
+}
+
+// TestHubChannelsPerOrg: the same channel name in two orgs is two
+// channels, each with its own stream and data, as in Grafana.
+func TestHubChannelsPerOrg(t *testing.T) {
+	f := newFake()
+	h := newHub(f)
+	other := testDS
+	other.OrgID = 2
+	a, err := h.Subscribe(context.Background(), testDS, Admin, "live/ok", okData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := h.Subscribe(context.Background(), other, Admin, "live/ok", json.RawMessage(`{"target":"mem"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for deadline := time.Now().Add(5 * time.Second); f.running.Load() != 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d streams run for two orgs' channels, want 2", f.running.Load())
+		}
+	}
+	got := strings.Join(f.calls(), ", ")
+	if !strings.Contains(got, `default live/ok {"target":"cpu"}`) || !strings.Contains(got, `org-2 live/ok {"target":"mem"}`) {
+		t.Errorf("RunStream calls %s, want one per org with its own data", got)
+	}
 }
 
 // TestHubDropsSlowSubscriber: a subscriber that stops reading is dropped
@@ -173,8 +220,8 @@ func TestHubDropsSlowSubscriber(t *testing.T) {
 	f := newFake()
 	h := newHub(f)
 	h.Buffer = 2
-	slow, _ := h.Subscribe(context.Background(), testDS, Admin, "live/ok")
-	fast, _ := h.Subscribe(context.Background(), testDS, Admin, "live/ok")
+	slow, _ := h.Subscribe(context.Background(), testDS, Admin, "live/ok", okData)
+	fast, _ := h.Subscribe(context.Background(), testDS, Admin, "live/ok", okData)
 	defer fast.Close()
 	for i := range 4 {
 		f.feed <- json.RawMessage(fmt.Sprint(i))
@@ -209,6 +256,7 @@ func TestLiveStreamSSE(t *testing.T) {
 		{"ds/other/live/ok", 404, `data source "other" not found`},
 		{"plugin/x/y", 400, "ds/<data source uid>/<path>"},
 		{"ds/uid1", 400, "not a data source channel"},
+		{"ds/uid1/live/ok&data=%7Bnot", 400, "data is not JSON"},
 	} {
 		res, err := http.Get(srv.URL + "?channel=" + tt.channel)
 		if err != nil {
@@ -222,7 +270,7 @@ func TestLiveStreamSSE(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"?channel=ds/uid1/live/ok", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"?channel=ds/uid1/live/ok&data="+url.QueryEscape(string(okData)), nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -257,6 +305,9 @@ func TestLiveStreamSSE(t *testing.T) {
 			t.Fatalf("events %q, want %q", got, want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	if got := f.calls(); len(got) != 1 || got[0] != `default live/ok {"target":"cpu"}` {
+		t.Errorf("RunStream calls %q, want one with the data of the address", got)
 	}
 	cancel() // the browser leaves
 	res.Body.Close()

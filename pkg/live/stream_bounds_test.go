@@ -49,7 +49,7 @@ func (c *clockService) count() int {
 // runClocked streams q from svc until it has made polls polls.
 func runClocked(t *testing.T, q *models.Query, maxSeries int, svc *clockService, rec *recorder, polls int) {
 	t.Helper()
-	e := NewRegistry(10).Register("ds", Path("ds", q), q, NewLayout(""), time.Time{})
+	e := NewEntry("ds", "live/x", q, time.Time{})
 	s := &Stream{Entry: e, MinInterval: time.Millisecond, MaxSeries: maxSeries, Poll: svc.poll, Logger: log.NewNullLogger(), Now: svc.clock}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -42,7 +42,8 @@ func (r *recorder) SendFrame(f *data.Frame, include data.FrameInclude) error {
 		s.times = append(s.times, f.Fields[0].At(i).(time.Time))
 	}
 	if f.Meta != nil {
-		s.channel, s.executed = f.Meta.Channel, f.Meta.ExecutedQueryString
+		m, _ := MetaOf(f)
+		s.channel, s.executed = m.Channel, f.Meta.ExecutedQueryString
 		for _, n := range f.Meta.Notices {
 			s.notices = append(s.notices, n.Text)
 		}
@@ -100,7 +101,8 @@ func run(t *testing.T, svc *service, rec *recorder, polls int) {
 	q := &models.Query{RefID: "A", Target: "cpu", IntervalMs: 1, From: t0.Add(-time.Hour), To: t0}
 	l := NewLayout("")
 	cut := l.Cut(answer(series("cpu", data.Labels{"region": "eu"}, 0)), time.Time{}, later)
-	e := NewRegistry(10).Register("ds", Path("ds", q), q, l, cut.Newest)
+	e := NewEntry("ds", "live/x", q, cut.Newest)
+	e.layout = l
 	s := &Stream{Entry: e, MinInterval: time.Millisecond, Poll: svc.poll, Logger: log.NewNullLogger(),
 		Now: func() time.Time { return t0.Add(time.Minute) }}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -216,7 +218,7 @@ func TestStreamSendsTheSchemaWhenASeriesAppears(t *testing.T) {
 // When Grafana stops taking frames, the stream ends with that error.
 func TestStreamEndsWhenGrafanaStopsTakingFrames(t *testing.T) {
 	q := &models.Query{Target: "cpu", IntervalMs: 1, From: t0.Add(-time.Hour), To: t0}
-	e := NewRegistry(10).Register("ds", Path("ds", q), q, NewLayout(""), t0)
+	e := NewEntry("ds", "live/x", q, t0)
 	s := &Stream{Entry: e, MinInterval: time.Millisecond, Poll: (&service{}).poll, Logger: log.NewNullLogger()}
 	gone := errors.New("stream closed")
 	if err := s.Run(context.Background(), &recorder{fail: gone}); !errors.Is(err, gone) {

@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
 )
@@ -29,6 +30,8 @@ type Datasource struct {
 	client   *client.Client
 	pipeline *pipeline.Pipeline
 	mux      *datasource.QueryTypeMux
+	// streams are this instance's running live streams (stream.go).
+	streams *live.Running
 }
 
 var (
@@ -64,7 +67,7 @@ func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (ins
 
 // New wires a data source around a client.
 func New(settings *models.Settings, c *client.Client) *Datasource {
-	d := &Datasource{settings: settings, client: c, pipeline: pipeline.New(settings, c), mux: datasource.NewQueryTypeMux()}
+	d := &Datasource{settings: settings, client: c, pipeline: pipeline.New(settings, c), mux: datasource.NewQueryTypeMux(), streams: live.NewRunning()}
 	d.mux.HandleFunc(models.QueryTypeMetrics, d.queryMetrics)
 	d.mux.HandleFunc(models.QueryTypeVariable, d.queryVariable)
 	d.mux.HandleFunc(models.QueryTypeAnnotations, d.queryAnnotations)

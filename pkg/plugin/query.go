@@ -3,12 +3,14 @@ package plugin
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental/concurrent"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
@@ -22,7 +24,8 @@ type flags struct {
 	// can send the header and the rule editor's preview does: who asks is
 	// decided apart, by the plugin context's user (models.AlertEvaluation).
 	forAlerting bool
-	skipCache   bool // the caller wants a fresh answer
+	skipCache   bool   // the caller wants a fresh answer
+	org         string // live.Org of the request
 }
 
 // runEach runs each query of a request on its own, concurrently up to the
@@ -32,6 +35,7 @@ func (d *Datasource) runEach(ctx context.Context, req *backend.QueryDataRequest,
 	f := flags{
 		forAlerting: req.Headers[backend.FromAlertHeaderName] == "true",
 		skipCache:   req.Headers[cacheSkipHeader] == "true" || req.GetHTTPHeader(cacheSkipHeader) == "true",
+		org:         live.Org(req.PluginContext),
 	}
 	ctx = d.withIdentity(ctx, req.PluginContext, models.ForwardedOfStrings(req.Headers), f.forAlerting)
 	return concurrent.QueryData(ctx, req, func(ctx context.Context, q concurrent.Query) backend.DataResponse {
@@ -55,17 +59,19 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags
 	// An alert rule evaluates the query once; its Live switch is for
 	// panels.
 	streamed := q.Live && !f.forAlerting
+	notLive := ""
 	if streamed {
 		if err := d.checkLive(q); err != nil {
 			return errorResponse(&queryError{err})
 		}
+		streamed, notLive = pastRange(q, time.Now())
 	}
 	res, err := d.pipeline.Query(ctx, q, f.skipCache)
 	if err != nil {
 		return errorResponse(err)
 	}
 	if streamed {
-		return d.liveResponse(q, res)
+		return d.liveResponse(q, dq.JSON, f.org, res)
 	}
 	out, err := res.Answer.Frames(frames.Options{
 		Alias:         q.Alias,
@@ -84,6 +90,9 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery, f flags
 		// misspelt metric for a quiet one.
 		out[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo,
 			Text: fmt.Sprintf("the service returned no series for target %q: check the metric name and payload", q.Target)})
+	}
+	if notLive != "" && len(out) > 0 {
+		out[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: notLive})
 	}
 	for _, f := range out {
 		f.RefID = q.RefID

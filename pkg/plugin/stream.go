@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -14,11 +15,6 @@ import (
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
 )
-
-// channels holds every live query the process has answered, for all data
-// sources and instances: a stream may outlive the instance that answered
-// its query (settings saved while a live panel is open).
-var channels = live.NewRegistry(live.MaxChannels)
 
 var _ backend.StreamHandler = (*Datasource)(nil)
 
@@ -42,21 +38,29 @@ func (d *Datasource) checkLive(q *models.Query) error {
 	return nil
 }
 
-// liveResponse answers a live query: one wide frame of the answer's
-// series, the channel Grafana's frontend subscribes to in its metadata,
-// and the query registered under that channel for RunStream. Tables in
-// the answer are sent as they are, without a stream.
-func (d *Datasource) liveResponse(q *models.Query, res *pipeline.Result) backend.DataResponse {
-	path := live.Path(d.settings.UID, q)
-	layout := live.NewLayout(q.Alias).Bound(live.BoundsFor(q, d.settings.Limits.Series.Max))
-	cut := layout.Cut(res.Answer, time.Time{}, time.Now())
-	newest := cut.Newest
-	if newest.IsZero() {
-		newest = q.To
+// pastRange tells whether a live query streams: not when its range ends
+// before now, whatever the frontend sent, since every new point would fall
+// outside it. The notice says why the panel is not live.
+func pastRange(q *models.Query, now time.Time) (streamed bool, notice string) {
+	if live.ReachesNow(q.To, now) {
+		return true, ""
 	}
-	e := channels.Register(d.settings.UID, path, q, layout, newest)
+	return false, fmt.Sprintf("live: not streaming: the time range ends at %s, before now, so new points would fall outside it; set the range to end at now to stream",
+		q.To.UTC().Format(time.RFC3339))
+}
 
-	frame := e.Dress(cut.Frame, res.Sent.String())
+// liveResponse answers a live query: one wide frame of the answer's
+// series with, in meta.custom.live, the channel and the subscription data
+// (the query's model as received), which the frontend subscribes with.
+// Nothing is kept: any plugin process can run the channel from that data.
+// Tables in the answer are sent as they are, without a stream.
+func (d *Datasource) liveResponse(q *models.Query, model json.RawMessage, org string, res *pipeline.Result) backend.DataResponse {
+	path, err := live.Path(org, d.settings.UID, model)
+	if err != nil {
+		return errorResponse(&queryError{err})
+	}
+	cut := live.NewLayout(q.Alias).Bound(live.BoundsFor(q, d.settings.Limits.Series.Max)).Cut(res.Answer, time.Time{}, time.Now())
+	frame := live.Answer(cut.Frame, q.RefID, live.Meta{Channel: live.Channel(d.settings.UID, path), Data: model}, res.Sent.String())
 	for i, n := range res.Answer.Notices {
 		if i == maxLiveNotices {
 			frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf("and %d more notices", len(res.Answer.Notices)-i)})
@@ -75,25 +79,53 @@ func (d *Datasource) liveResponse(q *models.Query, res *pipeline.Result) backend
 
 const maxLiveNotices = 10
 
-// SubscribeStream lets a viewer join a live channel the plugin knows for
-// this data source. The initial data is the channel's schema, so a viewer
-// who joins a running stream reads its data-only packets against the
-// fields the stream sends now.
-func (d *Datasource) SubscribeStream(_ context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
+// streamQuery checks a subscription and reads its query. A refusal is
+// logged with its reason, since Grafana shows the subscriber only a
+// status; the status is PermissionDenied for data that does not hash to
+// the path (someone else's channel) and NotFound for everything else.
+func (d *Datasource) streamQuery(pc backend.PluginContext, path string, model json.RawMessage) (*models.Query, backend.SubscribeStreamStatus, error) {
 	if d.settings.Forwarding.On() {
-		backend.Logger.Warn("live subscription refused", "path", req.Path, "reason", errLiveForwarding.Error())
-		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusPermissionDenied}, nil
+		return nil, backend.SubscribeStreamStatusPermissionDenied, errLiveForwarding
 	}
-	e, err := channels.Lookup(d.settings.UID, req.Path)
+	if err := live.Check(live.Org(pc), d.settings.UID, path, model); err != nil {
+		if errors.Is(err, live.ErrDataMismatch) {
+			return nil, backend.SubscribeStreamStatusPermissionDenied, err
+		}
+		return nil, backend.SubscribeStreamStatusNotFound, err
+	}
+	q, err := live.QueryOf(model, time.Now())
+	if err == nil && !q.Live {
+		err = errors.New("the subscription's query is not a live one (no \"live\": true)")
+	}
+	if err == nil {
+		err = d.checkLive(q)
+	}
 	if err != nil {
-		backend.Logger.Warn("live subscription refused", "reason", err.Error())
-		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
+		return nil, backend.SubscribeStreamStatusNotFound, err
 	}
-	initial, err := backend.NewInitialFrame(e.Schema(), data.IncludeSchemaOnly)
+	return q, backend.SubscribeStreamStatusOK, nil
+}
+
+// SubscribeStream lets a viewer join a live channel whose subscription
+// data is the channel's query. The initial data is the schema of the
+// channel's stream when this instance runs it, so a viewer who joins
+// reads its data-only packets against the fields the stream sends now;
+// otherwise there is none, and the stream's first packet carries it.
+func (d *Datasource) SubscribeStream(_ context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
+	_, status, err := d.streamQuery(req.PluginContext, req.Path, req.Data)
 	if err != nil {
-		return nil, fmt.Errorf("encoding the live channel's schema: %w", err)
+		backend.Logger.Warn("live subscription refused", "path", clipPath(req.Path), "org", live.Org(req.PluginContext), "reason", err.Error())
+		return &backend.SubscribeStreamResponse{Status: status}, nil
 	}
-	return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusOK, InitialData: initial}, nil
+	res := &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusOK}
+	if e, ok := d.streams.Lookup(req.Path); ok {
+		initial, err := backend.NewInitialFrame(e.Schema(), data.IncludeSchemaOnly)
+		if err != nil {
+			return nil, fmt.Errorf("encoding the live channel's schema: %w", err)
+		}
+		res.InitialData = initial
+	}
+	return res, nil
 }
 
 // PublishStream is denied: viewers only read live channels.
@@ -101,23 +133,27 @@ func (d *Datasource) PublishStream(context.Context, *backend.PublishStreamReques
 	return &backend.PublishStreamResponse{Status: backend.PublishStreamStatusPermissionDenied}, nil
 }
 
-// RunStream polls the channel's query until Grafana cancels it, when the
-// last viewer leaves. Grafana runs one per channel, so one poll serves
-// every viewer.
+// RunStream polls the channel's query, read from the subscription data,
+// until Grafana cancels it when the last viewer leaves. Grafana runs one
+// per channel, so one poll serves every viewer, and runs it again with the
+// same data after the plugin restarts. A stream starts knowing nothing of
+// what its viewers hold: its first poll asks for the query's span, and the
+// frontend drops the rows at or before the newest it has, so neither a
+// restart nor another process's answer leaves a gap or a duplicate row.
 func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) error {
-	if d.settings.Forwarding.On() {
-		return errLiveForwarding
-	}
-	e, err := channels.Lookup(d.settings.UID, req.Path)
-	if errors.Is(err, live.ErrUnknownPath) {
-		// Grafana runs a channel's stream again after the plugin restarts,
-		// for panels still open, without a new subscription: tell those
-		// panels to refresh rather than leave them still, and end.
-		return sender.SendFrame(live.NoticeFrame(err.Error()), data.IncludeAll)
+	q, _, err := d.streamQuery(req.PluginContext, req.Path, req.Data)
+	if errors.Is(err, live.ErrNoData) {
+		// A panel subscribed by a frontend older than stateless channels,
+		// run again after a restart: tell it to refresh, and end.
+		backend.Logger.Warn("live stream without a query", "path", clipPath(req.Path))
+		return sender.SendFrame(live.NoticeFrame(live.ErrNoData.Error()), data.IncludeAll)
 	}
 	if err != nil {
+		backend.Logger.Warn("live stream refused", "path", clipPath(req.Path), "org", live.Org(req.PluginContext), "reason", err.Error())
 		return err
 	}
+	e := d.streams.Join(req.Path, func() *live.Entry { return live.NewEntry(d.settings.UID, req.Path, q, time.Time{}) })
+	defer d.streams.Leave(e)
 	s := &live.Stream{
 		Entry:       e,
 		MinInterval: d.settings.LiveMinInterval,
@@ -132,4 +168,12 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 		},
 	}
 	return s.Run(ctx, sender)
+}
+
+// clipPath keeps a refused path short enough for a log line.
+func clipPath(p string) string {
+	if len(p) > 64 {
+		return p[:64] + "..."
+	}
+	return p
 }
