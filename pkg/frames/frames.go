@@ -215,15 +215,30 @@ func aliasFits(alias string, series []*Series) (size int, ok bool) {
 	}
 	matches := aliasPattern.FindAllStringSubmatchIndex(alias, -1)
 	for _, s := range series {
-		size += len(alias)
-		for _, m := range matches {
-			size += len(aliasValue(alias[m[2]:m[3]], s.Name, s.Labels)) - (m[1] - m[0])
-		}
+		size += aliasSize(alias, matches, s.Name, s.Labels)
 		if size > MaxDisplayNameBytes {
 			return size, false
 		}
 	}
 	return size, true
+}
+
+// AliasSize is the length of ExpandAlias(alias, name, labels), counted
+// without building it, so a caller that adds series one at a time (a live
+// frame) can keep their names within MaxDisplayNameBytes.
+func AliasSize(alias, name string, labels data.Labels) int {
+	if !strings.Contains(alias, "{{") {
+		return len(alias)
+	}
+	return aliasSize(alias, aliasPattern.FindAllStringSubmatchIndex(alias, -1), name, labels)
+}
+
+func aliasSize(alias string, matches [][]int, name string, labels data.Labels) int {
+	size := len(alias)
+	for _, m := range matches {
+		size += len(aliasValue(alias[m[2]:m[3]], name, labels)) - (m[1] - m[0])
+	}
+	return size
 }
 
 var aliasPattern = regexp.MustCompile(`\{\{\s*([^{}\s]+)\s*\}\}`)

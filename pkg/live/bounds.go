@@ -160,6 +160,9 @@ func (l *Layout) noteKinds() string {
 	if l.future > 0 {
 		k = append(k, 'f')
 	}
+	if l.plainCount() > 0 {
+		k = append(k, 'p')
+	}
 	return string(k)
 }
 
@@ -180,7 +183,24 @@ func (l *Layout) notices() []data.Notice {
 			"%s points stamped more than %s after the plugin's clock were left out: the service's clock is ahead, or it answers past the end of the range it was asked for",
 			thousands(l.future), FutureAllowance)})
 	}
+	if n := l.plainCount(); n > 0 {
+		out = append(out, data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf(
+			"the alias (legend) would give the series of this live frame more than %d MB of names, above the limit for one frame: %s series show their own names; shorten the alias or narrow the query",
+			frames.MaxDisplayNameBytes>>20, thousands(n))})
+	}
 	return out
+}
+
+// plainCount is the columns that show their own name instead of the
+// alias's.
+func (l *Layout) plainCount() int {
+	n := 0
+	for _, c := range l.cols {
+		if c.plain {
+			n++
+		}
+	}
+	return n
 }
 
 // thousands writes n with comma separators, as people read counts.

@@ -204,3 +204,55 @@ func TestCutLeavesOutPointsFromTheFuture(t *testing.T) {
 		}
 	}
 }
+
+// The names an alias gives a live frame's series are bounded as the
+// non-live frames' are: a short alias that repeats a long tag would
+// otherwise put megabytes of names in every packet that carries the
+// schema. Past the bound series show their own names, with a notice, and
+// a series that leaves the frame frees its name's room.
+func TestLayoutBoundsAliasNames(t *testing.T) {
+	pod := strings.Repeat("p", 16<<10)
+	alias := strings.Repeat("{{pod}}", 100) // 1.6 MB of name per series
+	per := frames.AliasSize(alias, "", data.Labels{"pod": pod})
+	fit := frames.MaxDisplayNameBytes / per
+	tests := []struct {
+		name       string
+		series     int
+		wantPlain  int
+		wantNotice bool
+	}{
+		{"within the bound", fit, 0, false},
+		{"past the bound", fit + 5, 5, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLayout(alias).Bound(Bounds{Idle: 10 * time.Second})
+			ans := &frames.Answer{}
+			for i := range tt.series {
+				ans.Series = append(ans.Series, series(fmt.Sprintf("s%03d", i), data.Labels{"pod": pod + fmt.Sprint(i)}, 0))
+			}
+			cut := l.Cut(ans, time.Time{}, t0)
+			total, plain := 0, 0
+			for _, f := range cut.Frame.Fields[1:] {
+				name := f.Config.DisplayNameFromDS
+				if strings.HasPrefix(name, "s") {
+					plain++
+				} else {
+					total += len(name)
+				}
+			}
+			if total > frames.MaxDisplayNameBytes || plain != tt.wantPlain {
+				t.Errorf("%d bytes of alias names (limit %d), %d series under their own names; want %d", total, frames.MaxDisplayNameBytes, plain, tt.wantPlain)
+			}
+			if got := strings.Contains(notices(cut.Frame), "show their own names"); got != tt.wantNotice {
+				t.Errorf("notices %q; want the alias notice: %v", notices(cut.Frame), tt.wantNotice)
+			}
+			// Every series leaves once idle; new ones get the alias again.
+			next := answer(series("t", data.Labels{"pod": "x"}, 20))
+			cut = l.Cut(next, cut.Newest, t0.Add(20*time.Second))
+			if got := cut.Frame.Fields[1].Config.DisplayNameFromDS; got != strings.Repeat("x", 100) {
+				t.Errorf("after the others left, the new series is named %.40q, want the alias filled in", got)
+			}
+		})
+	}
+}

@@ -34,6 +34,10 @@ type column struct {
 	// keep a series or expire it): a series that has sent nothing for
 	// Bounds.Idle leaves the frame.
 	seen time.Time
+	// plain is set when the column shows the series' own name because
+	// the alias would have taken the frame's names past
+	// frames.MaxDisplayNameBytes.
+	plain bool
 }
 
 // Layout is the set of series a channel's frame carries, in key order,
@@ -53,6 +57,9 @@ type Layout struct {
 	// leftOut and future are the series and points the last cut left out,
 	// for the frame's notices.
 	leftOut, future int
+	// names is the bytes of the alias-given names the columns hold, kept
+	// within frames.MaxDisplayNameBytes as the non-live frames are.
+	names int
 }
 
 // NewLayout starts the layout of a query's frame; alias is its legend.
@@ -76,12 +83,29 @@ func seriesKey(s *frames.Series) string {
 	return s.Name + "{" + s.Labels.String() + "}"
 }
 
-// displayName is the legend of a series: the alias filled in, or the name
-// with its labels as Grafana writes them.
-func (l *Layout) displayName(s *frames.Series) string {
+// column makes a new series' column. Its legend is the alias filled in
+// while the names the alias gives the frame stay within
+// frames.MaxDisplayNameBytes (a short alias that repeats a long tag over
+// many series would otherwise multiply the frame, and every packet that
+// carries its schema); past that the series shows its own name, as in
+// the non-live frames, and a notice says why.
+func (l *Layout) column(p part, now time.Time) column {
+	c := column{key: p.key, name: p.s.Name, labels: p.s.Labels, seen: now}
 	if l.alias != "" {
-		return frames.ExpandAlias(l.alias, s.Name, s.Labels)
+		if size := frames.AliasSize(l.alias, p.s.Name, p.s.Labels); l.names+size <= frames.MaxDisplayNameBytes {
+			l.names += size
+			c.display = frames.ExpandAlias(l.alias, p.s.Name, p.s.Labels)
+			return c
+		}
+		c.plain = true
 	}
+	c.display = ownName(p.s)
+	return c
+}
+
+// ownName is a series' legend without an alias: its name with its labels
+// as Grafana writes them.
+func ownName(s *frames.Series) string {
 	if len(s.Labels) == 0 {
 		return s.Name
 	}
@@ -184,6 +208,8 @@ func (l *Layout) expire(now time.Time) bool {
 	for _, c := range l.cols {
 		if now.Sub(c.seen) <= l.bounds.Idle {
 			kept = append(kept, c)
+		} else if l.alias != "" && !c.plain {
+			l.names -= len(c.display)
 		}
 	}
 	if len(kept) == len(l.cols) {
@@ -217,7 +243,7 @@ func (l *Layout) admit(parts []part, now time.Time) bool {
 			l.leftOut++
 			continue
 		}
-		l.cols = append(l.cols, column{key: p.key, name: p.s.Name, labels: p.s.Labels, display: l.displayName(p.s), seen: now})
+		l.cols = append(l.cols, l.column(p, now))
 		l.index[p.key] = -1
 		added = true
 	}
