@@ -233,6 +233,7 @@ type AnnotationQuery struct {
 type Annotation struct {
 	Time    int64    `json:"time"`
 	TimeEnd int64    `json:"timeEnd,omitempty"`
+	ID      string   `json:"id,omitempty"`
 	Title   string   `json:"title"`
 	Text    string   `json:"text"`
 	Tags    []string `json:"tags"`
