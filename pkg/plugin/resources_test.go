@@ -17,7 +17,7 @@ func callResource(t *testing.T, url, method, path, body string) *backend.CallRes
 	inst := instance(t, url, `{}`, nil)
 	var got *backend.CallResourceResponse
 	err := inst.(backend.CallResourceHandler).CallResource(context.Background(),
-		&backend.CallResourceRequest{Method: method, Path: path, Body: []byte(body)},
+		&backend.CallResourceRequest{Method: method, Path: strings.SplitN(path, "?", 2)[0], URL: path, Body: []byte(body)},
 		backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +81,11 @@ func TestCallResource(t *testing.T) {
 		{"tag values", ref.URL, "POST", "tag-values", `{"key":"region"}`, 200, `[{"text":"eu-west","value":"eu-west"},{"text":"us-east","value":"us-east"}]`},
 		{"tag values as strings and numbers", plainTags.URL, "POST", "tag-values", `{"key":"dc"}`, 200, `[{"text":"ams","value":"ams"},{"text":"7","value":"7"}]`},
 		{"tag values: SimpleJSON (404) has none", simple.URL, "POST", "tag-values", `{"key":"dc"}`, 200, `[]`},
+		{"tag values by GET: the query string", ref.URL, "GET", "tag-values?key=region", ``, 200, `[{"text":"eu-west","value":"eu-west"},{"text":"us-east","value":"us-east"}]`},
+		{"payload options by GET: the query string, payload as JSON", oldOptions.URL, "GET", "metric-payload-options?metric=m&name=n&payload=%7B%22a%22%3A1%7D", ``, 200, `[{"label":"a","value":"a"},{"label":"b","value":"b"}]`},
+		{"payload options by GET without name", ref.URL, "GET", "metric-payload-options?metric=m", ``, 400, `\"metric\" and \"name\" are required`},
+		{"tag values by GET without a key", ref.URL, "GET", "tag-values?region=x", ``, 400, `\"key\" is required`},
+		{"tag values by GET, a malformed query string", ref.URL, "GET", "tag-values?key=%zz", ``, 400, `the request URL cannot be read`},
 		{"tag values without a key", ref.URL, "POST", "tag-values", `{}`, 400, `\"key\" is required`},
 		{"tag values, malformed body", ref.URL, "POST", "tag-values", `{"key":`, 400, `not the expected JSON`},
 		{"unknown resource", ref.URL, "POST", "nope", ``, 404, `no resource \"nope\": this data source serves \"metrics\", \"metric-payload-options\", \"tag-keys\" and \"tag-values\"`},
