@@ -106,8 +106,8 @@ func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadO
 
 // TagKeys lists the keys ad hoc filters can use: POST /tag-keys, which
 // answers [{"type", "text"}] or plain strings.
-func (c *Client) TagKeys(ctx context.Context) ([]contract.FindValue, error) {
-	return c.findValues(ctx, contract.PathTagKeys, struct{}{})
+func (c *Client) TagKeys(ctx context.Context, req contract.TagKeysRequest) ([]contract.FindValue, error) {
+	return c.findValues(ctx, contract.PathTagKeys, req)
 }
 
 // TagValues lists the values of one key: POST /tag-values {"key"}, which

@@ -210,7 +210,7 @@ func TestTagKeysAndValues(t *testing.T) {
 			var err error
 			wantBody := "POST /tag-keys {}"
 			if tt.path == contract.PathTagKeys {
-				got, err = c.TagKeys(context.Background())
+				got, err = c.TagKeys(context.Background(), contract.TagKeysRequest{})
 			} else {
 				got, err = c.TagValues(context.Background(), contract.TagValuesRequest{Key: "region"})
 				wantBody = `POST /tag-values {"key":"region"}`

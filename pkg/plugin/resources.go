@@ -160,8 +160,12 @@ func (d *Datasource) routes() map[string]route {
 		},
 		// Ad hoc filters: both answer Grafana's MetricFindValue list, and
 		// an empty one when the service has no such endpoint.
-		models.ResourceTagKeys: func(ctx context.Context, _ []byte) (any, error) {
-			return d.client.TagKeys(ctx)
+		models.ResourceTagKeys: func(ctx context.Context, body []byte) (any, error) {
+			var r contract.TagKeysRequest
+			if err := decodeBody(body, &r); err != nil {
+				return nil, err
+			}
+			return d.client.TagKeys(ctx, r)
 		},
 		models.ResourceTagValues: func(ctx context.Context, body []byte) (any, error) {
 			var r contract.TagValuesRequest
