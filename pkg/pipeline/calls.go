@@ -3,7 +3,9 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"net/http"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
@@ -27,7 +29,8 @@ func (p *Pipeline) Variable(ctx context.Context, v *models.VariableQuery, skipCa
 	case client.FallbackInstead:
 		first := err
 		res, err = search()
-		if client.NotServed(first) && client.NotServed(err) {
+		if notFound(first) {
+			// ExplainNoVariables rewords only a 404 from /search.
 			err = p.client.ExplainNoVariables(ctx, err)
 		}
 	case client.FallbackIfAnswers:
@@ -92,4 +95,9 @@ func (b *nonBlank) Read(p []byte) (int, error) {
 		b.any = true
 	}
 	return n, err
+}
+
+func notFound(err error) bool {
+	var ce *client.Error
+	return errors.As(err, &ce) && ce.Kind == client.KindHTTP && ce.StatusCode == http.StatusNotFound
 }

@@ -101,6 +101,9 @@ func TestVariable(t *testing.T) {
 			answers:  map[string]func(http.ResponseWriter){"/": answer(`ok`), "/metrics": answer(`["a"]`)},
 			wantErr:  "POST /variable and POST /search: the service answered 404 Not Found to both. It answers health",
 			received: []string{sentVariable, sentSearch, "/ ", `/metrics {"metric":"","payload":{}}`}},
+		{name: "501 on /variable, 404 on /search: /search's 404 as it is",
+			answers: map[string]func(http.ResponseWriter){"/variable": status(501), "/": answer(`ok`), "/metrics": answer(`["a"]`)},
+			wantErr: "POST /search: the service answered 404 Not Found: check that the URL", received: []string{sentVariable, sentSearch}},
 		{name: "404 on both at a wrong URL: check the URL", answers: map[string]func(http.ResponseWriter){},
 			wantErr: "check that the URL is the base URL", received: []string{sentVariable, sentSearch, "/ "}},
 	}
