@@ -80,9 +80,12 @@ func DecodeAnnotationTables(endpoint string, body []byte) ([]Annotation, error) 
 }
 
 // ReadAnnotationTables reads what DecodeAnnotationTables reads, as it
-// streams, within lim: rows are events, and their cells count as cells.
-// Fields map as Grafana's standard annotation processing maps them: time,
-// timeEnd, title, tags and id by name, text as textColumn picks it.
+// streams, within lim: rows are events, and the cells of the columns it
+// keeps count as cells. Fields map as Grafana's standard annotation
+// processing maps them: time, timeEnd, title, tags and id by name, text
+// as textColumn picks it. In a table with a column named text, the
+// columns no event reads are skipped unread when their names come before
+// the rows, as services send them.
 func ReadAnnotationTables(endpoint string, r io.Reader, lim ListLimits) ([]Annotation, error) {
 	lr := newListReader(endpoint, `an array of tables or frames with a "time" column`, r, lim)
 	lr.what, lr.narrow = "events", eventsNarrow
@@ -116,13 +119,14 @@ func ReadAnnotationTables(endpoint string, r io.Reader, lim ListLimits) ([]Annot
 
 // eventTable reads one table or frame of events and appends them.
 func (lr *listReader) eventTable(out []Annotation) ([]Annotation, error) {
-	// Every column is kept: which one holds the text is known only once
-	// their cells are read (textColumn).
+	// A frame's fields are all kept: which one holds the text is known
+	// only once their cells are read (textColumn).
 	f := frame{}
 	var (
 		decls     []json.RawMessage
 		hasCols   bool
 		names     []string
+		keep      []bool
 		columns   [][]json.RawMessage
 		heldRows  [][]json.RawMessage
 		hasRows   bool
@@ -131,6 +135,14 @@ func (lr *listReader) eventTable(out []Annotation) ([]Annotation, error) {
 	)
 	declare := func() {
 		names = columnNames(decls)
+		// With a column named text, the others no event reads are
+		// skipped unread; without one, the text may be any column of
+		// strings, known only from its cells (textColumn).
+		named := slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "text") })
+		keep = make([]bool, len(names))
+		for c, n := range names {
+			keep[c] = !named || eventColumn(n)
+		}
 		columns = make([][]json.RawMessage, len(names))
 	}
 	rows := 0
@@ -165,7 +177,7 @@ func (lr *listReader) eventTable(out []Annotation) ([]Annotation, error) {
 					if err := lr.addMember(); err != nil {
 						return err
 					}
-					if names != nil && c >= len(names) {
+					if names != nil && (c >= len(names) || !keep[c]) {
 						return lr.failed(lr.s.SkipValue())
 					}
 					cell, err := lr.raw()
@@ -274,6 +286,16 @@ func (lr *listReader) appendRows(out []Annotation, names []string, columns [][]j
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// eventColumn tells the columns an event reads by name.
+func eventColumn(name string) bool {
+	for _, n := range []string{"time", "timeEnd", "title", "text", "tags", "id"} {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // textColumn names the column an event's text comes from, as Grafana's
