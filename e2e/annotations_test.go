@@ -145,8 +145,8 @@ func TestAnnotationAnswersAndErrors(t *testing.T) {
 		status backend.Status
 		msg    string
 	}{
-		"bad_time":  {backend.StatusBadGateway, `POST /annotations: event 0: time: want epoch milliseconds or an RFC3339 time, got "yesterday"`},
-		"series":    {backend.StatusBadGateway, `POST /query: item 0: it is a time series`},
+		"bad_time":  {backend.StatusBadGateway, `POST /annotations: the answer does not follow the in-house metrics contract: event 0: time: want epoch milliseconds or an RFC3339 time, got "yesterday"`},
+		"series":    {backend.StatusBadGateway, `POST /query: the answer does not follow the in-house metrics contract: item 0: it is a time series`},
 		"not_found": {backend.StatusNotFound, `POST /annotations: the service answered 404 Not Found`},
 		"no_target": {backend.StatusBadRequest, `annotation query: no metric selected`},
 	} {

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
@@ -178,6 +181,59 @@ func TestQueryFromAlerting(t *testing.T) {
 				if r := res.Responses[ref]; r.Error == nil || !strings.Contains(r.Error.Error(), "alert rules cannot evaluate") {
 					t.Errorf("%s: got %v, want the table-in-alert error", ref, r.Error)
 				}
+			}
+		})
+	}
+}
+
+// Settings saved twice in one second carry the same "updated" time
+// (Grafana keeps seconds): the second save is applied all the same, for
+// every kind of call, because the plugin compares the settings
+// themselves.
+func TestSettingsSavedTwiceInOneSecond(t *testing.T) {
+	saved := time.Now().Truncate(time.Second)
+	tests := []struct {
+		name string
+		call func(ds grafanahost.DataSource) error
+		path string
+	}{
+		{name: "query", path: "/query", call: func(ds grafanahost.DataSource) error {
+			res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{dq("A", `{"target":"cpu_usage"}`)}, nil)
+			if err == nil && res.Responses["A"].Error != nil {
+				err = res.Responses["A"].Error
+			}
+			return err
+		}},
+		{name: "health", path: "/metrics", call: func(ds grafanahost.DataSource) error {
+			res, err := host.CheckHealth(context.Background(), ds)
+			if err == nil && res.Status != backend.HealthStatusOk {
+				err = errors.New(res.Message)
+			}
+			return err
+		}},
+		{name: "resource", path: "/metrics", call: func(ds grafanahost.DataSource) error {
+			res, err := host.CallResource(context.Background(), ds, "POST", "metrics", []byte(`{}`))
+			if err == nil && res.Status != 200 {
+				err = fmt.Errorf("status %d: %s", res.Status, res.Body)
+			}
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first := refserver.New(refserver.Options{})
+			second := refserver.New(refserver.Options{})
+			ds := dataSource(serve(t, first).URL)
+			ds.Updated = saved
+			if err := tt.call(ds); err != nil {
+				t.Fatal(err)
+			}
+			ds.URL = serve(t, second).URL
+			if err := tt.call(ds); err != nil {
+				t.Fatal(err)
+			}
+			if n := second.Count(tt.path); n != 1 {
+				t.Errorf("the second save was not applied: its server saw %d calls to %s, the first server %d", n, tt.path, first.Count(tt.path))
 			}
 		})
 	}

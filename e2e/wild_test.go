@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 )
 
 // pythonTime is what the widely copied Python example accepts:
@@ -132,5 +135,110 @@ func TestQueryWithoutQueryEndpoint(t *testing.T) {
 	if r.Error == nil || !strings.Contains(r.Error.Error(), want) || strings.Contains(r.Error.Error(), "check that the URL") ||
 		r.Status != backend.StatusNotFound || r.ErrorSource != backend.ErrorSourceDownstream {
 		t.Errorf("%v (status %d, source %q)", r.Error, r.Status, r.ErrorSource)
+	}
+}
+
+// wildServer answers the paths it knows and what else it is given for
+// the rest (a catch-all's "ok", a 404).
+func wildServer(routes map[string]func(http.ResponseWriter), rest func(http.ResponseWriter)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if route, ok := routes[r.URL.Path]; ok {
+			route(w)
+			return
+		}
+		rest(w)
+	})
+}
+
+func says(body string) func(http.ResponseWriter) {
+	return func(w http.ResponseWriter) { _, _ = io.WriteString(w, body) }
+}
+
+func notFound(w http.ResponseWriter) { http.Error(w, "404 page not found", http.StatusNotFound) }
+
+// The servers of the contract found in the wild, each run through the
+// plugin protocol as Grafana calls it, showing what the JSON datasource's
+// and SimpleJSON's frontends show from the same answers.
+func TestMoreServersInTheWild(t *testing.T) {
+	hangUp := func(w http.ResponseWriter) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	}
+	five := `["a","b","c","d","e"]`
+	variable := func(t *testing.T, ds grafanahost.DataSource) (string, error) {
+		res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{variableQuery("V", `{"query":"*","format":"string"}`)}, nil)
+		if err != nil {
+			return "", err
+		}
+		if r := res.Responses["V"]; r.Error != nil {
+			return "", r.Error
+		}
+		text, _ := optionValues(t, res.Responses["V"])
+		return strings.Join(text, ","), nil
+	}
+	tests := []struct {
+		name   string
+		server http.Handler
+		run    func(t *testing.T, ds grafanahost.DataSource) (string, error)
+		want   string // what the run shows, or the error's text
+	}{
+		{name: "/variable answers an empty 200: /search's five options",
+			server: wildServer(map[string]func(http.ResponseWriter){"/variable": says(""), "/search": says(five)}, notFound),
+			run:    variable, want: "a,b,c,d,e"},
+		{name: "/variable hangs up: /search's options",
+			server: wildServer(map[string]func(http.ResponseWriter){"/variable": hangUp, "/search": says(five)}, notFound),
+			run:    variable, want: "a,b,c,d,e"},
+		{name: "no /variable and no /search after a passing Save & test: no variable endpoint",
+			server: wildServer(map[string]func(http.ResponseWriter){"/": says("ok"), "/metrics": says(`["cpu"]`)}, notFound),
+			run:    variable, want: "it has no variable endpoint"},
+		{name: "a catch-all's ok on payload options: /options lists three",
+			server: wildServer(map[string]func(http.ResponseWriter){"/options": says(`["x","y","z"]`)}, says("ok")),
+			run: func(t *testing.T, ds grafanahost.DataSource) (string, error) {
+				res, err := host.CallResource(context.Background(), ds, "POST", "metric-payload-options", []byte(`{"metric":"m","name":"n"}`))
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("%d %s", res.Status, res.Body), nil
+			}, want: `200 [{"label":"x","value":"x"},{"label":"y","value":"y"},{"label":"z","value":"z"}]`},
+		{name: "an annotation table Time, Country, Number: the countries are the text",
+			server: wildServer(map[string]func(http.ResponseWriter){"/query": says(`[{"type":"table","columns":[{"text":"Time","type":"time"},{"text":"Country","type":"string"},{"text":"Number","type":"number"}],"rows":[[1795510800000,"SE",123],[1795510800000,"DE",231],[1795510800000,"US",321]]}]`)}, notFound),
+			run: func(t *testing.T, ds grafanahost.DataSource) (string, error) {
+				res, err := host.QueryData(context.Background(), ds, []backend.DataQuery{annotationQuery("A", `{"target":"countries"}`)}, nil)
+				if err != nil {
+					return "", err
+				}
+				_, evs := events(t, res.Responses["A"])
+				var texts []string
+				for _, e := range evs {
+					texts = append(texts, e.Text)
+				}
+				return strings.Join(texts, ","), nil
+			}, want: "SE,DE,US"},
+		{name: "/search lists only an empty name: Save & test passes with a warning",
+			server: wildServer(map[string]func(http.ResponseWriter){"/": says("ok"), "/search": says(`[""]`)}, notFound),
+			run: func(t *testing.T, ds grafanahost.DataSource) (string, error) {
+				res, err := host.CheckHealth(context.Background(), ds)
+				if err != nil {
+					return "", err
+				}
+				if res.Status != backend.HealthStatusOk {
+					return "", errors.New("Save & test failed: " + res.Message)
+				}
+				return res.Message, nil
+			}, want: "answered. Warning: POST /search lists only metrics without a name (1)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.run(t, dataSource(serve(t, tt.server).URL))
+			if err != nil {
+				got = err.Error()
+			}
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

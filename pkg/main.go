@@ -23,7 +23,7 @@ func main() {
 		lg.Warn(levelErr.Error())
 	}
 	plugin.ApplyOperatorSettings(lg)
-	if err := datasource.Manage(plugin.PluginID, plugin.NewInstance, datasource.ManageOpts{}); err != nil {
+	if err := datasource.Manage(plugin.PluginID, plugin.NewManagedInstance, datasource.ManageOpts{}); err != nil {
 		lg.Error(err.Error())
 		os.Exit(1)
 	}

@@ -132,6 +132,44 @@ describe('tag keys and values for ad hoc filters', () => {
     expect(calls).toEqual([{ url: '/api/datasources/uid/inhouse-uid/resources/tag-values', method: 'POST', data: { key: 'region' } }]);
   });
 
+  // As Grafana calls them: the ad hoc variable passes the dashboard's range and
+  // the other filters (getTagValues: those besides the one being edited).
+  const from = dateTime('2026-11-24T06:00:00Z');
+  const to = dateTime('2026-11-24T12:00:00Z');
+  const sentRange = { from: '2026-11-24T06:00:00.000Z', to: '2026-11-24T12:00:00.000Z' };
+  const service: AdHocVariableFilter = { key: 'service', operator: '=', value: 'checkout' };
+  it.each([
+    {
+      name: 'keys, with a relative range and a filter',
+      call: (ds: DataSource) => ds.getTagKeys({ timeRange: { from, to, raw: { from: 'now-6h', to: 'now' } }, filters: [service] }),
+      path: 'tag-keys',
+      data: { range: { ...sentRange, raw: { from: 'now-6h', to: 'now' } }, adhocFilters: [{ key: 'service', operator: '=', value: 'checkout' }] },
+    },
+    {
+      name: 'values, with an absolute range and a filter',
+      call: (ds: DataSource) => ds.getTagValues({ key: 'region', timeRange: { from, to, raw: { from, to } }, filters: [service] }),
+      path: 'tag-values',
+      data: { key: 'region', range: { ...sentRange, raw: sentRange }, adhocFilters: [{ key: 'service', operator: '=', value: 'checkout' }] },
+    },
+    {
+      name: 'values, a variable in a filter interpolated',
+      call: (ds: DataSource) =>
+        ds.getTagValues({ key: 'region', filters: [{ key: 'service', operator: '=~', value: '$services' }] }),
+      path: 'tag-values',
+      data: { key: 'region', adhocFilters: [{ key: 'service', operator: '=~', value: '(checkout|search)' }] },
+    },
+    {
+      name: 'keys, with neither',
+      call: (ds: DataSource) => ds.getTagKeys({ filters: [] }),
+      path: 'tag-keys',
+      data: {},
+    },
+  ])('sends the range and the other filters: $name', async ({ call, path, data }) => {
+    const calls = installBackend(() => ({ status: 200, data: [{ text: 'x' }] }));
+    await call(newDatasource());
+    expect(calls).toEqual([{ url: `/api/datasources/uid/inhouse-uid/resources/${path}`, method: 'POST', data }]);
+  });
+
   it('says once, to the user, that the service offers no keys', async () => {
     installBackend(() => ({ status: 200, data: [] }));
     const ds = newDatasource();

@@ -5,6 +5,7 @@ import {
   DataQueryError,
   DataQueryRequest,
   DataQueryResponse,
+  DataSourceGetTagKeysOptions,
   DataSourceGetTagValuesOptions,
   DataSourceInstanceSettings,
   MetricFindValue,
@@ -34,7 +35,7 @@ import {
   RESOURCE_TAG_VALUES,
 } from './names';
 import { errorMessage } from './payload';
-import { DEFAULT_QUERY, JsonData, Metric, PayloadValue, Query, queryFormat, RangeRaw, SelectOption } from './types';
+import { AdhocFilter, DEFAULT_QUERY, JsonData, Metric, PayloadValue, Query, queryFormat, RangeRaw, SelectOption } from './types';
 import { VariableSupport } from './variables';
 
 /** What the user is told, once, when the service lists no ad hoc filter keys. */
@@ -183,8 +184,8 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
   }
 
   /** Keys for ad hoc filters (backend resource RESOURCE_TAG_KEYS); an empty list is told to the user once. */
-  async getTagKeys(): Promise<MetricFindValue[]> {
-    const keys = toMetricFindValues(await this.postResource<unknown>(RESOURCE_TAG_KEYS, {}));
+  async getTagKeys(options?: Partial<Pick<DataSourceGetTagKeysOptions<Query>, 'filters' | 'timeRange'>>): Promise<MetricFindValue[]> {
+    const keys = toMetricFindValues(await this.postResource<unknown>(RESOURCE_TAG_KEYS, this.tagContext(options)));
     if (keys.length === 0 && !this.toldNoTagKeys) {
       this.toldNoTagKeys = true;
       getAppEvents()?.publish({ type: AppEvents.alertWarning.name, payload: [NO_TAG_KEYS.title, NO_TAG_KEYS.text] });
@@ -193,8 +194,30 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
   }
 
   /** Values of one ad hoc filter key (backend resource RESOURCE_TAG_VALUES). */
-  async getTagValues(options: Pick<DataSourceGetTagValuesOptions<Query>, 'key'>): Promise<MetricFindValue[]> {
-    return toMetricFindValues(await this.postResource<unknown>(RESOURCE_TAG_VALUES, { key: options.key }));
+  async getTagValues(
+    options: Pick<DataSourceGetTagValuesOptions<Query>, 'key'> & Partial<Pick<DataSourceGetTagValuesOptions<Query>, 'filters' | 'timeRange'>>
+  ): Promise<MetricFindValue[]> {
+    return toMetricFindValues(await this.postResource<unknown>(RESOURCE_TAG_VALUES, { key: options.key, ...this.tagContext(options) }));
+  }
+
+  /**
+   * The dashboard's range and its other ad hoc filters, which the tag routes
+   * pass on so a service can offer only what has data (simPod's data source
+   * posts them too); each is left out when Grafana gives none.
+   */
+  private tagContext(options?: Partial<Pick<DataSourceGetTagKeysOptions<Query>, 'filters' | 'timeRange'>>): TagContext {
+    const out: TagContext = {};
+    const range = options?.timeRange;
+    if (range) {
+      const from = range.from.toISOString();
+      const to = range.to.toISOString();
+      out.range = { from, to, raw: relativeRange(range) ?? { from, to } };
+    }
+    const adhocFilters = this.interpolator.filters(options?.filters, {});
+    if (adhocFilters.length > 0) {
+      out.adhocFilters = adhocFilters;
+    }
+    return out;
   }
 
   /** Query history and collapsed query rows: the metric, then what shapes it. */
@@ -309,6 +332,12 @@ function freeRefId(refId: string, taken: Set<string>): string {
   const id = `${refId}-${n}`;
   taken.add(id);
   return id;
+}
+
+/** What the tag routes carry besides the key (Go's contract.TagKeysRequest). */
+interface TagContext {
+  range?: { from: string; to: string; raw: RangeRaw };
+  adhocFilters?: AdhocFilter[];
 }
 
 /** The range as the user picked it, when both ends are relative ("now-6h" to "now"); absolute ranges are DateTimes. */

@@ -378,8 +378,10 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 }
 
 func (c *Client) notContract(ctx context.Context, op string, err error) *Error {
+	// Decoders name the endpoint too, for their own callers; said once.
+	why := strings.TrimPrefix(err.Error(), op+": ")
 	return &Error{Kind: KindNotContract, Op: op, err: err,
-		msg: fmt.Sprintf("%s: the answer does not follow the in-house metrics contract: %s", op, c.scrub(ctx, err.Error()))}
+		msg: fmt.Sprintf("%s: the answer does not follow the in-house metrics contract: %s", op, c.scrub(ctx, why))}
 }
 
 // scrub removes the data source's secrets and the request's user's

@@ -12,76 +12,102 @@ import (
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
+// Fallback is what a list endpoint's outcome means for the older
+// dialect's endpoint that serves the same list (/metrics → /search,
+// /metric-payload-options → /options, /variable → /search). Every list
+// endpoint decides it here, so servers in the wild meet one behaviour.
+type Fallback int
+
+const (
+	// NoFallback: the outcome stands.
+	NoFallback Fallback = iota
+	// FallbackInstead: the endpoint is not served (404, 501); the older
+	// endpoint's outcome is the answer, whatever it is.
+	FallbackInstead
+	// FallbackIfAnswers: the endpoint hung up, answered an empty 200 or
+	// a 200 that is not the contract (a catch-all's "ok"), which is what
+	// minimal servers do for a path they do not route. The older
+	// endpoint replaces the outcome only if it answers; if it fails too,
+	// the first outcome is the one to report.
+	FallbackIfAnswers
+)
+
+// FallbackFor decides the fallback for a list endpoint's error, or for
+// its answer when err is nil: blank tells an empty (or all-whitespace)
+// body.
+func FallbackFor(err error, blank bool) Fallback {
+	var ce *Error
+	switch {
+	case notServed(err):
+		return FallbackInstead
+	case err == nil:
+		if blank {
+			return FallbackIfAnswers
+		}
+		return NoFallback
+	case errors.As(err, &ce) && (ce.Kind == KindReset || ce.Kind == KindNotContract):
+		return FallbackIfAnswers
+	}
+	return NoFallback
+}
+
 // Metrics lists metric names and their payload fields. Servers of the
-// SimpleJSON dialect have no /metrics; /search is asked instead when
-// /metrics answers 404 or 501, and also when it closes the connection
-// without an answer or answers 200 with an empty body, which is what some
-// minimal servers do for a path they do not route.
+// SimpleJSON dialect have no /metrics; /search is asked instead (see
+// FallbackFor).
 func (c *Client) Metrics(ctx context.Context, req contract.MetricsRequest) ([]contract.Metric, error) {
 	if req.Payload == nil {
 		req.Payload = map[string]any{}
 	}
-	endpoint := "POST " + contract.PathMetrics
-	body, err := c.postJSON(ctx, contract.PathMetrics, req)
-	switch {
-	case notServed(err):
-		endpoint = "POST " + contract.PathSearch
-		body, err = c.postJSON(ctx, contract.PathSearch, contract.SearchRequest{Target: req.Metric})
-	case closedWithoutAnswer(err) || err == nil && len(bytes.TrimSpace(body)) == 0:
-		// Only a /search that answers replaces what /metrics did; if it
-		// fails too, the /metrics outcome is the one to report.
-		if sb, serr := c.postJSON(ctx, contract.PathSearch, contract.SearchRequest{Target: req.Metric}); serr == nil {
-			endpoint, body, err = "POST "+contract.PathSearch, sb, nil
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	metrics, err := contract.ReadMetrics(endpoint, bytes.NewReader(body), c.listLimits(ctx))
-	if err != nil {
-		return nil, c.decodeError(ctx, endpoint, err)
-	}
-	return metrics, nil
+	return readList(ctx, c, contract.PathMetrics, req, contract.PathSearch, contract.SearchRequest{Target: req.Metric}, contract.ReadMetrics)
 }
 
-// closedWithoutAnswer tells a connection the service closed before any
-// answer from other failures.
-func closedWithoutAnswer(err error) bool {
-	var ce *Error
-	return errors.As(err, &ce) && ce.Kind == KindReset
+// readList calls a list endpoint and reads its answer, falling back to
+// the older dialect's endpoint as FallbackFor decides.
+func readList[T any](ctx context.Context, c *Client, path string, req any, older string, olderReq any,
+	read func(endpoint string, r io.Reader, lim contract.ListLimits) ([]T, error)) ([]T, error) {
+	one := func(path string, req any) ([]T, bool, error) {
+		body, err := c.postJSON(ctx, path, req)
+		if err != nil {
+			return nil, false, err
+		}
+		endpoint := "POST " + path
+		list, err := read(endpoint, bytes.NewReader(body), c.listLimits(ctx))
+		if err != nil {
+			return nil, false, c.decodeError(ctx, endpoint, err)
+		}
+		return list, len(bytes.TrimSpace(body)) == 0, nil
+	}
+	list, blank, err := one(path, req)
+	switch FallbackFor(err, blank) {
+	case FallbackInstead:
+		list, _, err = one(older, olderReq)
+	case FallbackIfAnswers:
+		if ol, _, oerr := one(older, olderReq); oerr == nil {
+			list, err = ol, nil
+		}
+	}
+	return list, err
 }
 
 // PayloadOptions lists the options of one payload field. Older servers
-// serve it as /options; 404 falls back to it.
+// serve it as /options (see FallbackFor).
 func (c *Client) PayloadOptions(ctx context.Context, req contract.MetricPayloadOptionsRequest) ([]contract.SelectOption, error) {
 	if req.Payload == nil {
 		req.Payload = map[string]any{}
 	}
-	endpoint := "POST " + contract.PathMetricPayloadOptions
-	body, err := c.postJSON(ctx, contract.PathMetricPayloadOptions, req)
-	if notServed(err) {
-		endpoint = "POST " + contract.PathOptions
-		body, err = c.postJSON(ctx, contract.PathOptions, req)
-	}
+	opts, err := readList(ctx, c, contract.PathMetricPayloadOptions, req, contract.PathOptions, req, contract.ReadOptions)
 	if isStatus(err, http.StatusNotImplemented) {
 		// An optional endpoint the service says it does not support: the
 		// field simply has no options to offer.
 		return []contract.SelectOption{}, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	opts, err := contract.ReadOptions(endpoint, bytes.NewReader(body), c.listLimits(ctx))
-	if err != nil {
-		return nil, c.decodeError(ctx, endpoint, err)
-	}
-	return opts, nil
+	return opts, err
 }
 
 // TagKeys lists the keys ad hoc filters can use: POST /tag-keys, which
 // answers [{"type", "text"}] or plain strings.
-func (c *Client) TagKeys(ctx context.Context) ([]contract.FindValue, error) {
-	return c.findValues(ctx, contract.PathTagKeys, struct{}{})
+func (c *Client) TagKeys(ctx context.Context, req contract.TagKeysRequest) ([]contract.FindValue, error) {
+	return c.findValues(ctx, contract.PathTagKeys, req)
 }
 
 // TagValues lists the values of one key: POST /tag-values {"key"}, which

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -49,6 +50,12 @@ func TestMetrics(t *testing.T) {
 			calls: []string{"/metrics", "/metrics", "/metrics", "/search"}},
 		{name: "hangs up and no /search: the hang-up is the error", metrics: hangUp, wantErr: "POST /metrics: the service closed the connection",
 			calls: []string{"/metrics", "/metrics", "/metrics", "/search"}},
+		{name: "a catch-all's ok: /search", metrics: func(w http.ResponseWriter) { _, _ = io.WriteString(w, "ok") }, search: `["a"]`,
+			want: []string{"a"}, calls: []string{"/metrics", "/search"}},
+		{name: "a catch-all's ok and no /search: the ok is the error", metrics: func(w http.ResponseWriter) { _, _ = io.WriteString(w, "ok") },
+			wantErr: "POST /metrics: the answer does not follow the in-house metrics contract", calls: []string{"/metrics", "/search"}},
+		{name: "500 is an error, no fallback", metrics: func(w http.ResponseWriter) { w.WriteHeader(500) }, search: `["a"]`,
+			wantErr: "POST /metrics: the service failed with 500", calls: []string{"/metrics"}},
 		{name: "empty names skipped", search: `["", "a"]`, want: []string{"a"}, calls: []string{"/metrics", "/search"}},
 		{name: "only empty names", search: `[""]`, wantErr: "none of the 1 metrics has a name", calls: []string{"/metrics", "/search"}},
 	}
@@ -84,6 +91,78 @@ func TestMetrics(t *testing.T) {
 			}
 			if tt.wantErr == "" && !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("metrics %v, want %v", got, tt.want)
+			}
+			if !reflect.DeepEqual(calls, tt.calls) {
+				t.Errorf("calls %v, want %v", calls, tt.calls)
+			}
+		})
+	}
+}
+
+// Payload options fall back to /options as every list endpoint falls
+// back: on 404 and 501, and on a hang-up, an empty 200 or a 200 that is
+// not the contract when /options answers.
+func TestPayloadOptions(t *testing.T) {
+	ok := func(w http.ResponseWriter) { _, _ = io.WriteString(w, "ok") }
+	tests := []struct {
+		name    string
+		primary func(http.ResponseWriter) // nil: 404
+		options string                    // "": 404
+		want    []string
+		wantErr string
+		calls   []string
+	}{
+		{name: "metric-payload-options", primary: func(w http.ResponseWriter) { _, _ = io.WriteString(w, `[{"label":"A","value":"a"}]`) }, options: `["x"]`,
+			want: []string{"a"}, calls: []string{"/metric-payload-options"}},
+		{name: "404: /options", options: `["a","b"]`, want: []string{"a", "b"}, calls: []string{"/metric-payload-options", "/options"}},
+		{name: "a catch-all's ok: /options", primary: ok, options: `[{"label":"A","value":"a"},"b","c"]`,
+			want: []string{"a", "b", "c"}, calls: []string{"/metric-payload-options", "/options"}},
+		{name: "a catch-all's ok and no /options: the ok is the error", primary: ok,
+			wantErr: "POST /metric-payload-options: the answer does not follow the in-house metrics contract", calls: []string{"/metric-payload-options", "/options"}},
+		{name: "empty 200: /options", primary: func(http.ResponseWriter) {}, options: `["a"]`,
+			want: []string{"a"}, calls: []string{"/metric-payload-options", "/options"}},
+		{name: "empty 200 and no /options: no options", primary: func(http.ResponseWriter) {},
+			want: []string{}, calls: []string{"/metric-payload-options", "/options"}},
+		{name: "hangs up: /options, after the retries", primary: hangUp, options: `["a"]`, want: []string{"a"},
+			calls: []string{"/metric-payload-options", "/metric-payload-options", "/metric-payload-options", "/options"}},
+		{name: "501 on both: no options", primary: func(w http.ResponseWriter) { w.WriteHeader(501) }, options: "501",
+			want: []string{}, calls: []string{"/metric-payload-options", "/options"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var calls []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls = append(calls, r.URL.Path)
+				mu.Unlock()
+				switch {
+				case r.URL.Path == contract.PathMetricPayloadOptions && tt.primary != nil:
+					tt.primary(w)
+				case r.URL.Path == contract.PathOptions && tt.options == "501":
+					w.WriteHeader(http.StatusNotImplemented)
+				case r.URL.Path == contract.PathOptions && tt.options != "":
+					_, _ = io.WriteString(w, tt.options)
+				default:
+					http.NotFound(w, r)
+				}
+			}))
+			defer srv.Close()
+			opts, err := newClient(t, srv.URL, 2*time.Second).PayloadOptions(context.Background(), contract.MetricPayloadOptionsRequest{Metric: "m", Name: "f"})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			} else {
+				got := []string{}
+				for _, o := range opts {
+					got = append(got, fmt.Sprint(o.Value))
+				}
+				if !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("options %v, want %v", got, tt.want)
+				}
 			}
 			if !reflect.DeepEqual(calls, tt.calls) {
 				t.Errorf("calls %v, want %v", calls, tt.calls)
@@ -131,7 +210,7 @@ func TestTagKeysAndValues(t *testing.T) {
 			var err error
 			wantBody := "POST /tag-keys {}"
 			if tt.path == contract.PathTagKeys {
-				got, err = c.TagKeys(context.Background())
+				got, err = c.TagKeys(context.Background(), contract.TagKeysRequest{})
 			} else {
 				got, err = c.TagValues(context.Background(), contract.TagValuesRequest{Key: "region"})
 				wantBody = `POST /tag-values {"key":"region"}`

@@ -28,6 +28,24 @@ type probeMemo struct {
 // test passed), the URL is right and the service lacks the endpoint, and
 // the message says so. Anything else is returned unchanged.
 func (c *Client) ExplainNotFound(ctx context.Context, err error) error {
+	return c.explainNotFound(ctx, err, func(ce *Error) string {
+		return fmt.Sprintf("%s: the service answered 404 Not Found", ce.Op)
+	}, func(ce *Error) string {
+		return fmt.Sprintf("it has no %s endpoint: the service must implement %s of the contract (docs/contract.md)", strings.TrimPrefix(ce.Op, "POST "), ce.Op)
+	})
+}
+
+// ExplainNoVariables rewords the 404 of /search after a 404 on /variable
+// as ExplainNotFound does: neither dialect's variable endpoint is served.
+func (c *Client) ExplainNoVariables(ctx context.Context, err error) error {
+	return c.explainNotFound(ctx, err, func(*Error) string {
+		return fmt.Sprintf("POST %s and POST %s: the service answered 404 Not Found to both", contract.PathVariable, contract.PathSearch)
+	}, func(*Error) string {
+		return fmt.Sprintf("it has no variable endpoint: the service must implement POST %s of the contract (docs/contract.md), or SimpleJSON's POST %s, for template variable queries", contract.PathVariable, contract.PathSearch)
+	})
+}
+
+func (c *Client) explainNotFound(ctx context.Context, err error, what, missing func(*Error) string) error {
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Kind != KindHTTP || ce.StatusCode != http.StatusNotFound {
 		return err
@@ -37,8 +55,8 @@ func (c *Client) ExplainNotFound(ctx context.Context, err error) error {
 		return err
 	}
 	out := *ce
-	out.msg = fmt.Sprintf("%s: the service answered 404 Not Found. It answers health (GET %s) and lists metrics (POST %s or %s), so the URL is right, but it has no %s endpoint: the service must implement %s of the contract (docs/contract.md)",
-		ce.Op, answered, contract.PathMetrics, contract.PathSearch, strings.TrimPrefix(ce.Op, "POST "), ce.Op)
+	out.msg = fmt.Sprintf("%s. It answers health (GET %s) and lists metrics (POST %s or %s), so the URL is right, but %s",
+		what(ce), answered, contract.PathMetrics, contract.PathSearch, missing(ce))
 	out.err = err
 	return &out
 }

@@ -53,7 +53,7 @@ func ReadAnnotations(endpoint string, r io.Reader, lim ListLimits) ([]Annotation
 			}
 			return fmt.Errorf("%s: event %d: %w", endpoint, i, err)
 		}
-		a, err := lr.readAnnotation(fields)
+		a, err := lr.readAnnotation(fields, "text")
 		if err != nil {
 			if _, limit := err.(*LimitError); limit {
 				return err
@@ -71,17 +71,21 @@ func ReadAnnotations(endpoint string, r io.Reader, lim ListLimits) ([]Annotation
 
 // DecodeAnnotationTables reads the answer of POST /query to an annotation
 // query (the JSON datasource's way): tables {"columns", "rows"} and frames
-// {"fields"} whose columns are named time, timeEnd, title, text and tags
-// (any case). A time series cannot be an event list, so it is an error
+// {"fields"} whose columns are named time, timeEnd, title, text, tags and
+// id (any case), the text from the first column of strings when none is
+// named text. A time series cannot be an event list, so it is an error
 // that says what to send.
 func DecodeAnnotationTables(endpoint string, body []byte) ([]Annotation, error) {
 	return ReadAnnotationTables(endpoint, bytes.NewReader(body), ListLimits{})
 }
 
 // ReadAnnotationTables reads what DecodeAnnotationTables reads, as it
-// streams, within lim: rows are events, and the cells of columns an event
-// reads count as cells; the other columns are skipped unread when their
-// names come before the rows, as services send them.
+// streams, within lim: rows are events, and the cells of the columns it
+// keeps count as cells. Fields map as Grafana's standard annotation
+// processing maps them: time, timeEnd, title, tags and id by name, text
+// as textColumn picks it. In a table with a column named text, the
+// columns no event reads are skipped unread when their names come before
+// the rows, as services send them.
 func ReadAnnotationTables(endpoint string, r io.Reader, lim ListLimits) ([]Annotation, error) {
 	lr := newListReader(endpoint, `an array of tables or frames with a "time" column`, r, lim)
 	lr.what, lr.narrow = "events", eventsNarrow
@@ -115,7 +119,9 @@ func ReadAnnotationTables(endpoint string, r io.Reader, lim ListLimits) ([]Annot
 
 // eventTable reads one table or frame of events and appends them.
 func (lr *listReader) eventTable(out []Annotation) ([]Annotation, error) {
-	f := frame{keep: eventColumn}
+	// A frame's fields are all kept: which one holds the text is known
+	// only once their cells are read (textColumn).
+	f := frame{}
 	var (
 		decls     []json.RawMessage
 		hasCols   bool
@@ -129,9 +135,13 @@ func (lr *listReader) eventTable(out []Annotation) ([]Annotation, error) {
 	)
 	declare := func() {
 		names = columnNames(decls)
+		// With a column named text, the others no event reads are
+		// skipped unread; without one, the text may be any column of
+		// strings, known only from its cells (textColumn).
+		named := slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "text") })
 		keep = make([]bool, len(names))
 		for c, n := range names {
-			keep[c] = eventColumn(n)
+			keep[c] = !named || eventColumn(n)
 		}
 		columns = make([][]json.RawMessage, len(names))
 	}
@@ -254,6 +264,7 @@ func (lr *listReader) appendRows(out []Annotation, names []string, columns [][]j
 	if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "time") }) {
 		return nil, fmt.Errorf(`no "time" column (the columns are %q); an annotation needs "time", and may have "timeEnd", "title", "text" and "tags"`, names)
 	}
+	text := textColumn(names, columns)
 	rows := 0
 	for _, c := range columns {
 		rows = max(rows, len(c))
@@ -265,7 +276,7 @@ func (lr *listReader) appendRows(out []Annotation, names []string, columns [][]j
 				fields[name] = columns[c][r]
 			}
 		}
-		a, err := lr.readAnnotation(fields)
+		a, err := lr.readAnnotation(fields, text)
 		if err != nil {
 			if _, limit := err.(*LimitError); limit {
 				return nil, err
@@ -277,10 +288,49 @@ func (lr *listReader) appendRows(out []Annotation, names []string, columns [][]j
 	return out, nil
 }
 
+// eventColumn tells the columns an event reads by name.
+func eventColumn(name string) bool {
+	for _, n := range []string{"time", "timeEnd", "title", "text", "tags", "id"} {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// textColumn names the column an event's text comes from, as Grafana's
+// standard annotation processing picks it for a data source's frames: a
+// column named "text", else the first column of strings other than the
+// times. A server that answers "Time, Country, Number" gets its countries
+// drawn, as Grafana draws them; a table with no such column has events
+// without text, as in Grafana.
+func textColumn(names []string, columns [][]json.RawMessage) string {
+	for _, n := range names {
+		if strings.EqualFold(n, "text") {
+			return n
+		}
+	}
+	for c, n := range names {
+		if strings.EqualFold(n, "time") || strings.EqualFold(n, "timeEnd") {
+			continue
+		}
+		for _, cell := range columns[c] {
+			if k := firstByte(cell); k != 'n' && k != 0 {
+				if k == '"' {
+					return n
+				}
+				break
+			}
+		}
+	}
+	return "text"
+}
+
 // readAnnotation reads one event from its fields, matching names in any
-// case, as encoding/json does. Fields it does not know ("annotation",
-// "id", "regionId") are ignored.
-func (lr *listReader) readAnnotation(fields map[string]json.RawMessage) (Annotation, error) {
+// case, as encoding/json does; its text from the field named text (see
+// textColumn). Fields it does not know ("annotation", "regionId") are
+// ignored.
+func (lr *listReader) readAnnotation(fields map[string]json.RawMessage, text string) (Annotation, error) {
 	get := func(name string) json.RawMessage {
 		if v, ok := fields[name]; ok {
 			return v
@@ -303,7 +353,7 @@ func (lr *listReader) readAnnotation(fields map[string]json.RawMessage) (Annotat
 	if a.TimeEnd, err = epochMillis(get("timeEnd")); err != nil {
 		return a, fmt.Errorf("timeEnd: %w", err)
 	}
-	a.Title, a.Text = optionText(get("title")), optionText(get("text"))
+	a.Title, a.Text, a.ID = optionText(get("title")), optionText(get(text)), optionText(get("id"))
 	if a.Tags, err = tags(get("tags")); err != nil {
 		return a, err
 	}
@@ -394,7 +444,7 @@ func dedupe(in []Annotation) []Annotation {
 	seen := make(map[string]bool, len(in))
 	out := in[:0]
 	for _, a := range in {
-		key := fmt.Sprintf("%d\x00%d\x00%s\x00%s\x00%q", a.Time, a.TimeEnd, a.Title, a.Text, a.Tags)
+		key := fmt.Sprintf("%d\x00%d\x00%s\x00%s\x00%s\x00%q", a.Time, a.TimeEnd, a.ID, a.Title, a.Text, a.Tags)
 		if !seen[key] {
 			seen[key] = true
 			out = append(out, a)

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -61,7 +62,18 @@ func TestDecodeAnnotationTables(t *testing.T) {
 		{name: "bare column names, tags as a string", body: `[{"columns":["time","text","tags"],"rows":[["2026-11-28T22:09:09.000Z","t","x,y"]]}]`,
 			want: []Annotation{{Time: at, Text: "t", Tags: []string{"x", "y"}}}},
 		{name: "frame", body: `[{"name":"events","fields":[{"name":"time","type":"time","values":[1795903749000]},{"name":"title","values":["T"]},{"name":"tags","values":[["a"]]}]}]`,
-			want: []Annotation{{Time: at, Title: "T", Tags: []string{"a"}}}},
+			want: []Annotation{{Time: at, Title: "T", Text: "T", Tags: []string{"a"}}}},
+		{name: "no text column: the first column of strings is the text, as in Grafana",
+			body: `[{"columns":[{"text":"Time","type":"time"},{"text":"Number","type":"number"},{"text":"Country","type":"string"}],"rows":[[1795903749000,1,"SE"],[1795903749000,2,"DE"],[1795903749000,null,"US"]]}]`,
+			want: []Annotation{{Time: at, Text: "SE", Tags: []string{}}, {Time: at, Text: "DE", Tags: []string{}}, {Time: at, Text: "US", Tags: []string{}}}},
+		{name: "string times are not the text", body: `[{"columns":["Time","Country"],"rows":[["2026-11-28T22:09:09.000Z",null],["2026-11-28T22:09:09.000Z","SE"]]}]`,
+			want: []Annotation{{Time: at, Tags: []string{}}, {Time: at, Text: "SE", Tags: []string{}}}},
+		{name: "a text column wins over earlier strings", body: `[{"schema":{"fields":[{"name":"time"},{"name":"host"},{"name":"TEXT"},{"name":"id"}]},"data":{"values":[[1795903749000],["a"],["deployed"],[7]]}}]`,
+			want: []Annotation{{Time: at, ID: "7", Text: "deployed", Tags: []string{}}}},
+		{name: "a table's text column wins; the columns no event reads are skipped", body: `[{"columns":["time","host","text","extra"],"rows":[[1795903749000,"web-1","deployed",{"deep":[1,2,3]}]]}]`,
+			want: []Annotation{{Time: at, Text: "deployed", Tags: []string{}}}},
+		{name: "no column of strings: events without text, as in Grafana", body: `[{"columns":["time","Number"],"rows":[[1795903749000,1]]}]`,
+			want: []Annotation{{Time: at, Tags: []string{}}}},
 		{name: "empty", body: `[]`, want: []Annotation{}},
 		{name: "time series", body: `[{"target":"x","datapoints":[[1,2]]}]`, wantErr: `item 0: it is a time series; an annotation query must answer a table or a frame with a "time" column`},
 		{name: "no time column", body: `[{"columns":[{"text":"title"}],"rows":[["x"]]}]`, wantErr: `no "time" column`},
@@ -111,4 +123,27 @@ func FuzzDecodeAnnotations(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkReadAnnotationTables reads a table of 10,000 events with five
+// columns no event field reads, which are now held until the text column
+// is known (textColumn).
+func BenchmarkReadAnnotationTables(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`[{"columns":[{"text":"time"},{"text":"text"},{"text":"a"},{"text":"b"},{"text":"c"},{"text":"d"},{"text":"e"}],"rows":[`)
+	for i := range 10000 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `[%d,"deploy %d",1.5,2.5,3.5,4.5,5.5]`, 1795903749000+int64(i)*1000, i)
+	}
+	sb.WriteString(`]}]`)
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeAnnotationTables("POST /query", body); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

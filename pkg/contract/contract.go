@@ -201,9 +201,21 @@ type TagKey struct {
 	Text string `json:"text"`
 }
 
-// TagValuesRequest is the body of POST /tag-values.
+// TagKeysRequest is the body of POST /tag-keys: the dashboard's time
+// range and its ad hoc filters, as simPod's data source posts them, so a
+// service can offer only the keys that have data. Both are left out when
+// the caller has none.
+type TagKeysRequest struct {
+	Range        *Range   `json:"range,omitempty"`
+	AdhocFilters []Filter `json:"adhocFilters,omitempty"`
+}
+
+// TagValuesRequest is the body of POST /tag-values: the key, and the
+// range and the other ad hoc filters, which narrow the values.
 type TagValuesRequest struct {
-	Key string `json:"key"`
+	Key          string   `json:"key"`
+	Range        *Range   `json:"range,omitempty"`
+	AdhocFilters []Filter `json:"adhocFilters,omitempty"`
 }
 
 // TagValue is one entry of the POST /tag-values answer.
@@ -233,6 +245,7 @@ type AnnotationQuery struct {
 type Annotation struct {
 	Time    int64    `json:"time"`
 	TimeEnd int64    `json:"timeEnd,omitempty"`
+	ID      string   `json:"id,omitempty"`
 	Title   string   `json:"title"`
 	Text    string   `json:"text"`
 	Tags    []string `json:"tags"`

@@ -110,9 +110,22 @@ func ReadMetrics(endpoint string, r io.Reader, lim ListLimits) ([]Metric, error)
 		return nil, err
 	}
 	if len(out) == 0 && items > 0 {
-		return nil, fmt.Errorf("%s: none of the %d metrics has a name (\"value\", or a non-empty string)", endpoint, items)
+		return nil, &UnnamedMetricsError{Endpoint: endpoint, Items: items}
 	}
 	return out, nil
+}
+
+// UnnamedMetricsError is a metric list whose entries all lack a name
+// (SimpleJSON servers answer [""] to /search when they name their
+// metrics only for a target such as "*"): the service speaks the
+// contract, the editor just has no names to offer.
+type UnnamedMetricsError struct {
+	Endpoint string
+	Items    int
+}
+
+func (e *UnnamedMetricsError) Error() string {
+	return fmt.Sprintf("%s: none of the %d metrics has a name (\"value\", or a non-empty string)", e.Endpoint, e.Items)
 }
 
 // DecodeOptions reads the answer of POST /metric-payload-options (or

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/jsonscan"
 )
@@ -374,15 +373,4 @@ func kindWord(k jsonscan.Kind) string {
 		return "a boolean"
 	}
 	return "missing"
-}
-
-// eventColumn tells the columns an annotation reads from the others,
-// which are skipped unread when their name comes first.
-func eventColumn(name string) bool {
-	for _, n := range []string{"time", "timeEnd", "title", "text", "tags"} {
-		if strings.EqualFold(n, name) {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package frames
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -16,8 +17,9 @@ type Annotations struct {
 }
 
 // Frame is what Grafana draws as annotations: fields time, title, text
-// and tags (a list of strings per event), and timeEnd, nullable, when any
-// event has an end, so that regions draw as regions. Grafana reads events
+// and tags (a list of strings per event), timeEnd, nullable, when any
+// event has an end, so that regions draw as regions, and id when any
+// event has one. Grafana reads events
 // only from a frame that has a text field, so text is always there.
 func (a *Annotations) Frame() *data.Frame {
 	n := len(a.Events)
@@ -48,6 +50,13 @@ func (a *Annotations) Frame() *data.Frame {
 		fields = append(fields, data.NewField("timeEnd", nil, ends))
 	}
 	fields = append(fields, data.NewField("title", nil, titles), data.NewField("text", nil, texts), data.NewField("tags", nil, tags))
+	if slices.ContainsFunc(a.Events, func(e contract.Annotation) bool { return e.ID != "" }) {
+		ids := make([]string, n)
+		for i, e := range a.Events {
+			ids[i] = e.ID
+		}
+		fields = append(fields, data.NewField("id", nil, ids))
+	}
 	meta := *plainTable
 	return data.NewFrame("", fields...).SetMeta(&meta)
 }
@@ -56,7 +65,7 @@ func (a *Annotations) Frame() *data.Frame {
 func (a *Annotations) Redact(scrub func(string) string) {
 	for i := range a.Events {
 		e := &a.Events[i]
-		e.Title, e.Text = scrub(e.Title), scrub(e.Text)
+		e.Title, e.Text, e.ID = scrub(e.Title), scrub(e.Text), scrub(e.ID)
 		tags := make([]string, len(e.Tags))
 		for j, t := range e.Tags {
 			tags[j] = scrub(t)
@@ -69,7 +78,7 @@ func (a *Annotations) Redact(scrub func(string) string) {
 func (a *Annotations) SizeBytes() int64 {
 	n := int64(64 + 96*len(a.Events))
 	for _, e := range a.Events {
-		n += int64(len(e.Title) + len(e.Text))
+		n += int64(len(e.Title) + len(e.Text) + len(e.ID))
 		for _, t := range e.Tags {
 			n += int64(16 + len(t))
 		}

@@ -2,6 +2,7 @@ package frames
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,6 +22,8 @@ func TestAnnotationsFrame(t *testing.T) {
 			fields: []string{"time", "title", "text", "tags"}},
 		{name: "a region among points", events: []contract.Annotation{{Time: at, Text: "x"}, {Time: at, TimeEnd: at + 60000, Text: "y", Tags: []string{}}},
 			fields: []string{"time", "timeEnd", "title", "text", "tags"}},
+		{name: "ids, by name as Grafana maps them", events: []contract.Annotation{{Time: at, Text: "x", ID: "7"}, {Time: at, Text: "y"}},
+			fields: []string{"time", "title", "text", "tags", "id"}},
 		{name: "none", fields: []string{"time", "title", "text", "tags"}},
 	}
 	for _, tt := range tests {
@@ -45,7 +48,11 @@ func TestAnnotationsFrame(t *testing.T) {
 				if got := f.Fields[0].At(i).(time.Time); got.UnixMilli() != e.Time {
 					t.Errorf("time %v", got)
 				}
-				tags := f.Fields[len(f.Fields)-1].At(i).(json.RawMessage)
+				tagsAt := slices.Index(names, "tags")
+				tags := f.Fields[tagsAt].At(i).(json.RawMessage)
+				if id := slices.Index(names, "id"); id >= 0 && f.Fields[id].At(i).(string) != e.ID {
+					t.Errorf("id %v, want %q", f.Fields[id].At(i), e.ID)
+				}
 				var list []string
 				if err := json.Unmarshal(tags, &list); err != nil || len(list) != len(e.Tags) {
 					t.Errorf("tags %s for %v", tags, e.Tags)

@@ -129,7 +129,7 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 	}
 	notices = append(notices, a.Notices...)
 	if tooMany > 0 {
-		notices = append(notices, fmt.Sprintf("%d series have more than twice the %d points Grafana asked for (maxDataPoints); all points are shown, but the service should aggregate to intervalMs", tooMany, opts.MaxDataPoints))
+		notices = append(notices, tooManyPoints(tooMany, opts.MaxDataPoints))
 	}
 	first := out[0]
 	first.Meta.ExecutedQueryString = opts.ExecutedQuery
@@ -306,4 +306,13 @@ func longTable(series []*Series) *data.Frame {
 	}
 	fields = append(fields, data.NewField("Value", nil, values))
 	return data.NewFrame("", fields...).SetMeta(&data.FrameMeta{Type: data.FrameTypeTable, TypeVersion: tableVersion})
+}
+
+// tooManyPoints is the notice for series the service did not aggregate.
+func tooManyPoints(series int, maxDataPoints int64) string {
+	which := fmt.Sprintf("%d series have", series)
+	if series == 1 {
+		which = "1 series has"
+	}
+	return fmt.Sprintf("%s more than twice the %d points Grafana asked for (maxDataPoints); all points are shown, but the service should aggregate to intervalMs", which, maxDataPoints)
 }

@@ -3,6 +3,7 @@ package frames
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,6 +165,39 @@ func TestAliasNamesAreBounded(t *testing.T) {
 			}
 			if !tt.expanded && (named != 0 || !notice) {
 				t.Errorf("%d series named by the alias, notice %v; want none and a notice", named, notice)
+			}
+		})
+	}
+}
+
+// The notice for series the service did not aggregate counts them in
+// words that agree with the count.
+func TestTooManyPointsNotice(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       string
+	}{
+		{name: "one series", body: `[{"target":"a","datapoints":[[1,1000],[2,2000],[3,3000]]},{"target":"b","datapoints":[[1,1000]]}]`,
+			want: "1 series has more than twice the 1 points"},
+		{name: "two series", body: `[{"target":"a","datapoints":[[1,1000],[2,2000],[3,3000]]},{"target":"b","datapoints":[[1,1000],[2,2000],[3,3000]]}]`,
+			want: "2 series have more than twice the 1 points"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := Decode(strings.NewReader(tt.body), 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			frames, err := a.Frames(Options{MaxDataPoints: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var texts []string
+			for _, n := range frames[0].Meta.Notices {
+				texts = append(texts, n.Text)
+			}
+			if !slices.ContainsFunc(texts, func(s string) bool { return strings.HasPrefix(s, tt.want) }) {
+				t.Errorf("notices %q, want one starting %q", texts, tt.want)
 			}
 		})
 	}

@@ -10,6 +10,9 @@ import (
 // service's order.
 type VariableOptions struct {
 	Values []contract.FindValue
+	// Blank tells an empty body, which the contract reads as no options
+	// but a server in the wild sends for a path it does not route.
+	Blank bool
 }
 
 // plainTable is the type of the frames that are neither series nor the

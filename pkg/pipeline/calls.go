@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
+	"net/http"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
@@ -11,14 +14,29 @@ import (
 )
 
 // Variable runs a template variable query: POST /variable, or, on a
-// SimpleJSON server that answers it 404 or 501, POST /search with the
-// query's text as the target. The Result's Value is *frames.VariableOptions.
+// SimpleJSON server, POST /search with the query's text as the target, as
+// client.FallbackFor decides for every list endpoint. The Result's Value
+// is *frames.VariableOptions.
 func (p *Pipeline) Variable(ctx context.Context, v *models.VariableQuery, skipCache bool) (*Result, error) {
+	search := func() (*Result, error) {
+		return p.Run(ctx, Call{Path: contract.PathSearch, Body: v.SearchRequest(), Kind: "options",
+			Decode: p.list(ctx, contract.PathSearch, readOptions)}, skipCache)
+	}
 	res, err := p.Run(ctx, Call{Path: contract.PathVariable, Body: v.ContractRequest(), Kind: "options",
 		Decode: p.list(ctx, contract.PathVariable, readOptions)}, skipCache)
-	if client.NotServed(err) {
-		res, err = p.Run(ctx, Call{Path: contract.PathSearch, Body: v.SearchRequest(), Kind: "options",
-			Decode: p.list(ctx, contract.PathSearch, readOptions)}, skipCache)
+	blank := err == nil && res.Value.(*frames.VariableOptions).Blank
+	switch client.FallbackFor(err, blank) {
+	case client.FallbackInstead:
+		first := err
+		res, err = search()
+		if notFound(first) {
+			// ExplainNoVariables rewords only a 404 from /search.
+			err = p.client.ExplainNoVariables(ctx, err)
+		}
+	case client.FallbackIfAnswers:
+		if sres, serr := search(); serr == nil {
+			res, err = sres, nil
+		}
 	}
 	return res, err
 }
@@ -47,11 +65,12 @@ func (p *Pipeline) list(ctx context.Context, path string, read func(endpoint str
 }
 
 func readOptions(endpoint string, r io.Reader, lim contract.ListLimits) (Value, error) {
-	values, err := contract.ReadFindValues(endpoint, r, lim)
+	seen := &nonBlank{r: r}
+	values, err := contract.ReadFindValues(endpoint, seen, lim)
 	if err != nil {
 		return nil, err
 	}
-	return &frames.VariableOptions{Values: values}, nil
+	return &frames.VariableOptions{Values: values, Blank: !seen.any}, nil
 }
 
 func readEvents(read func(string, io.Reader, contract.ListLimits) ([]contract.Annotation, error)) func(string, io.Reader, contract.ListLimits) (Value, error) {
@@ -62,4 +81,23 @@ func readEvents(read func(string, io.Reader, contract.ListLimits) ([]contract.An
 		}
 		return &frames.Annotations{Events: events}, nil
 	}
+}
+
+// nonBlank tells whether a body held anything but whitespace.
+type nonBlank struct {
+	r   io.Reader
+	any bool
+}
+
+func (b *nonBlank) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if !b.any && len(bytes.TrimSpace(p[:n])) > 0 {
+		b.any = true
+	}
+	return n, err
+}
+
+func notFound(err error) bool {
+	var ce *client.Error
+	return errors.As(err, &ce) && ce.Kind == client.KindHTTP && ce.StatusCode == http.StatusNotFound
 }

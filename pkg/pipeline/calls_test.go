@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -48,6 +49,20 @@ func status(code int) func(http.ResponseWriter) {
 	return func(w http.ResponseWriter) { w.WriteHeader(code) }
 }
 
+// hangUp closes the connection without writing a byte, as some minimal
+// servers do for a path they do not route.
+func hangUp(w http.ResponseWriter) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		_ = conn.Close()
+	}
+}
+
+// Variables fall back to /search as every list endpoint falls back
+// (client.FallbackFor).
 func TestVariable(t *testing.T) {
 	services := []contract.FindValue{{Text: "checkout", Value: "checkout"}, {Text: "search", Value: "search"}}
 	const sentVariable = `/variable {"payload":{"target":"services"},"range":{"from":"2026-11-24T11:00:00.000Z","to":"2026-11-24T12:00:00.000Z","raw":{"from":"2026-11-24T11:00:00.000Z","to":"2026-11-24T12:00:00.000Z"}}}`
@@ -58,6 +73,9 @@ func TestVariable(t *testing.T) {
 		want     []contract.FindValue
 		received []string
 		wantErr  string
+		// reportedFirst: the answer reported is the first call's, not the
+		// last one's.
+		reportedFirst bool
 	}{
 		{name: "/variable", answers: map[string]func(http.ResponseWriter){"/variable": answer(`[{"__text":"checkout","__value":"checkout"},{"__text":"search","__value":"search"}]`)},
 			want: services, received: []string{sentVariable}},
@@ -67,8 +85,27 @@ func TestVariable(t *testing.T) {
 			want: services, received: []string{sentVariable, sentSearch}},
 		{name: "500 is an error, no fallback", answers: map[string]func(http.ResponseWriter){"/variable": status(500), "/search": answer(`[]`)},
 			wantErr: "POST /variable: the service failed with 500", received: []string{sentVariable}},
-		{name: "not the contract", answers: map[string]func(http.ResponseWriter){"/variable": answer(`<html>`)},
-			wantErr: "POST /variable: the answer does not follow the in-house metrics contract", received: []string{sentVariable}},
+		{name: "not the contract and no /search: the first answer is the error", answers: map[string]func(http.ResponseWriter){"/variable": answer(`<html>`)},
+			wantErr: "POST /variable: the answer does not follow the in-house metrics contract", received: []string{sentVariable, sentSearch}},
+		{name: "a catch-all's ok: /search", answers: map[string]func(http.ResponseWriter){"/variable": answer(`ok`), "/search": answer(`["checkout","search"]`)},
+			want: services, received: []string{sentVariable, sentSearch}},
+		{name: "empty 200: /search", answers: map[string]func(http.ResponseWriter){"/variable": answer(``), "/search": answer(`["checkout","search"]`)},
+			want: services, received: []string{sentVariable, sentSearch}},
+		{name: "empty 200 and no /search: no options", answers: map[string]func(http.ResponseWriter){"/variable": answer(` `)},
+			want: []contract.FindValue{}, received: []string{sentVariable, sentSearch}, reportedFirst: true},
+		{name: "empty list: no fallback", answers: map[string]func(http.ResponseWriter){"/variable": answer(`[]`), "/search": answer(`["checkout"]`)},
+			want: []contract.FindValue{}, received: []string{sentVariable}},
+		{name: "hangs up: /search, after the retries", answers: map[string]func(http.ResponseWriter){"/variable": hangUp, "/search": answer(`["checkout","search"]`)},
+			want: services, received: []string{sentVariable, sentVariable, sentVariable, sentSearch}},
+		{name: "404 on both after a passing Save & test: no variable endpoint",
+			answers:  map[string]func(http.ResponseWriter){"/": answer(`ok`), "/metrics": answer(`["a"]`)},
+			wantErr:  "POST /variable and POST /search: the service answered 404 Not Found to both. It answers health",
+			received: []string{sentVariable, sentSearch, "/ ", `/metrics {"metric":"","payload":{}}`}},
+		{name: "501 on /variable, 404 on /search: /search's 404 as it is",
+			answers: map[string]func(http.ResponseWriter){"/variable": status(501), "/": answer(`ok`), "/metrics": answer(`["a"]`)},
+			wantErr: "POST /search: the service answered 404 Not Found: check that the URL", received: []string{sentVariable, sentSearch}},
+		{name: "404 on both at a wrong URL: check the URL", answers: map[string]func(http.ResponseWriter){},
+			wantErr: "check that the URL is the base URL", received: []string{sentVariable, sentSearch, "/ "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +133,9 @@ func TestVariable(t *testing.T) {
 				t.Errorf("options %+v, want %+v", got, tt.want)
 			}
 			last := tt.received[len(tt.received)-1]
+			if tt.reportedFirst {
+				last = tt.received[0]
+			}
 			if sent := strings.SplitN(last, " ", 2)[1]; string(res.Sent.Body) != sent || !strings.HasSuffix(res.Sent.URL, strings.SplitN(last, " ", 2)[0]) {
 				t.Errorf("reported %s %s, the service received %s", res.Sent.URL, res.Sent.Body, last)
 			}

@@ -128,8 +128,8 @@ func TestAnnotationErrors(t *testing.T) {
 		status           backend.Status
 		want             string
 	}{
-		{"a time series answer", ref.URL, `{"target":"cpu_usage"}`, nil, backend.StatusBadGateway, `POST /query: the answer does not follow the in-house metrics contract: POST /query: item 0: it is a time series`},
-		{"a table without time", noTime.URL, `{"target":"events"}`, nil, backend.StatusBadGateway, `POST /query: item 0: no "time" column (the columns are ["title"])`},
+		{"a time series answer", ref.URL, `{"target":"cpu_usage"}`, nil, backend.StatusBadGateway, `POST /query: the answer does not follow the in-house metrics contract: item 0: it is a time series`},
+		{"a table without time", noTime.URL, `{"target":"events"}`, nil, backend.StatusBadGateway, `POST /query: the answer does not follow the in-house metrics contract: item 0: no "time" column (the columns are ["title"])`},
 		{"neither target nor query", ref.URL, `{"name":"x"}`, nil, backend.StatusBadRequest, `annotation query: no metric selected`},
 		{"in an alert rule", ref.URL, `{"query":"x"}`, alerting, backend.StatusBadRequest, `"annotations" queries cannot run in alert rules`},
 		{"no /annotations endpoint", noAnnotations.URL, `{"query":"x","name":"n","enable":true}`, nil, backend.StatusNotFound,

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -23,10 +24,16 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 		return healthError(scrub, err), nil
 	}
 	metrics, err := d.client.Metrics(ctx, contract.MetricsRequest{})
-	if err != nil {
+	var unnamed *contract.UnnamedMetricsError
+	if err != nil && !errors.As(err, &unnamed) {
 		return healthError(scrub, err), nil
 	}
 	msg := fmt.Sprintf("Data source is working: %s answered and lists %d metrics", answered, len(metrics))
+	if unnamed != nil {
+		// The service answers the contract; SimpleJSON's Save & test
+		// passes here too.
+		msg = fmt.Sprintf("Data source is working: %s answered. Warning: %s lists only metrics without a name (%d), so the query editor has no metric to offer: type the target, or have the service name its metrics for an empty target", answered, unnamed.Endpoint, unnamed.Items)
+	}
 	if base := d.client.BaseURL(); answered != base {
 		msg += fmt.Sprintf(". The URL as written, %s, answered 404 Not Found; every call works either way, but you may save the URL as %s", base, answered)
 	}

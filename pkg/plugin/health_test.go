@@ -47,6 +47,18 @@ func TestCheckHealth(t *testing.T) {
 		_ = conn.Close()
 	})
 	emptyMetrics := minimal(func(http.ResponseWriter) {})
+	// A SimpleJSON server that names its metrics only for a target such
+	// as "*": /search with an empty target lists [""].
+	onlyEmptyNames := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/metrics":
+			http.NotFound(w, r)
+		case "/search":
+			_, _ = io.WriteString(w, `[""]`)
+		default:
+			_, _ = io.WriteString(w, "ok")
+		}
+	})).URL
 	tests := []struct {
 		name, url, jsonData string
 		secure              map[string]string
@@ -62,6 +74,8 @@ func TestCheckHealth(t *testing.T) {
 			want: []string{"Data source is working", "Warning: TLS certificate verification is off"}},
 		{name: "/metrics hangs up: /search", url: hangsUp, ok: true, want: []string{"lists 2 metrics"}},
 		{name: "/metrics answers an empty 200: /search", url: emptyMetrics, ok: true, want: []string{"lists 2 metrics"}},
+		{name: "/search lists only empty names: passes with a warning", url: onlyEmptyNames, ok: true,
+			want: []string{"Data source is working: " + onlyEmptyNames + " answered", "Warning: POST /search lists only metrics without a name (1)", "type the target"}},
 		{name: "invalid settings", url: "ftp://metrics.internal", want: []string{"invalid data source settings", "only http and https"}},
 		{name: "invalid number setting", url: ref.URL, jsonData: `{"timeout":-1}`, want: []string{"invalid data source settings", "imeout"}},
 	}

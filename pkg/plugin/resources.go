@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -94,11 +95,45 @@ func (d *Datasource) resource(ctx context.Context, req *backend.CallResourceRequ
 		return http.StatusNotFound, errorBody(fmt.Errorf("no resource %q: this data source serves %q, %q, %q and %q", path,
 			models.ResourceMetrics, models.ResourceMetricPayloadOptions, models.ResourceTagKeys, models.ResourceTagValues))
 	}
-	out, err := route(ctx, req.Body)
+	body := req.Body
+	if req.Method == http.MethodGet && len(bytes.TrimSpace(body)) == 0 {
+		var err error
+		if body, err = queryBody(req.URL); err != nil {
+			return resourceError(err)
+		}
+	}
+	out, err := route(ctx, body)
 	if err != nil {
 		return resourceError(err)
 	}
 	return http.StatusOK, out
+}
+
+// queryBody reads a GET's parameters from its query string, as the body
+// a POST would send: ?key=region is {"key": "region"}. A value that is a
+// JSON object or list (payload, range, adhocFilters) is that JSON.
+func queryBody(rawURL string) ([]byte, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, &badRequest{fmt.Errorf("the request URL cannot be read: %v", err)}
+	}
+	params, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, &badRequest{fmt.Errorf("the request URL cannot be read: its query string: %v", err)}
+	}
+	if len(params) == 0 {
+		return nil, nil
+	}
+	fields := make(map[string]json.RawMessage, len(params))
+	for k, vs := range params {
+		v := vs[len(vs)-1]
+		if t := strings.TrimSpace(v); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && json.Valid([]byte(t)) {
+			fields[k] = json.RawMessage(t)
+			continue
+		}
+		fields[k], _ = json.Marshal(v)
+	}
+	return json.Marshal(fields)
 }
 
 // route serves one resource: it reads the body and asks the service.
@@ -125,8 +160,12 @@ func (d *Datasource) routes() map[string]route {
 		},
 		// Ad hoc filters: both answer Grafana's MetricFindValue list, and
 		// an empty one when the service has no such endpoint.
-		models.ResourceTagKeys: func(ctx context.Context, _ []byte) (any, error) {
-			return d.client.TagKeys(ctx)
+		models.ResourceTagKeys: func(ctx context.Context, body []byte) (any, error) {
+			var r contract.TagKeysRequest
+			if err := decodeBody(body, &r); err != nil {
+				return nil, err
+			}
+			return d.client.TagKeys(ctx, r)
 		},
 		models.ResourceTagValues: func(ctx context.Context, body []byte) (any, error) {
 			var r contract.TagValuesRequest

@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -17,7 +19,7 @@ func callResource(t *testing.T, url, method, path, body string) *backend.CallRes
 	inst := instance(t, url, `{}`, nil)
 	var got *backend.CallResourceResponse
 	err := inst.(backend.CallResourceHandler).CallResource(context.Background(),
-		&backend.CallResourceRequest{Method: method, Path: path, Body: []byte(body)},
+		&backend.CallResourceRequest{Method: method, Path: strings.SplitN(path, "?", 2)[0], URL: path, Body: []byte(body)},
 		backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +83,11 @@ func TestCallResource(t *testing.T) {
 		{"tag values", ref.URL, "POST", "tag-values", `{"key":"region"}`, 200, `[{"text":"eu-west","value":"eu-west"},{"text":"us-east","value":"us-east"}]`},
 		{"tag values as strings and numbers", plainTags.URL, "POST", "tag-values", `{"key":"dc"}`, 200, `[{"text":"ams","value":"ams"},{"text":"7","value":"7"}]`},
 		{"tag values: SimpleJSON (404) has none", simple.URL, "POST", "tag-values", `{"key":"dc"}`, 200, `[]`},
+		{"tag values by GET: the query string", ref.URL, "GET", "tag-values?key=region", ``, 200, `[{"text":"eu-west","value":"eu-west"},{"text":"us-east","value":"us-east"}]`},
+		{"payload options by GET: the query string, payload as JSON", oldOptions.URL, "GET", "metric-payload-options?metric=m&name=n&payload=%7B%22a%22%3A1%7D", ``, 200, `[{"label":"a","value":"a"},{"label":"b","value":"b"}]`},
+		{"payload options by GET without name", ref.URL, "GET", "metric-payload-options?metric=m", ``, 400, `\"metric\" and \"name\" are required`},
+		{"tag values by GET without a key", ref.URL, "GET", "tag-values?region=x", ``, 400, `\"key\" is required`},
+		{"tag values by GET, a malformed query string", ref.URL, "GET", "tag-values?key=%zz", ``, 400, `the request URL cannot be read`},
 		{"tag values without a key", ref.URL, "POST", "tag-values", `{}`, 400, `\"key\" is required`},
 		{"tag values, malformed body", ref.URL, "POST", "tag-values", `{"key":`, 400, `not the expected JSON`},
 		{"unknown resource", ref.URL, "POST", "nope", ``, 404, `no resource \"nope\": this data source serves \"metrics\", \"metric-payload-options\", \"tag-keys\" and \"tag-values\"`},
@@ -137,5 +144,48 @@ func TestResourceAnswersAreScrubbed(t *testing.T) {
 		if !strings.Contains(string(got.Body), "[redacted]") {
 			t.Errorf("%s answer shows no redaction: %s", path, got.Body)
 		}
+	}
+}
+
+// The tag routes pass the dashboard's range and its other ad hoc filters
+// on to the service, as simPod's data source posts them; the range goes
+// out in the contract's time format. A caller that sends neither sends
+// the bodies of before.
+func TestTagRoutesPassRangeAndFilters(t *testing.T) {
+	var mu sync.Mutex
+	var received []string
+	rec := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		received = append(received, r.URL.Path+" "+string(b))
+		mu.Unlock()
+		_, _ = io.WriteString(w, `[]`)
+	}))
+	const rng = `"range":{"from":"2026-11-24T11:00:00Z","to":"2026-11-24T12:00:00.5Z","raw":{"from":"now-1h","to":"now"}}`
+	const sentRange = `"range":{"from":"2026-11-24T11:00:00.000Z","to":"2026-11-24T12:00:00.500Z","raw":{"from":"now-1h","to":"now"}}`
+	const filters = `"adhocFilters":[{"key":"service","operator":"=","value":"checkout"}]`
+	tests := []struct {
+		name, method, path, body, want string
+	}{
+		{"tag keys", "POST", "tag-keys", `{` + rng + `,` + filters + `}`, `/tag-keys {` + sentRange + `,` + filters + `}`},
+		{"tag values", "POST", "tag-values", `{"key":"region",` + rng + `,` + filters + `}`, `/tag-values {"key":"region",` + sentRange + `,` + filters + `}`},
+		{"tag values by GET", "GET", `tag-values?key=region&adhocFilters=` + url.QueryEscape(`[{"key":"service","operator":"=","value":"checkout"}]`), ``, `/tag-values {"key":"region",` + filters + `}`},
+		{"tag keys without either", "POST", "tag-keys", ``, `/tag-keys {}`},
+		{"tag values without either", "POST", "tag-values", `{"key":"region"}`, `/tag-values {"key":"region"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			received = nil
+			mu.Unlock()
+			if res := callResource(t, rec.URL, tt.method, tt.path, tt.body); res.Status != 200 {
+				t.Fatalf("%d %s", res.Status, res.Body)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(received) != 1 || received[0] != tt.want {
+				t.Errorf("the service received %q, want %q", received, tt.want)
+			}
+		})
 	}
 }

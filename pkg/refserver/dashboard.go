@@ -65,7 +65,7 @@ func (s *Server) tagValuesHandler(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	values := tagValues(req.Key)
+	values := tagValuesWhere(req.Key, req.AdhocFilters)
 	out := make([]contract.TagValue, 0, len(values))
 	for _, v := range values {
 		out = append(out, contract.TagValue{Text: v})

@@ -92,6 +92,38 @@ func TestEventsFrame(t *testing.T) {
 	}
 }
 
+// Values are narrowed by the ad hoc filters sent with them.
+func TestTagValuesNarrowedByFilters(t *testing.T) {
+	tests := []struct {
+		name string
+		req  contract.TagValuesRequest
+		want []string
+	}{
+		{name: "no filters", req: contract.TagValuesRequest{Key: "service"}, want: []string{"checkout", "search", "payments"}},
+		{name: "service != checkout", req: contract.TagValuesRequest{Key: "service", AdhocFilters: []contract.Filter{{Key: "service", Operator: "!=", Value: "checkout"}}},
+			want: []string{"search", "payments"}},
+		{name: "a filter no series passes", req: contract.TagValuesRequest{Key: "region", AdhocFilters: []contract.Filter{{Key: "service", Operator: "=", Value: "nosuch"}}},
+			want: []string{}},
+		{name: "a range and a filter every series passes", req: contract.TagValuesRequest{Key: "region",
+			Range:        &contract.Range{From: time.Unix(0, 0), To: time.Unix(3600, 0)},
+			AdhocFilters: []contract.Filter{{Key: "service", Operator: "=~", Value: "check.*"}}},
+			want: []string{"eu-west", "us-east"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var values []contract.TagValue
+			post(t, "/tag-values", tt.req, &values)
+			got := []string{}
+			for _, v := range values {
+				got = append(got, v.Text)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("values %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestTagKeysAndValues(t *testing.T) {
 	var keys []contract.TagKey
 	post(t, "/tag-keys", struct{}{}, &keys)

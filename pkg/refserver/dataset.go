@@ -60,6 +60,33 @@ func tagValues(key string) []string {
 	return []string{}
 }
 
+// tagValuesWhere lists the values of key that some series under the ad
+// hoc filters has: with service != checkout, the services left; with a
+// filter no series passes, none. Every series has data in every range, so
+// the range a caller sends narrows nothing here.
+func tagValuesWhere(key string, filters []contract.Filter) []string {
+	out := []string{}
+	for _, v := range tagValues(key) {
+		for _, k := range allSeries() {
+			if tags := k.tags(); tags[key] == v && matches(filters, tags) {
+				out = append(out, v)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func allSeries() []seriesKey {
+	out := make([]seriesKey, 0, len(services)*len(regions))
+	for _, svc := range services {
+		for _, reg := range regions {
+			out = append(out, seriesKey{svc, reg})
+		}
+	}
+	return out
+}
+
 type seriesKey struct{ service, region string }
 
 func (k seriesKey) tags() map[string]string {
@@ -69,12 +96,9 @@ func (k seriesKey) tags() map[string]string {
 // series lists the series a payload and ad hoc filters select.
 func (m *metric) series(payload map[string]any, filters []contract.Filter) []seriesKey {
 	var out []seriesKey
-	for _, svc := range services {
-		for _, reg := range regions {
-			k := seriesKey{svc, reg}
-			if selected(payload["service"], svc) && selected(payload["region"], reg) && matches(filters, k.tags()) {
-				out = append(out, k)
-			}
+	for _, k := range allSeries() {
+		if selected(payload["service"], k.service) && selected(payload["region"], k.region) && matches(filters, k.tags()) {
+			out = append(out, k)
 		}
 	}
 	return out
