@@ -16,7 +16,7 @@ const VARS: Vars = {
   limit: '5',
 };
 
-const newDatasource = () => new DataSource(instanceSettings(), fakeTemplateSrv(VARS));
+const newDatasource = (multiValue?: string) => new DataSource(instanceSettings({ multiValue }), fakeTemplateSrv(VARS));
 const filter = (key: string, operator: string, value: string, condition?: string): AdHocVariableFilter =>
   condition === undefined ? { key, operator, value } : { key, operator, value, condition };
 
@@ -77,18 +77,23 @@ describe('applyTemplateVariables copies the ad hoc filters into the query', () =
 
   it('gives Explore the filters too', () => {
     const got = newDatasource().interpolateVariablesInQueries([{ refId: 'A', target: '$services' }], {}, [filter('region', '=', '$region')]);
-    expect(got.map((q) => [q.target, q.adhocFilters])).toEqual([
-      ['checkout', [{ key: 'region', operator: '=', value: 'eu-west' }]],
-      ['search', [{ key: 'region', operator: '=', value: 'eu-west' }]],
-    ]);
+    expect(got.map((q) => [q.target, q.adhocFilters])).toEqual([['(checkout|search)', [{ key: 'region', operator: '=', value: 'eu-west' }]]]);
   });
 });
 
 describe('what the backend receives', () => {
+  it('the one query of the regex mode carries the filters and the relative range', async () => {
+    const received = queryBackend();
+    await answer(newDatasource().query(request([{ target: '$services' }], { filters: [filter('region', '=~', '$regions')] })));
+    expect(received.map((q) => [q.refId, q.target, q.adhocFilters, q.rangeRaw])).toEqual([
+      ['A', '(checkout|search)', [{ key: 'region', operator: '=~', value: '(eu-west|us-east)' }], { from: 'now-1h', to: 'now' }],
+    ]);
+  });
+
   it('every query a split makes carries the filters and the relative range', async () => {
     const received = queryBackend();
     await answer(
-      newDatasource().query(request([{ target: '$services', payload: { region: '$region' } }], { filters: [filter('region', '=~', '$regions')] }))
+      newDatasource('split').query(request([{ target: '$services', payload: { region: '$region' } }], { filters: [filter('region', '=~', '$regions')] }))
     );
     expect(received.map((q) => [q.refId, q.target, q.adhocFilters, q.rangeRaw])).toEqual([
       ['A', 'checkout', [{ key: 'region', operator: '=~', value: '(eu-west|us-east)' }], { from: 'now-1h', to: 'now' }],

@@ -75,8 +75,8 @@ describe('prepareQuery', () => {
 
 describe('annotation queries through query()', () => {
   // As Grafana runs one: prepareAnnotation, prepareQuery, then query() with refId Anno.
-  async function run(anno: Anno, vars = { service: ['checkout', 'search'] }) {
-    const ds = new DataSource(instanceSettings(), fakeTemplateSrv(vars));
+  async function run(anno: Anno, vars = { service: ['checkout', 'search'] }, multiValue?: 'split') {
+    const ds = new DataSource(instanceSettings({ multiValue }), fakeTemplateSrv(vars));
     const received = queryBackend();
     const support = ds.annotations!;
     const query = support.prepareQuery!(support.prepareAnnotation!(anno));
@@ -84,8 +84,14 @@ describe('annotation queries through query()', () => {
     return { received, res };
   }
 
-  it("runs the JSON datasource's model as a metric, interpolated, one query per value", async () => {
+  it("runs the JSON datasource's model as a metric, interpolated, one query with the regex", async () => {
     const { received, res } = await run(JSON_DATASOURCE);
+    expect(received.map((q) => [q.queryType, q.target, q.payload])).toEqual([[QUERY_TYPE_ANNOTATIONS, 'deploy_events', '{"service": "(checkout|search)"}']]);
+    expect(res.data.map((f) => f.refId)).toEqual(['Anno']);
+  });
+
+  it("runs the JSON datasource's model as a metric, one query per value in the split mode", async () => {
+    const { received, res } = await run(JSON_DATASOURCE, undefined, 'split');
     expect(received.map((q) => [q.queryType, q.target, q.payload, q.rangeRaw])).toEqual([
       [QUERY_TYPE_ANNOTATIONS, 'deploy_events', '{"service": "checkout"}', { from: 'now-1h', to: 'now' }],
       [QUERY_TYPE_ANNOTATIONS, 'deploy_events', '{"service": "search"}', { from: 'now-1h', to: 'now' }],
@@ -102,8 +108,14 @@ describe('annotation queries through query()', () => {
     expect(JSON.parse(JSON.stringify(received[0]))).not.toHaveProperty('target');
   });
 
-  it('runs SimpleJSON text with several values once per value, and empty text too (every event)', async () => {
-    expect((await run(SIMPLE_JSON)).received.map((q) => q.query)).toEqual(['checkout', 'search']);
+  it("runs SimpleJSON text with several values once, in Grafana's glob format as SimpleJSON sent it, and empty text too (every event)", async () => {
+    expect((await run(SIMPLE_JSON)).received.map((q) => q.query)).toEqual(['{checkout,search}']);
+    expect((await run(SIMPLE_JSON, { service: ['a.b'] })).received.map((q) => q.query)).toEqual(['a.b']);
+    expect((await run({ ...SIMPLE_JSON, query: '' })).received.map((q) => q.query)).toEqual(['']);
+  });
+
+  it('runs SimpleJSON text with several values once per value in the split mode', async () => {
+    expect((await run(SIMPLE_JSON, undefined, 'split')).received.map((q) => q.query)).toEqual(['checkout', 'search']);
     expect((await run({ ...SIMPLE_JSON, query: '' })).received.map((q) => q.query)).toEqual(['']);
   });
 });

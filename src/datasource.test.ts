@@ -23,14 +23,23 @@ const VARS: Vars = {
   customAll: { current: ['$__all'], options: ['a', 'b'], multi: true, includeAll: true, allValue: '.*' },
   quoteAll: { current: '$__all', options: ['a'], includeAll: true, allValue: 'any "x"' },
   many: { current: Array.from({ length: 11 }, (_, i) => `m${i}`), multi: true },
+  dotted: 'web.1',
 };
 
-function newDatasource(vars: Vars = VARS) {
-  return new DataSource(instanceSettings(), fakeTemplateSrv(vars));
+function newDatasource(vars: Vars = VARS, multiValue?: 'regex' | 'split') {
+  return new DataSource(instanceSettings({ multiValue }), fakeTemplateSrv(vars));
 }
 
+// As Explore opened from a panel calls it: one query, the first result kept.
 function expand(query: Partial<Query>, scopedVars: ScopedVars = {}) {
   return newDatasource().interpolateVariablesInQueries([{ refId: 'A', ...query } as Query], scopedVars);
+}
+
+/** What the backend receives when a panel runs the saved query through query(). */
+async function sent(query: Partial<Query>, multiValue?: 'regex' | 'split', vars: Vars = VARS) {
+  const received = queryBackend();
+  await answer(newDatasource(vars, multiValue).query(request([{ refId: 'A', ...query }])));
+  return received;
 }
 
 describe('one value per variable', () => {
@@ -72,7 +81,7 @@ describe('one value per variable', () => {
   });
 });
 
-describe('multi-value variables', () => {
+describe('multi-value variables, one query per value (the split mode)', () => {
   const cases: Array<{ name: string; query: Partial<Query>; want: Array<Partial<Query>> }> = [
     {
       name: 'in target: one query per value',
@@ -153,16 +162,60 @@ describe('multi-value variables', () => {
       want: [{ alias: 'cpu on web-1, web-2' }, { alias: 'mem on web-1, web-2' }],
     },
   ];
-  it.each(cases)('$name', ({ query, want }) => {
-    const got = expand(query);
+  it.each(cases)('$name', async ({ query, want }) => {
+    const got = await sent(query, 'split');
     expect(got).toHaveLength(want.length);
     want.forEach((w, i) => expect(got[i]).toMatchObject(w));
   });
 
-  it('splits as far as the limit', () => {
+  it('splits as far as the limit', async () => {
     const query = { target: '$many', payload: { region: '$all', h: '$hosts' } };
     expect(11 * 3 * 2).toBeLessThanOrEqual(MAX_QUERIES);
-    expect(expand(query)).toHaveLength(66);
+    expect(await sent(query, 'split')).toHaveLength(66);
+  });
+});
+
+describe('multi-value variables, one query with a regex (the default, as the JSON datasource)', () => {
+  const big: Vars = { ...VARS, hostAll: { current: '$__all', options: Array.from({ length: 150 }, (_, i) => `h${i}.dc`), multi: true, includeAll: true } };
+  const cases: Array<{ name: string; query: Partial<Query>; want: Partial<Query> }> = [
+    { name: "in target: Grafana's regex format", query: { target: '$metrics' }, want: { refId: 'A', target: '(cpu|mem)' } },
+    { name: 'one value is escaped, as the regex format does', query: { target: 'x.$host', payload: { h: '$dotted' } }, want: { target: 'x.web-1', payload: { h: 'web\\.1' } } },
+    { name: '"All" is every option', query: { target: 'm_$all' }, want: { target: 'm_(a|b|c)' } },
+    { name: 'a custom all value goes as written', query: { target: '$customAll' }, want: { target: '.*' } },
+    { name: 'in a payload field, text around kept', query: { target: 'cpu', payload: { region: 'r-$regions' } }, want: { payload: { region: 'r-(eu|us)' } } },
+    {
+      name: 'two variables: still one query',
+      query: { target: '$metrics', payload: { region: '$regions' } },
+      want: { target: '(cpu|mem)', payload: { region: '(eu|us)' } },
+    },
+    {
+      name: 'in a multi-select entry: the regex, one entry, as the JSON datasource builder sent it',
+      query: { target: 'cpu', payload: { hosts: ['$hosts', 'db-1'] } },
+      want: { payload: { hosts: ['(web-1|web-2)', 'db-1'] } },
+    },
+    {
+      name: 'a JSON-text string: the regex inside the string; a bare variable is still a list',
+      query: { target: 'cpu', payload: '{"hosts": "h-$hosts", "list": $hosts, "one": "$dotted"}' },
+      want: { payload: '{"hosts": "h-(web-1|web-2)", "list": ["web-1","web-2"], "one": "web.1"}' },
+    },
+    { name: 'a format written in the text wins', query: { target: '${metrics:csv}' }, want: { target: 'cpu,mem' } },
+    { name: 'the legend lists the values', query: { target: '$metrics', alias: '$metrics on $hosts' }, want: { alias: 'cpu, mem on web-1, web-2' } },
+  ];
+  it.each(cases)('$name', async ({ query, want }) => {
+    const got = await sent(query);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject(want);
+    if (typeof got[0].payload === 'string') {
+      expect(() => JSON.parse(got[0].payload as string)).not.toThrow();
+    }
+  });
+
+  it('sends an "All" of 150 values as one query, which the split mode refuses', async () => {
+    const query = { target: 'load:$hostAll', payload: '{"hosts": "$hostAll"}' };
+    const got = await sent(query, undefined, big);
+    const alternation = `(${Array.from({ length: 150 }, (_, i) => `h${i}\\.dc`).join('|')})`;
+    expect(got.map((q) => [q.refId, q.target, q.payload])).toEqual([['A', `load:${alternation}`, JSON.stringify({ hosts: alternation }).replace(':', ': ')]]);
+    expect(await sent(query, 'split', big)).toEqual([]);
   });
 });
 
@@ -207,14 +260,23 @@ describe('every Grafana format, written in the query', () => {
 });
 
 describe('query', () => {
-  async function run(targets: Array<Partial<Query>>) {
+  async function run(targets: Array<Partial<Query>>, multiValue?: 'split') {
     const queries = queryBackend();
-    const res = await answer(newDatasource().query(request(targets)));
+    const res = await answer(newDatasource(VARS, multiValue).query(request(targets)));
     return { res, queries };
   }
 
-  it('sends one query per value and answers under the saved refId', async () => {
-    const { res, queries } = await run([{ target: '$metrics', payload: { h: ['$hosts'] } }, { target: 'disk' }]);
+  it('sends one query per saved query in the regex mode', async () => {
+    const { res, queries } = await run([{ target: '$many', payload: { a: '$all', b: '$metrics', c: '$regions' } }, { target: 'disk' }]);
+    expect(queries.map((q) => [q.refId, q.target, q.payload])).toEqual([
+      ['A', '(m0|m1|m2|m3|m4|m5|m6|m7|m8|m9|m10)', { a: '(a|b|c)', b: '(cpu|mem)', c: '(eu|us)' }],
+      ['B', 'disk', undefined],
+    ]);
+    expect(res.errors).toBeUndefined();
+  });
+
+  it('sends one query per value in the split mode and answers under the saved refId', async () => {
+    const { res, queries } = await run([{ target: '$metrics', payload: { h: ['$hosts'] } }, { target: 'disk' }], 'split');
     expect(queries.map((q) => [q.refId, q.target, q.payload])).toEqual([
       ['A', 'cpu', { h: ['web-1', 'web-2'] }],
       ['A-2', 'mem', { h: ['web-1', 'web-2'] }],
@@ -233,18 +295,9 @@ describe('query', () => {
   });
 
   it('fails only the query that would split too far, with the reason', async () => {
-    const { res, queries } = await run([{ target: '$many', payload: { a: '$all', b: '$metrics', c: '$regions' } }, { target: 'cpu' }]);
+    const { res, queries } = await run([{ target: '$many', payload: { a: '$all', b: '$metrics', c: '$regions' } }, { target: 'cpu' }], 'split');
     expect(queries.map((q) => q.target)).toEqual(['cpu']);
     expect(res.errors).toEqual([{ refId: 'A', message: expect.stringMatching(/would become 132 queries .* at most 100/) }]);
-  });
-
-  it('passes server-side expressions through as they are', async () => {
-    const { queries } = await run([{ target: '$metrics' }, { datasource: { type: '__expr__', uid: '__expr__' }, expression: '$A * 2' } as Partial<Query>]);
-    expect(queries.map((q) => [q.refId, q.target ?? (q as { expression?: string }).expression])).toEqual([
-      ['A', 'cpu'],
-      ['A-2', 'mem'],
-      ['B', '$A * 2'],
-    ]);
   });
 
   it('keeps a backend error under the saved refId', async () => {
@@ -253,17 +306,43 @@ describe('query', () => {
   });
 });
 
-describe('Explore', () => {
-  it('carries interpolated queries, with the data source and a refId each', () => {
+/**
+ * Explore opened from a panel (scenes' utils/explore.ts) and the expression
+ * engine (ExpressionDatasource.query) call interpolateVariablesInQueries
+ * with one query at a time and keep the first query it returns; a request
+ * with an expression goes to the expression engine, never to query().
+ */
+function asGrafanaCallsIt(ds: DataSource, targets: Query[], scopedVars: ScopedVars = {}) {
+  return targets.map((t) => (t.datasource?.type === '__expr__' ? t : ds.interpolateVariablesInQueries([t], scopedVars)[0]));
+}
+
+describe('Explore from a panel and server-side expressions', () => {
+  const targets = [
+    { refId: 'A', target: '$metrics', payload: { h: 'r-$regions' } },
+    { refId: 'B', target: '$metric', alias: '$host' },
+    { refId: 'C', datasource: { type: '__expr__', uid: '__expr__' }, expression: '$A * 2' } as Query,
+  ];
+
+  it('each query comes back as one, interpolated as query() sends it, with the data source', async () => {
     const ds = newDatasource();
-    const got = ds.interpolateVariablesInQueries(
-      [{ refId: 'A', target: '$metrics' }, { refId: 'A-2', target: '$metric', alias: '$host' }] as Query[],
-      {}
-    );
-    expect(got.map((q) => [q.refId, q.target, q.alias, q.datasource?.uid])).toEqual([
-      ['A', 'cpu', undefined, 'inhouse-uid'],
-      ['A-3', 'mem', undefined, 'inhouse-uid'],
-      ['A-2', 'cpu', 'web-1', 'inhouse-uid'],
+    const query = vi.spyOn(ds, 'query');
+    const got = asGrafanaCallsIt(ds, targets);
+    expect(got.map((q) => [q.refId, q.target, q.payload, q.alias, q.datasource?.uid])).toEqual([
+      ['A', '(cpu|mem)', { h: 'r-(eu|us)' }, undefined, 'inhouse-uid'],
+      ['B', 'cpu', undefined, 'web-1', 'inhouse-uid'],
+      ['C', undefined, undefined, undefined, '__expr__'],
+    ]);
+    expect(query).not.toHaveBeenCalled();
+    const viaQuery = await sent(targets[0]);
+    expect([viaQuery[0].target, viaQuery[0].payload]).toEqual([got[0].target, got[0].payload]);
+  });
+
+  it('in the split mode, each query is its first value, since Grafana keeps one', () => {
+    const got = asGrafanaCallsIt(newDatasource(VARS, 'split'), targets);
+    expect(got.map((q) => [q.refId, q.target, q.payload])).toEqual([
+      ['A', 'cpu', { h: 'r-eu' }],
+      ['B', 'cpu', undefined],
+      ['C', undefined, undefined],
     ]);
   });
 

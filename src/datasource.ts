@@ -18,7 +18,6 @@ import {
   DataSourceWithBackend,
   getAppEvents,
   getTemplateSrv,
-  isExpressionReference,
   StreamOptionsProvider,
   TemplateSrv,
 } from '@grafana/runtime';
@@ -35,6 +34,7 @@ import {
   RESOURCE_TAG_VALUES,
 } from './names';
 import { errorMessage } from './payload';
+import { multiValueMode } from './settings';
 import { AdhocFilter, DEFAULT_QUERY, JsonData, Metric, PayloadValue, Query, queryFormat, RangeRaw, SelectOption } from './types';
 import { VariableSupport } from './variables';
 
@@ -55,7 +55,7 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     private readonly templateSrv: TemplateSrv = getTemplateSrv()
   ) {
     super(instanceSettings);
-    this.interpolator = new Interpolator(templateSrv);
+    this.interpolator = new Interpolator(templateSrv, multiValueMode(instanceSettings.jsonData));
     this.annotations = annotationSupport();
     this.variables = new VariableSupport(this);
   }
@@ -85,9 +85,12 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
   }
 
   /**
-   * Sends one backend query per value of a variable that splits a query
-   * (see Interpolator), and hands the answers back under the saved query's
-   * refId, so the panel, its transformations and expressions see one query.
+   * Sends each saved query interpolated (see Interpolator): one backend
+   * query in the regex mode; in the split mode one per value of a variable
+   * that splits it, whose answers go back under the saved query's refId, so
+   * the panel and its transformations see one query. Requests with a
+   * server-side expression never come here: Grafana sends them to the
+   * expression engine, which calls interpolateVariablesInQueries.
    */
   query(request: DataQueryRequest<Query>): Observable<DataQueryResponse> {
     const rangeRaw = relativeRange(request.range);
@@ -96,11 +99,6 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     const savedRefId = new Map<string, string>();
     const taken = new Set(request.targets.map((t) => t.refId));
     for (const saved of request.targets) {
-      // Server-side expressions are the backend's to run, as sent.
-      if (isExpressionReference(saved.datasource)) {
-        targets.push(saved);
-        continue;
-      }
       if (!this.filterQuery(saved)) {
         continue;
       }
@@ -164,17 +162,22 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
     return this.withFilters(out, filters, scopedVars);
   }
 
-  /** Explore from a panel: every query interpolated, one per value of a splitting variable, with the ad hoc filters. */
+  /**
+   * Explore opened from a panel and server-side expressions call this with
+   * one query at a time and keep only the first query returned, so each
+   * query comes back as exactly one: in the regex mode the query that
+   * query() sends; in the split mode the first value's, since a query per
+   * value would be dropped there.
+   */
   interpolateVariablesInQueries(queries: Query[], scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): Query[] {
-    const taken = new Set(queries.map((q) => q.refId));
-    return queries.flatMap((saved) => {
+    return queries.map((saved) => {
+      let out: Query;
       try {
-        return this.interpolator.expand(saved, scopedVars).map((q, i) =>
-          this.withFilters({ ...q, refId: i === 0 ? saved.refId : freeRefId(saved.refId, taken), datasource: this.getRef() }, filters, scopedVars)
-        );
+        out = this.interpolator.expand(saved, scopedVars)[0] ?? saved;
       } catch {
-        return [saved];
+        out = saved;
       }
+      return this.withFilters({ ...out, refId: saved.refId, datasource: this.getRef() }, filters, scopedVars);
     });
   }
 

@@ -1,7 +1,16 @@
-import { ScopedVars } from '@grafana/data';
+import { escapeRegex, ScopedVars } from '@grafana/data';
 import { TemplateSrv } from '@grafana/runtime';
 
+import { QUERY_TYPE_ANNOTATIONS } from './names';
 import { AdhocFilter, PayloadScalar, PayloadValue, Query } from './types';
+
+/**
+ * What a multi-value variable becomes (jsonData.multiValue, settings.json):
+ * one query whose text holds Grafana's regex alternation, as the JSON
+ * datasource and SimpleJSON sent it (the default), or one query per value,
+ * for services that cannot read a regex.
+ */
+export type MultiValueMode = 'regex' | 'split';
 
 /**
  * Most queries one saved query may become. Two variables of 50 values each
@@ -55,8 +64,6 @@ class Dimensions {
   }
 }
 
-const escapeRegex = (v: string) => v.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
-
 const keyOf = (variable: { name?: string } | undefined, values: string[]) => variable?.name ?? JSON.stringify(values);
 
 const fill = (text: string, choice: string[]) => text.replace(SLOT, (_m, i: string) => choice[Number(i)]);
@@ -102,7 +109,7 @@ function decodeLiteral(literal: string): string | undefined {
 /**
  * Interpolates a saved query into the queries sent to the backend.
  *
- * Where the saved query holds one string (target, a single-value payload
+ * In the split mode, where the saved query holds one string (target, a single-value payload
  * field, a string inside a JSON-text payload), a multi-value variable
  * splits the query: one query per value, or per combination when several
  * such variables appear; the same variable takes the same value everywhere
@@ -117,9 +124,62 @@ function decodeLiteral(literal: string): string | undefined {
  * string, like `target`.
  */
 export class Interpolator {
-  constructor(private readonly templateSrv: TemplateSrv) {}
+  constructor(
+    private readonly templateSrv: TemplateSrv,
+    private readonly mode: MultiValueMode = 'regex'
+  ) {}
 
+  /** The queries one saved query becomes: always one in the regex mode; in the split mode one per value (see split). */
   expand(query: Query, scopedVars: ScopedVars): Query[] {
+    return this.mode === 'regex' ? [this.one(query, scopedVars)] : this.split(query, scopedVars);
+  }
+
+  /**
+   * The anchors' way: the target, payload fields (multi-select entries too)
+   * and a string variable query in Grafana's regex format, SimpleJSON's
+   * annotation text in glob, as they passed them to templateSrv.replace;
+   * Grafana formats, so a value is escaped as its escapeRegex does, one
+   * value included, and a custom all value goes as written. JSON text keeps
+   * its own rules (a bare variable is a list), but a string in it that
+   * holds several values gets the regex alternation, so it stays one query.
+   */
+  private one(query: Query, scopedVars: ScopedVars): Query {
+    const regex = (text: string | undefined) => (text === undefined ? undefined : this.templateSrv.replace(text, scopedVars, 'regex'));
+    const legend = (text: string | undefined) =>
+      text === undefined ? undefined : this.replace(text, scopedVars, (value) => asStrings(value).join(', '));
+    const inString: Formatter = (value) => {
+      const values = asStrings(value);
+      return values.length === 1 ? values[0] : `(${values.map(escapeRegex).join('|')})`;
+    };
+    let payload = query.payload;
+    if (typeof payload === 'string') {
+      payload = this.jsonTextTemplate(payload, scopedVars, inString)([]);
+    } else if (payload !== undefined && payload !== null) {
+      payload = Object.fromEntries(
+        Object.entries(payload).map(([name, v]): [string, PayloadValue] => [
+          name,
+          Array.isArray(v) ? v.map((item) => (typeof item === 'string' ? regex(item)! : item)) : typeof v === 'string' ? regex(v)! : v,
+        ])
+      );
+    }
+    const out: Query = { ...query, target: regex(query.target), alias: legend(query.alias), legendFormat: legend(query.legendFormat), payload };
+    if (typeof query.query === 'string') {
+      if (query.queryType === QUERY_TYPE_ANNOTATIONS) {
+        out.query = this.templateSrv.replace(query.query, scopedVars, 'glob');
+      } else if (query.format === 'json') {
+        out.query = this.jsonTextTemplate(query.query, scopedVars, inString)([]);
+      } else {
+        out.query = regex(query.query);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One query per value of a multi-value variable written where the query
+   * holds one string, within MAX_QUERIES (see the class comment).
+   */
+  private split(query: Query, scopedVars: ScopedVars): Query[] {
     const dims = new Dimensions();
     const splitting: Formatter = (value, variable) => {
       const values = asStrings(value);
@@ -185,7 +245,8 @@ export class Interpolator {
   /** What the query editor looks fields and options up with: a multi-value variable's first value. */
   first(query: Pick<Query, 'target' | 'payload'>): { target: string; payload: Record<string, PayloadValue> | string } {
     try {
-      const [q] = this.expand({ refId: 'editor', ...query }, {});
+      // The first value, unescaped, whatever the mode: the editor looks up a metric, not a pattern.
+      const [q] = this.split({ refId: 'editor', ...query }, {});
       return { target: q?.target ?? '', payload: q?.payload ?? {} };
     } catch {
       return { target: query.target ?? '', payload: query.payload ?? {} };

@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { authChoice, NUMBER_KEYS, NumberKey, numberProblem, sendsSecretsInClear, Settings, urlProblem, validate } from './settings';
+import {
+  authChoice,
+  choiceProblem,
+  MULTI_VALUE,
+  multiValueMode,
+  NUMBER_KEYS,
+  NumberKey,
+  numberProblem,
+  sendsSecretsInClear,
+  Settings,
+  urlProblem,
+  validate,
+} from './settings';
 import { settings as base } from './test/settings';
 
 const settings = (over: Partial<Settings> = {}) => base({ url: 'https://metrics.internal:8080', ...over });
@@ -83,9 +95,29 @@ describe('validate', () => {
     { name: 'layout multi', s: settings({ jsonData: { layout: 'multi' } }), want: [] },
     { name: 'layout empty, as multi', s: settings({ jsonData: { layout: '' } }), want: [] },
     { name: 'layout the backend refuses', s: settings({ jsonData: { layout: 'Wide' } }), want: ['layout'] },
+    { name: 'multi-value variables regex', s: settings({ jsonData: { multiValue: 'regex' } }), want: [] },
+    { name: 'multi-value variables split', s: settings({ jsonData: { multiValue: 'split' } }), want: [] },
+    { name: 'multi-value variables empty, as regex', s: settings({ jsonData: { multiValue: '' } }), want: [] },
+    { name: 'multi-value variables the backend refuses', s: settings({ jsonData: { multiValue: 'Split' } }), want: ['multiValue'] },
   ];
   it.each(cases)('$name', ({ s, want }) => {
     expect(validate(s).map((p) => p.field)).toEqual(want);
+  });
+
+  it('says how to fix the multi-value choice, in the words of pkg/models (TestLoadSettings)', () => {
+    expect(choiceProblem(MULTI_VALUE, 'Split')).toBe(
+      'Multi-value variables (jsonData.multiValue) is "Split"; it must be "regex" (One query with a regex (as the JSON datasource)) or "split" (One query per value): choose Multi-value variables on the configuration page and save'
+    );
+    expect(choiceProblem(MULTI_VALUE, true)).toMatch(/^Multi-value variables \(jsonData.multiValue\) is true; it must be "regex"/);
+  });
+
+  it.each([
+    [undefined, 'regex'],
+    ['', 'regex'],
+    ['regex', 'regex'],
+    ['split', 'split'],
+  ])('multiValue %j means the %s mode', (multiValue, want) => {
+    expect(multiValueMode({ multiValue })).toBe(want);
   });
 
   it('says how to fix a number', () => {

@@ -1,6 +1,7 @@
 import { DataSourceSettings } from '@grafana/data';
 
 import rules from '../pkg/models/settings.json';
+import type { MultiValueMode } from './interpolate';
 import { LAYOUT_MULTI, LAYOUT_WIDE, LAYOUTS } from './names';
 import { JsonData, SecureJsonData } from './types';
 
@@ -19,6 +20,7 @@ export interface Problem {
     | 'tlsClientCert'
     | 'tlsClientKey'
     | 'layout'
+    | 'multiValue'
     | NumberKey;
   message: string;
 }
@@ -65,6 +67,32 @@ export const NUMBER_KEYS = RULES.map((r) => r.key as NumberKey);
 export const NUMBER_RULES = Object.fromEntries(RULES.map((r) => [r.key, r])) as Record<NumberKey, NumberRule>;
 
 const NUMBER_PATTERN = new RegExp(rules.numberPattern);
+
+/** A jsonData setting that takes one of a few strings, as pkg/models/settings.json states it. */
+export interface ChoiceRule {
+  key: string;
+  label: string;
+  default: string;
+  options: Array<{ value: string; label: string; description: string }>;
+}
+
+/** "Multi-value variables": what a multi-value or "All" variable becomes (see MultiValueMode). */
+export const MULTI_VALUE: ChoiceRule = rules.choices.find((c) => c.key === 'multiValue')!;
+
+/** The data source's multi-value mode; absent, empty or unknown is the default, which the backend refuses to save anyway. */
+export function multiValueMode(jsonData: JsonData | undefined): MultiValueMode {
+  const v = jsonData?.multiValue;
+  return (MULTI_VALUE.options.some((o) => o.value === v) ? v : MULTI_VALUE.default) as MultiValueMode;
+}
+
+/** What Save & test says of a choice's value, in pkg/models' words (choiceRule.check); undefined when it is accepted. */
+export function choiceProblem(r: ChoiceRule, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '' || r.options.some((o) => o.value === value)) {
+    return undefined;
+  }
+  const want = r.options.map((o) => `${JSON.stringify(o.value)} (${o.label})`).join(' or ');
+  return `${r.label} (jsonData.${r.key}) is ${JSON.stringify(value)}; it must be ${want}: choose ${r.label} on the configuration page and save`;
+}
 
 export function authChoice(s: Settings): AuthChoice {
   if (s.basicAuth) {
@@ -225,6 +253,10 @@ export function validate(s: Settings): Problem[] {
       field: 'layout',
       message: `Layout is ${JSON.stringify(layout)}, which the plugin does not know: choose "${LAYOUT_MULTI}" or "${LAYOUT_WIDE}"`,
     });
+  }
+  const multiValue = choiceProblem(MULTI_VALUE, s.jsonData.multiValue);
+  if (multiValue) {
+    problems.push({ field: 'multiValue', message: multiValue });
   }
   for (const key of NUMBER_KEYS) {
     const p = numberProblem(key, s.jsonData[key]);

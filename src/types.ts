@@ -101,6 +101,8 @@ export interface JsonData extends DataSourceJsonData {
   downsample?: boolean;
   /** How time series reach Grafana: one of LAYOUTS in src/names.ts (pkg/models/names.json); absent means multi. */
   layout?: string;
+  /** What a multi-value variable becomes: "regex" (the default, one query) or "split" (one query per value); pkg/models/settings.json. */
+  multiValue?: string;
   allowedHosts?: string[];
   tlsAuth?: boolean;
   tlsAuthWithCACert?: boolean;

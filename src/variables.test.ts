@@ -16,28 +16,41 @@ const VARS: Vars = {
   all: { current: '$__all', options: ['checkout', 'search', 'payments'], multi: true, includeAll: true },
   customAll: { current: '$__all', options: ['checkout', 'search'], multi: true, includeAll: true, allValue: '.*' },
   odd: 'a "quoted" one',
+  dotted: 'v1.2',
 };
 
-function variables(vars: Vars = VARS) {
-  const ds = new DataSource(instanceSettings(), fakeTemplateSrv(vars));
+type Mode = 'regex' | 'split';
+
+function variables(vars: Vars = VARS, multiValue?: Mode) {
+  const ds = new DataSource(instanceSettings({ multiValue }), fakeTemplateSrv(vars));
   return ds.variables as VariableSupport;
 }
 
 /** Runs a saved variable query as Grafana does; returns what the backend received and the answer. */
-async function runVariable(saved: unknown, scopedVars: ScopedVars = {}) {
+async function runVariable(saved: unknown, scopedVars: ScopedVars = {}, multiValue?: Mode) {
   const received = queryBackend();
   // Grafana sends the saved query as it is: no refId, perhaps a bare string.
-  const res = await answer(variables().query({ ...request([], { scopedVars }), targets: [saved as Query] }));
+  const res = await answer(variables(VARS, multiValue).query({ ...request([], { scopedVars }), targets: [saved as Query] }));
   return { received, res };
 }
 
+// want: what the default, regex mode sends (one query); split: what the
+// one-query-per-value mode sends, where it differs.
+type Case = { name: string; text: string; want: string[]; split?: string[] };
+const modes = (cases: Case[]) =>
+  cases.flatMap((c) => [
+    { ...c, mode: 'regex' as Mode },
+    { ...c, mode: 'split' as Mode, want: c.split ?? c.want },
+  ]);
+
 describe('chained variables: the query text in the JSON format', () => {
-  const cases: Array<{ name: string; text: string; want: string[] }> = [
+  const cases: Case[] = [
     { name: 'one value', text: '{"target": "versions", "service": "$service"}', want: ['{"target": "versions", "service": "checkout"}'] },
     {
-      name: 'several values inside a string: one query each',
+      name: 'several values inside a string: a regex, or one query each',
       text: '{"target": "versions", "service": "$services"}',
-      want: ['{"target": "versions", "service": "checkout"}', '{"target": "versions", "service": "search"}'],
+      want: ['{"target": "versions", "service": "(checkout|search)"}'],
+      split: ['{"target": "versions", "service": "checkout"}', '{"target": "versions", "service": "search"}'],
     },
     {
       name: 'several values bare: a JSON list',
@@ -54,15 +67,16 @@ describe('chained variables: the query text in the JSON format', () => {
     },
     { name: 'json bare is a JSON value', text: '{"target": "versions", "service": ${services:json}}', want: ['{"target": "versions", "service": ["checkout","search"]}'] },
     {
-      name: '"All" splits over every option',
+      name: '"All" is every option: a regex, or one query each',
       text: '{"target": "versions", "service": "$all"}',
-      want: ['checkout', 'search', 'payments'].map((s) => `{"target": "versions", "service": "${s}"}`),
+      want: ['{"target": "versions", "service": "(checkout|search|payments)"}'],
+      split: ['checkout', 'search', 'payments'].map((s) => `{"target": "versions", "service": "${s}"}`),
     },
     { name: '"All" with a custom all value is that value', text: '{"target": "versions", "service": "$customAll"}', want: ['{"target": "versions", "service": ".*"}'] },
     { name: 'quotes in a value stay valid JSON', text: '{"target": "versions", "service": "$odd"}', want: ['{"target": "versions", "service": "a \\"quoted\\" one"}'] },
   ];
-  it.each(cases)('$name', async ({ text, want }) => {
-    const { received, res } = await runVariable({ query: text, format: 'json' });
+  it.each(modes(cases))('$mode: $name', async ({ text, want, mode }) => {
+    const { received, res } = await runVariable({ query: text, format: 'json' }, {}, mode);
     expect(received.map((q) => q.query)).toEqual(want);
     for (const q of received) {
       expect(() => JSON.parse(q.query!)).not.toThrow();
@@ -74,17 +88,29 @@ describe('chained variables: the query text in the JSON format', () => {
 });
 
 describe('chained variables: the query text in the string format', () => {
-  const cases: Array<{ name: string; text: string; want: string[] }> = [
+  const cases: Case[] = [
     { name: 'one value', text: 'versions of $service', want: ['versions of checkout'] },
-    { name: 'several values: one query each', text: 'versions of $services', want: ['versions of checkout', 'versions of search'] },
+    {
+      name: "one value, escaped as Grafana's regex format escapes it",
+      text: 'versions of $dotted',
+      want: ['versions of v1\\.2'],
+      split: ['versions of v1.2'],
+    },
+    {
+      name: 'several values: a regex, or one query each',
+      text: 'versions of $services',
+      want: ['versions of (checkout|search)'],
+      split: ['versions of checkout', 'versions of search'],
+    },
+    { name: '"All" is every option', text: '$all', want: ['(checkout|search|payments)'], split: ['checkout', 'search', 'payments'] },
     { name: 'csv', text: '${services:csv}', want: ['checkout,search'] },
     { name: 'pipe', text: '${services:pipe}', want: ['checkout|search'] },
     { name: 'regex', text: '${services:regex}', want: ['(checkout|search)'] },
     { name: 'json', text: '${services:json}', want: ['["checkout","search"]'] },
     { name: 'a custom all value', text: '$customAll', want: ['.*'] },
   ];
-  it.each(cases)('$name', async ({ text, want }) => {
-    const { received } = await runVariable({ query: text, format: 'string' });
+  it.each(modes(cases))('$mode: $name', async ({ text, want, mode }) => {
+    const { received } = await runVariable({ query: text, format: 'string' }, {}, mode);
     expect(received.map((q) => q.query)).toEqual(want);
   });
 
@@ -109,7 +135,7 @@ describe('saved variable models', () => {
     {
       name: 'our model, interpolated as a panel query is',
       saved: { target: '$service', payload: { region: 'r-$services' } },
-      want: { refId: 'variable', queryType: QUERY_TYPE_VARIABLE, target: 'checkout', payload: { region: 'r-checkout' } },
+      want: { refId: 'variable', queryType: QUERY_TYPE_VARIABLE, target: 'checkout', payload: { region: 'r-(checkout|search)' } },
     },
   ])('$name reaches the backend as a variable query', async ({ saved, want }) => {
     const { received } = await runVariable(saved);

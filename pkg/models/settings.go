@@ -146,6 +146,11 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 			l.Setting, l.Raise = setting, raise
 		}
 	}
+	for _, r := range settingRules.Choices {
+		if err := r.check(jd[r.Key]); err != nil {
+			return nil, err
+		}
+	}
 	hosts, err := hostList(jd["allowedHosts"])
 	if err != nil {
 		return nil, err
@@ -294,9 +299,50 @@ type numberRule struct {
 	Ceiling string `json:"ceiling"`
 }
 
+// choiceRule is a jsonData setting that takes one of a few strings, as
+// settings.json states it. The backend only checks it (the frontend acts
+// on it), so a provisioning typo fails Save & test instead of quietly
+// meaning the default.
+type choiceRule struct {
+	Key     string `json:"key"`
+	Label   string `json:"label"`
+	Default string `json:"default"`
+	Options []struct {
+		Value string `json:"value"`
+		Label string `json:"label"`
+	} `json:"options"`
+}
+
 type rulesFile struct {
+	Choices       []choiceRule `json:"choices"`
 	NumberPattern string       `json:"numberPattern"`
 	Numbers       []numberRule `json:"numbers"`
+}
+
+// check refuses a value that is not one of the options; absent, null and
+// empty mean the default. choiceProblem in src/settings.ts words it alike.
+func (r choiceRule) check(raw json.RawMessage) error {
+	var v string
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		v = string(raw)
+	} else if v == "" {
+		return nil
+	} else {
+		for _, o := range r.Options {
+			if o.Value == v {
+				return nil
+			}
+		}
+		v = quoteJSON(v)
+	}
+	var want []string
+	for _, o := range r.Options {
+		want = append(want, fmt.Sprintf("%q (%s)", o.Value, o.Label))
+	}
+	return fmt.Errorf("%s (jsonData.%s) is %s; it must be %s: choose %s on the configuration page and save", r.Label, r.Key, v, strings.Join(want, " or "), r.Label)
 }
 
 // numberSetters turn a setting, in the unit settings.json gives, into

@@ -114,6 +114,11 @@ func TestLoadSettings(t *testing.T) {
 		}},
 		{name: "layout unknown", url: "https://m", jsonData: `{"layout": "Wide"}`, wantErr: `the layout setting (jsonData.layout) is "Wide"; it must be "multi" (one frame per series, the default) or "wide" (one wide frame for series that share their timestamps): choose Layout on the configuration page and save`},
 		{name: "layout not a string", url: "https://m", jsonData: `{"layout": 2}`, wantErr: `the layout setting (jsonData.layout) is 2; it must be "multi"`},
+		{name: "multi-value variables regex", url: "https://m", jsonData: `{"multiValue": "regex"}`, check: func(*testing.T, *Settings) {}},
+		{name: "multi-value variables split", url: "https://m", jsonData: `{"multiValue": "split"}`, check: func(*testing.T, *Settings) {}},
+		{name: "multi-value variables empty means the default", url: "https://m", jsonData: `{"multiValue": ""}`, check: func(*testing.T, *Settings) {}},
+		{name: "multi-value variables unknown", url: "https://m", jsonData: `{"multiValue": "Split"}`, wantErr: `Multi-value variables (jsonData.multiValue) is "Split"; it must be "regex" (One query with a regex (as the JSON datasource)) or "split" (One query per value): choose Multi-value variables on the configuration page and save`},
+		{name: "multi-value variables not a string", url: "https://m", jsonData: `{"multiValue": true}`, wantErr: `Multi-value variables (jsonData.multiValue) is true; it must be "regex"`},
 		{name: "downsample not a boolean", url: "https://m", jsonData: `{"downsample": "yes"}`, wantErr: `downsample must be true or false, not "yes"`},
 		{name: "negative cache TTL", url: "http://m", jsonData: `{"cacheTTLSeconds": -1}`, wantErr: "Cache TTL is -1 seconds; it must be a positive number of seconds, or 0 or empty for no cache"},
 		{name: "allowed hosts", url: "https://m", jsonData: `{"allowedHosts": "CDN.internal:8443, b.internal"}`, check: func(t *testing.T, s *Settings) {

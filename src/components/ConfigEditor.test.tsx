@@ -210,6 +210,14 @@ describe('ConfigEditor', () => {
     expect(screen.getByRole('radio', { name: 'Wide' })).toBeInTheDocument();
   });
 
+  it('chooses what multi-value variables become in jsonData.multiValue, one query with a regex by default', async () => {
+    const { last } = renderPage(settings({ url: 'https://m' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));
+    expect(screen.getByRole('radio', { name: 'One query with a regex (as the JSON datasource)' })).toBeChecked();
+    await userEvent.click(screen.getByRole('radio', { name: 'One query per value' }));
+    expect(last().jsonData).toMatchObject({ multiValue: 'split' });
+  });
+
   describe('per-user identity', () => {
     it.each([
       ['Forward OAuth identity', 'oauthPassThru'],

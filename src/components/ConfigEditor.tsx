@@ -20,6 +20,7 @@ import manifest from '../plugin.json';
 import {
   AuthChoice,
   authChoice,
+  MULTI_VALUE,
   NUMBER_KEYS,
   NUMBER_RULES,
   NumberKey,
@@ -305,7 +306,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         title="Additional settings"
         description="Limits that protect Grafana and the service. Empty fields use the default."
         isCollapsible
-        isInitiallyOpen={problems.some((p) => p.field in NUMBER_RULES || p.field === 'layout')}
+        isInitiallyOpen={problems.some((p) => p.field in NUMBER_RULES || p.field === 'layout' || p.field === 'multiValue')}
       >
         {NUMBER_KEYS.map((key) => numberField(key))}
         <InlineField
@@ -343,6 +344,21 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             {LAYOUT_HINT}
           </Text>
         </div>
+        <InlineField
+          label={MULTI_VALUE.label}
+          labelWidth={LABEL_WIDTH}
+          tooltip="What a multi-value or All variable becomes in a query: one query with Grafana's regex format, (a|b), as the JSON datasource and SimpleJSON sent it, or one query per value (at most 100) for services that cannot read a regex."
+          invalid={Boolean(problemFor('multiValue'))}
+          error={problemFor('multiValue')}
+          disabled={options.readOnly}
+        >
+          <RadioButtonGroup
+            aria-label={MULTI_VALUE.label}
+            options={MULTI_VALUE.options}
+            value={options.jsonData.multiValue || MULTI_VALUE.default}
+            onChange={(multiValue) => onOptionsChange({ ...options, jsonData: { ...options.jsonData, multiValue } })}
+          />
+        </InlineField>
         <InlineField
           label="Allowed hosts"
           labelWidth={LABEL_WIDTH}

@@ -1,4 +1,4 @@
-import { ScopedVars, TypedVariableModel } from '@grafana/data';
+import { escapeRegex, ScopedVars, TypedVariableModel } from '@grafana/data';
 import { TemplateSrv } from '@grafana/runtime';
 
 /** A dashboard variable as the double needs it: its options and what is selected. */
@@ -24,7 +24,6 @@ const ALL = '$__all';
 // ${name} or ${name:format}.
 const VARIABLE = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}/g;
 
-const escapeRegex = (v: string) => v.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
 const escapeLucene = (v: string) => v.replace(/([!*+\-=<>\s&|()[\]{}^~?:\\/"])/g, '\\$1');
 const encodeStrict = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
@@ -39,9 +38,11 @@ export const FORMATS: Record<string, (v: string | string[], name: string, text: 
   pipe: (v) => list(v).join('|'),
   raw: (v) => String(v),
   json: (v) => JSON.stringify(v),
+  // Grafana's: a string or a list of one is escaped, any other list (none
+  // selected included) is an alternation of escaped values.
   regex: (v) => {
     const escaped = list(v).map(escapeRegex);
-    return Array.isArray(v) && escaped.length > 1 ? `(${escaped.join('|')})` : escaped[0];
+    return escaped.length === 1 ? escaped[0] : `(${escaped.join('|')})`;
   },
   lucene: (v) =>
     Array.isArray(v) ? (v.length === 0 ? '__empty__' : `(${v.map((x) => `"${escapeLucene(x)}"`).join(' OR ')})`) : escapeLucene(v),
