@@ -7,7 +7,9 @@
 // panel. Fails if the page throws, a control is missing, the metric list
 // stays empty, a query fails, the two editors share an id, or options that
 // depend on another field are not fetched again. Then a dashboard opens:
-// two chained template variables made in the plugin's variable editor, an
+// two chained template variables made in the plugin's variable editor, a
+// panel saved by the JSON datasource whose $host = All over 150 hosts must
+// reach the service as one request carrying Grafana's regex format, an
 // ad hoc filter whose keys and values come from the plugin, a panel whose
 // frames the filters (one with a variable in its value) must narrow, a
 // service without tag keys (told to the user once), and an annotation run
@@ -138,6 +140,24 @@ async function dashboard(page) {
   const search = await textOf(page, 'variable-version-options', /^[1-9]\d* option\(s\): v1\./, 'the version variable for search');
   await settle(page);
   await page.getByTestId('variable-version').screenshot({ path: join(ARTIFACTS, 'variable-editor.png') });
+
+  // A panel saved by the JSON datasource, $host = All over 150 hosts in its
+  // target and JSON payload: one request to the service, carrying Grafana's
+  // regex format, as the JSON datasource sent it (one query per value would
+  // be 150 requests, refused past 100).
+  await textOf(page, 'switched-result', /^1 frame\(s\)/, 'the panel saved by the JSON datasource');
+  const switchedSent = JSON.parse(await page.getByTestId('switched-sent').innerText());
+  const alternation = `(${Array.from({ length: 150 }, (_, i) => `web-${i + 1}\\.dc`).join('|')})`;
+  const requests = switchedSent.filter((q) => /^POST \S*\/query\n/.test(q));
+  if (requests.length !== 1) {
+    fail(`the switched panel should make one request to /query, made ${requests.length}: ${switchedSent.join('\n---\n').slice(0, 500)}`);
+  }
+  const body = JSON.parse(requests[0].slice(requests[0].indexOf('\n') + 1));
+  const targets = body.targets ?? [];
+  if (targets.length !== 1 || targets[0].target !== alternation || JSON.stringify(targets[0].payload) !== JSON.stringify({ hosts: alternation })) {
+    fail(`the switched panel should send one target and payload carrying ${alternation.slice(0, 40)}…, sent: ${requests[0].slice(0, 600)}`);
+  }
+  process.stdout.write(`switched panel: one /query request, $host = All (150) sent as a ${alternation.length}-character regex\n`);
 
   // The panel shows every series; an ad hoc filter from the plugin's keys
   // and values narrows it, and a variable inside a filter value too.

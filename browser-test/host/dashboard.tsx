@@ -100,6 +100,7 @@ export function Dashboard(props: Props) {
       <Variables {...props} serviceValue={serviceValue} onService={onService} />
       <AdhocFilter {...props} />
       <Panel {...props} serviceValue={serviceValue} />
+      <SwitchedPanel {...props} />
       <Annotation {...props} serviceValue={serviceValue} />
     </>
   );
@@ -263,6 +264,44 @@ function Panel({ datasource, filters, serviceValue }: Props & { serviceValue?: s
       </pre>
       <pre data-testid="panel-sent" style={{ whiteSpace: 'pre-wrap', maxHeight: 120, overflow: 'auto' }}>
         {result.sent}
+      </pre>
+    </section>
+  );
+}
+
+/**
+ * A panel saved by the JSON datasource, switched to this one: $host is
+ * "All" over 150 hosts, in the target and in the JSON-text payload. The
+ * JSON datasource sent one request with Grafana's regex format; so must
+ * this one, by default.
+ */
+function SwitchedPanel({ datasource }: Props) {
+  const [result, setResult] = useState({ text: 'not run yet', sent: [] as string[] });
+  useEffect(() => {
+    let live = true;
+    const saved: Query = { refId: 'S', target: '$host', payload: '{"hosts": "$host"}', type: 'timeserie' };
+    answer(datasource.query(hostRequest([saved], [])))
+      .then(
+        (res) =>
+          live &&
+          setResult({
+            text: describeFrames(res),
+            sent: (res.data as DataFrame[]).map((f) => f.meta?.executedQueryString).filter((q): q is string => typeof q === 'string'),
+          })
+      )
+      .catch((e) => live && setResult({ text: `error: ${String(e)}`, sent: [] }));
+    return () => {
+      live = false;
+    };
+  }, [datasource]);
+  return (
+    <section data-testid="switched-page" style={{ marginTop: 48 }}>
+      <h2>Panel saved by the JSON datasource: $host = All (150 hosts)</h2>
+      <pre data-testid="switched-result" style={{ whiteSpace: 'pre-wrap' }}>
+        {result.text}
+      </pre>
+      <pre data-testid="switched-sent" style={{ whiteSpace: 'pre-wrap', maxHeight: 120, overflow: 'auto' }}>
+        {JSON.stringify(result.sent)}
       </pre>
     </section>
   );

@@ -32,7 +32,12 @@ type Plugin = DataSourcePlugin<DataSourceApi<Query>, Query>;
 const backendSrv = browserBackendSrv();
 setBackendSrv(backendSrv);
 // Dashboard variables the pickers offer, as a dashboard would define them.
-const templateSrv = fakeTemplateSrv({ service: ['checkout', 'search'], region: 'eu-west' });
+// $host: a multi-value variable set to "All" over 150 hosts, as a dashboard saved for the JSON datasource has it.
+const templateSrv = fakeTemplateSrv({
+  service: ['checkout', 'search'],
+  region: 'eu-west',
+  host: { current: '$__all', options: Array.from({ length: 150 }, (_, i) => `web-${i + 1}.dc`), multi: true, includeAll: true },
+});
 setTemplateSrv(templateSrv);
 const setVariable = (name: string, value: string) => {
   templateSrv.vars[name] = value;
