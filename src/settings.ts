@@ -79,7 +79,7 @@ export interface ChoiceRule {
 /** "Multi-value variables": what a multi-value or "All" variable becomes (see MultiValueMode). */
 export const MULTI_VALUE: ChoiceRule = rules.choices.find((c) => c.key === 'multiValue')!;
 
-/** The data source's multi-value mode; absent, empty or unknown is the default, which the backend refuses to save anyway. */
+/** The data source's multi-value mode; absent or empty is the default (an unknown value too: the backend then fails every query, saying why). */
 export function multiValueMode(jsonData: JsonData | undefined): MultiValueMode {
   const v = jsonData?.multiValue;
   return (MULTI_VALUE.options.some((o) => o.value === v) ? v : MULTI_VALUE.default) as MultiValueMode;

@@ -397,6 +397,15 @@ func loadRules(b []byte) rulesFile {
 	if len(f.Numbers) != len(numberSetters) {
 		panic(fmt.Sprintf("settings.json has %d number settings, settings.go sets %d", len(f.Numbers), len(numberSetters)))
 	}
+	for _, c := range f.Choices {
+		known := false
+		for _, o := range c.Options {
+			known = known || o.Value == c.Default
+		}
+		if c.Key == "" || c.Label == "" || !known {
+			panic(fmt.Sprintf("settings.json: choice %q needs a key, a label and a default among its options", c.Key))
+		}
+	}
 	for _, r := range f.Numbers {
 		if numberSetters[r.Key] == nil || r.Label == "" || r.EmptyMeans == "" {
 			panic(fmt.Sprintf("settings.json: setting %q needs a setter in settings.go, a label and emptyMeans", r.Key))
