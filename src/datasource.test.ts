@@ -346,6 +346,15 @@ describe('Explore from a panel and server-side expressions', () => {
     ]);
   });
 
+  it('in the split mode, a variable past the query limit still gives its first value, not the text as written', () => {
+    const vars: Vars = { ...VARS, hostAll: { current: '$__all', options: Array.from({ length: 150 }, (_, i) => `h${i}`), multi: true, includeAll: true } };
+    const ds = newDatasource(vars, 'split');
+    expect(asGrafanaCallsIt(ds, [{ refId: 'A', target: '$hostAll', payload: { m: '$metrics' } }]).map((q) => [q.target, q.payload])).toEqual([
+      ['h0', { m: 'cpu' }],
+    ]);
+    expect(ds.applyTemplateVariables({ refId: 'A', target: '$hostAll' }, {}).target).toBe('h0');
+  });
+
   it('does not change the saved query', () => {
     const query: Query = { refId: 'A', target: '$metric', payload: { hosts: ['$hosts'] } };
     newDatasource().interpolateVariablesInQueries([query], {});

@@ -149,16 +149,8 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
    * in their values replaced.
    */
   applyTemplateVariables(query: Query, scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): Query {
-    let out = query;
-    if (!this.interpolated.has(query)) {
-      // Outside query() a query cannot become several; it takes the first
-      // value of a splitting variable.
-      try {
-        out = this.interpolator.expand(query, scopedVars)[0] ?? query;
-      } catch {
-        out = query;
-      }
-    }
+    // Outside query() a query cannot become several (see single).
+    const out = this.interpolated.has(query) ? query : this.single(query, scopedVars);
     return this.withFilters(out, filters, scopedVars);
   }
 
@@ -171,14 +163,22 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
    */
   interpolateVariablesInQueries(queries: Query[], scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): Query[] {
     return queries.map((saved) => {
-      let out: Query;
-      try {
-        out = this.interpolator.expand(saved, scopedVars)[0] ?? saved;
-      } catch {
-        out = saved;
-      }
+      const out = this.single(saved, scopedVars);
       return this.withFilters({ ...out, refId: saved.refId, datasource: this.getRef() }, filters, scopedVars);
     });
+  }
+
+  /**
+   * The one query a saved query becomes for a caller that keeps one. A
+   * multi-select entry past its limit, or nothing selected in the split
+   * mode, leaves the saved query as it is: the caller needs a query.
+   */
+  private single(saved: Query, scopedVars: ScopedVars): Query {
+    try {
+      return this.interpolator.single(saved, scopedVars) ?? saved;
+    } catch {
+      return saved;
+    }
   }
 
   private withFilters(query: Query, filters: AdHocVariableFilter[] | undefined, scopedVars: ScopedVars): Query {

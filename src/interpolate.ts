@@ -55,6 +55,10 @@ class Dimensions {
 
   /** Every choice of one value per dimension, first variable slowest. */
   combinations(limit: number, what: string): string[][] {
+    if (limit === 1) {
+      // Only the first is wanted: no limit to hold, nothing else to build.
+      return this.values.some((v) => v.length === 0) ? [] : [this.values.map((v) => v[0])];
+    }
     const count = this.values.reduce((n, v) => n * v.length, 1);
     if (count > limit) {
       const sizes = this.values.map((v, i) => `${this.keys[i]} (${v.length})`).join(' × ');
@@ -135,6 +139,16 @@ export class Interpolator {
   }
 
   /**
+   * The one query a caller that keeps one gets (Explore, expressions): the
+   * regex mode's query, or the split mode's first, whatever the number of
+   * values, since the others would be dropped anyway. Undefined when a
+   * variable with nothing selected leaves no query.
+   */
+  single(query: Query, scopedVars: ScopedVars): Query | undefined {
+    return this.mode === 'regex' ? this.one(query, scopedVars) : this.split(query, scopedVars, 1)[0];
+  }
+
+  /**
    * The anchors' way: the target, payload fields (multi-select entries too)
    * and a string variable query in Grafana's regex format, SimpleJSON's
    * annotation text in glob, as they passed them to templateSrv.replace;
@@ -179,7 +193,7 @@ export class Interpolator {
    * One query per value of a multi-value variable written where the query
    * holds one string, within MAX_QUERIES (see the class comment).
    */
-  private split(query: Query, scopedVars: ScopedVars): Query[] {
+  private split(query: Query, scopedVars: ScopedVars, limit = MAX_QUERIES): Query[] {
     const dims = new Dimensions();
     const splitting: Formatter = (value, variable) => {
       const values = asStrings(value);
@@ -205,7 +219,7 @@ export class Interpolator {
     const legendFormat = inLegend(query.legendFormat);
 
     const at = (text: string | undefined, choice: string[]) => (text === undefined ? undefined : fill(text, choice));
-    return dims.combinations(MAX_QUERIES, `Query ${query.refId}`).map((choice) => ({
+    return dims.combinations(limit, `Query ${query.refId}`).map((choice) => ({
       ...query,
       target: at(target, choice),
       alias: at(alias, choice),
