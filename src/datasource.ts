@@ -51,7 +51,7 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
   private readonly interpolated = new WeakSet<Query>();
 
   constructor(
-    instanceSettings: DataSourceInstanceSettings<JsonData>,
+    readonly instanceSettings: DataSourceInstanceSettings<JsonData>,
     private readonly templateSrv: TemplateSrv = getTemplateSrv()
   ) {
     super(instanceSettings);

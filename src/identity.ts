@@ -35,3 +35,12 @@ export function winnerNote(options: Settings): string | undefined {
   }
   return `With Forward OAuth identity and an API key or basic auth both set, ${rules.winner}.`;
 }
+
+/**
+ * Whether the data source forwards the signed-in user (models.Forwarding.On):
+ * the backend then refuses live queries, since a stream polls once for every
+ * viewer and has no single user to forward.
+ */
+export function forwardsIdentity(jsonData: IdentityJsonData | undefined): boolean {
+  return jsonData?.oauthPassThru === true || jsonData?.sendUserHeader === true || (jsonData?.keepCookies?.length ?? 0) > 0;
+}

@@ -7,7 +7,8 @@ import { DataSource } from '../datasource';
 import { installBackend, ResourceCall } from '../test/backendSrv';
 import { instanceSettings } from '../test/instance';
 import { fakeTemplateSrv, Vars } from '../test/templateSrv';
-import { Metric, Query } from '../types';
+import { IdentityJsonData } from '../identity';
+import { JsonData, Metric, Query } from '../types';
 import { QueryEditor } from './QueryEditor';
 
 const METRICS: Metric[] = [
@@ -52,12 +53,13 @@ interface EditorOptions {
   vars?: Vars;
   app?: CoreApp;
   refIds?: string[];
+  jsonData?: JsonData & IdentityJsonData;
 }
 
 /** Renders one editor per refId, each keeping its own query as Grafana does. */
-function renderEditors(initial: Partial<Query>, { vars = { region: 'eu' }, app, refIds = ['A'] }: EditorOptions = {}) {
+function renderEditors(initial: Partial<Query>, { vars = { region: 'eu' }, app, refIds = ['A'], jsonData }: EditorOptions = {}) {
   const templateSrv = fakeTemplateSrv(vars);
-  const datasource = new DataSource(instanceSettings(), templateSrv);
+  const datasource = new DataSource(instanceSettings(jsonData), templateSrv);
   const changes: Query[] = [];
   let runs = 0;
   function Editor({ refId }: { refId: string }) {
@@ -312,6 +314,26 @@ describe('QueryEditor', () => {
       expect(live).toBeDisabled();
       expect(live).not.toBeChecked();
       expect(live).toHaveAccessibleDescription(/time series only: a table is answered whole/i);
+    });
+
+    const forwardingCases: Array<{ name: string; jsonData: JsonData & IdentityJsonData }> = [
+      { name: 'Forward OAuth identity', jsonData: { oauthPassThru: true } },
+      { name: 'send user header', jsonData: { sendUserHeader: true } },
+      { name: 'allowed cookies', jsonData: { keepCookies: ['session_id'] } },
+    ];
+    it.each(forwardingCases)('is off and disabled when the data source forwards the user ($name), saying why', async ({ jsonData }) => {
+      backend();
+      renderEditor({ target: 'cpu', live: true }, { jsonData });
+      const live = await screen.findByRole('switch', { name: 'Live' });
+      expect(live).toBeDisabled();
+      expect(live).not.toBeChecked();
+      expect(live).toHaveAccessibleDescription(/forwards the signed-in user's identity/);
+    });
+
+    it('is offered when no forwarding is set (an empty cookie list forwards nothing)', async () => {
+      backend();
+      renderEditor({ target: 'cpu' }, { jsonData: { oauthPassThru: false, keepCookies: [] } });
+      expect(await screen.findByRole('switch', { name: 'Live' })).toBeEnabled();
     });
 
     it('is cleared when the format becomes Table', async () => {

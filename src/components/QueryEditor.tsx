@@ -3,6 +3,7 @@ import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
 import { Alert, RadioButtonGroup, Switch } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
+import { forwardsIdentity, IdentityJsonData } from '../identity';
 import { JsonData, Query, QueryFormat, queryFormat } from '../types';
 import { CommitInput } from './CommitInput';
 import { editorIds } from './ids';
@@ -29,11 +30,18 @@ const LIVE_HELP =
 // The backend answers a table whole, so there is nothing to append to.
 const LIVE_TABLE = 'Live streams time series only: a table is answered whole. Choose Time series to stream.';
 
+// The backend refuses every live query of such a data source (plugin.errLiveForwarding).
+const LIVE_FORWARDING =
+  "Live is off because this data source forwards the signed-in user's identity (Forward OAuth identity, send user " +
+  'header or allowed cookies): a stream polls once for every viewer, so it has no user to forward. Use a data source ' +
+  'without forwarding to stream.';
+
 export function QueryEditor({ datasource, query, onChange, onRunQuery, app }: Props) {
   const ids = editorIds(query.refId);
   const format = queryFormat(query);
   const alias = query.alias ?? query.legendFormat ?? '';
   const alerting = app === CoreApp.UnifiedAlerting;
+  const liveRefused = forwardsIdentity(datasource.instanceSettings.jsonData as IdentityJsonData) ? LIVE_FORWARDING : format === 'table' ? LIVE_TABLE : undefined;
 
   const change = (next: Partial<Query>, run = true) => {
     onChange({ ...query, ...next });
@@ -63,14 +71,14 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery, app }: Pr
           <EditorField
             label="Live"
             htmlFor={ids.control('live')}
-            tooltip={format === 'table' ? LIVE_TABLE : LIVE_HELP}
+            tooltip={liveRefused ?? LIVE_HELP}
           >
             <Switch
               id={ids.control('live')}
-              value={format !== 'table' && query.live === true}
-              disabled={format === 'table'}
+              value={!liveRefused && query.live === true}
+              disabled={Boolean(liveRefused)}
               // The disabled switch says why, hovered and to screen readers.
-              title={format === 'table' ? LIVE_TABLE : undefined}
+              title={liveRefused}
               onChange={(e) => change({ live: e.currentTarget.checked || undefined })}
             />
           </EditorField>
