@@ -1,4 +1,5 @@
-import { errorMessage, parsePayload, withField } from './payload';
+import { errorMessage, parsePayload, payloadText, readPayloadText, undeclaredKeys, withField } from './payload';
+import { Query } from './types';
 
 describe('parsePayload', () => {
   it.each([
@@ -29,3 +30,26 @@ it.each([
   [{ status: 502 }, 'the backend answered with status 502'],
   [undefined, 'unknown error'],
 ])('errorMessage %#', (err, want) => expect(errorMessage(err)).toBe(want));
+
+describe('readPayloadText', () => {
+  it.each<{ name: string; text: string; saved: Query['payload']; payload: Query['payload']; valid: boolean }>([
+    { name: 'empty text is no payload', text: '  ', saved: { a: 1 }, payload: {}, valid: true },
+    { name: 'an object stays an object', text: '{"a": 2}', saved: { a: 1 }, payload: { a: 2 }, valid: true },
+    { name: 'text saved by the JSON datasource stays text', text: '{"a": 2}', saved: '{"a": 1}', payload: '{"a": 2}', valid: true },
+    { name: 'invalid JSON is kept as typed', text: '{"a": ', saved: { a: 1 }, payload: '{"a": ', valid: false },
+    { name: 'a list is kept as typed', text: '[1]', saved: {}, payload: '[1]', valid: false },
+  ])('$name', ({ text, saved, payload, valid }) => {
+    expect(readPayloadText(text, saved)).toEqual({ payload, valid });
+  });
+});
+
+it.each<{ payload: Query['payload']; text: string }>([
+  { payload: undefined, text: '{}' },
+  { payload: {}, text: '{}' },
+  { payload: { a: ['x'] }, text: '{\n  "a": [\n    "x"\n  ]\n}' },
+  { payload: '{"a": $x}', text: '{"a": $x}' },
+])('payloadText $payload', ({ payload, text }) => expect(payloadText(payload)).toBe(text));
+
+it('undeclaredKeys keeps the payload order and leaves out declared fields', () => {
+  expect(undeclaredKeys({ z: 1, region: 'eu', a: 2 }, [{ name: 'region' }, { name: 'zone' }])).toEqual(['z', 'a']);
+});

@@ -68,3 +68,34 @@ export function errorMessage(err: unknown): string {
   }
   return typeof err === 'string' && err !== '' ? err : 'unknown error';
 }
+
+/** The payload as the JSON editor shows it: text as saved, an object indented. */
+export function payloadText(payload: Query['payload']): string {
+  if (typeof payload === 'string') {
+    return payload;
+  }
+  return payload === undefined || payload === null ? '{}' : JSON.stringify(payload, null, 2);
+}
+
+/**
+ * What the JSON editor saves. Empty text is no payload. A payload saved as
+ * text (the JSON datasource's) stays text, so the service gets what it got
+ * before; an object stays an object. Text that is no JSON object is kept
+ * as typed rather than dropped, and marked invalid.
+ */
+export function readPayloadText(text: string, saved: Query['payload']): { payload: Query['payload']; valid: boolean } {
+  if (text.trim() === '') {
+    return { payload: {}, valid: true };
+  }
+  const parsed = parsePayload(text);
+  if (parsed.error) {
+    return { payload: text, valid: false };
+  }
+  return { payload: typeof saved === 'string' ? text : parsed.fields, valid: true };
+}
+
+/** The payload's keys the metric does not declare, in the payload's order. */
+export function undeclaredKeys(fields: Record<string, PayloadValue>, defs: Array<{ name: string }>): string[] {
+  const declared = new Set(defs.map((d) => d.name));
+  return Object.keys(fields).filter((k) => !declared.has(k));
+}

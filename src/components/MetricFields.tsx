@@ -1,13 +1,12 @@
 import { ReactNode, useEffect, useMemo, useReducer, useState } from 'react';
-import { EditorField, EditorRow } from '@grafana/plugin-ui';
-import { Alert, Combobox, ComboboxOption, TextArea } from '@grafana/ui';
+import { EditorField } from '@grafana/plugin-ui';
+import { Alert, Combobox, ComboboxOption } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
-import { errorMessage, parsePayload, withField } from '../payload';
+import { errorMessage, parsePayload } from '../payload';
 import { Metric, PayloadValue, Query } from '../types';
 import { EditorIds } from './ids';
-import { PayloadField } from './PayloadField';
-import { useDraft } from './useDraft';
+import { PayloadEditor } from './PayloadEditor';
 
 const NO_METRICS = 'The service lists no metrics';
 
@@ -25,7 +24,7 @@ interface Args {
  * editor share. Each editor lays the pieces out itself.
  */
 export function useMetricFields({ datasource, query, ids, change }: Args): { metric: ReactNode; notices: ReactNode; payload: ReactNode } {
-  const { fields, error: payloadError } = useMemo(() => parsePayload(query.payload), [query.payload]);
+  const { fields } = useMemo(() => parsePayload(query.payload), [query.payload]);
   const metrics = useMetrics(datasource, query.target, fields);
   // A metric chosen through a variable ($metric) has the fields of the metric it stands for.
   const resolved = datasource.resolveMetric(query.target);
@@ -43,7 +42,6 @@ export function useMetricFields({ datasource, query, ids, change }: Args): { met
     metricOptions.push({ label: query.target, value: query.target });
   }
   const empty = metrics.loaded && !metrics.error && metrics.list.length === 0;
-  const setField = (name: string, value: PayloadValue | undefined) => change({ payload: withField(fields, name, value) });
 
   const metric = (
     <EditorField label="Metric" width={32} tooltip="Metrics listed by the service's /metrics endpoint" htmlFor={ids.metric}>
@@ -80,58 +78,17 @@ export function useMetricFields({ datasource, query, ids, change }: Args): { met
   );
 
   const payload = (
-    <>
-      {typeof query.payload === 'string' && (
-        <EditorRow>
-          <EditorField
-            label="Payload (JSON)"
-            width={64}
-            htmlFor={ids.payloadText}
-            invalid={Boolean(payloadError)}
-            error={payloadError}
-            tooltip="Saved by the JSON data source as text; it stays text until a field below changes it."
-          >
-            <PayloadText id={ids.payloadText} value={query.payload} onCommit={(text) => change({ payload: text })} />
-          </EditorField>
-        </EditorRow>
-      )}
-      {selected?.payloads && selected.payloads.length > 0 && (
-        <EditorRow>
-          {selected.payloads.map((def) => {
-            const others = withField(fields, def.name, undefined);
-            return (
-              <PayloadField
-                key={def.name}
-                id={ids.payload(def.name)}
-                def={def}
-                value={fields[def.name]}
-                disabled={Boolean(payloadError)}
-                variables={variables}
-                optionsKey={JSON.stringify([query.target ?? '', others])}
-                loadOptions={() => datasource.getPayloadOptions(query.target ?? '', def.name, others)}
-                onChange={(v) => setField(def.name, v)}
-              />
-            );
-          })}
-        </EditorRow>
-      )}
-    </>
+    <PayloadEditor
+      datasource={datasource}
+      query={query}
+      ids={ids}
+      defs={selected?.payloads ?? []}
+      variables={variables}
+      change={change}
+    />
   );
 
   return { metric, notices, payload };
-}
-
-function PayloadText({ id, value, onCommit }: { id: string; value: string; onCommit: (v: string) => void }) {
-  const [text, setText] = useDraft(value);
-  return (
-    <TextArea
-      id={id}
-      rows={4}
-      value={text}
-      onChange={(e) => setText(e.currentTarget.value)}
-      onBlur={() => text !== value && onCommit(text)}
-    />
-  );
 }
 
 /**

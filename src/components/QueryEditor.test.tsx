@@ -370,6 +370,92 @@ describe('QueryEditor', () => {
     expect(screen.getByRole('combobox', { name: 'Metric' })).toHaveValue('cpu');
   });
 
+  describe('Payload', () => {
+    const jsonBox = () => screen.findByRole('textbox', { name: /^Payload \(JSON\)/ });
+
+    it('offers a JSON editor without a click for a metric that declares no fields, where a new query types its payload', async () => {
+      backend();
+      const editor = renderEditor({ target: 'cpu', payload: {} });
+      const box = await jsonBox();
+      expect(box).toHaveValue('{}');
+      await userEvent.clear(box);
+      await userEvent.type(box, '{{"host": "web-1", "limit": 5}');
+      expect(editor.changes).toHaveLength(0);
+      await userEvent.tab();
+      expect(editor.last().payload).toEqual({ host: 'web-1', limit: 5 });
+      expect(editor.runs()).toBe(1);
+    });
+
+    const invalidCases = [
+      { name: 'not JSON', typed: '{{"host": ', error: /not valid JSON/ },
+      { name: 'not an object', typed: '42', error: /must be a JSON object/ },
+    ];
+    it.each(invalidCases)('keeps invalid text ($name) as typed, says what is wrong, and does not run it', async ({ typed, error }) => {
+      backend();
+      const editor = renderEditor({ target: 'cpu', payload: { host: 'web-1' } });
+      const box = await jsonBox();
+      await userEvent.clear(box);
+      await userEvent.type(box, typed);
+      await userEvent.tab();
+      expect(await screen.findByText(error)).toBeInTheDocument();
+      expect(box).toHaveValue(typed.replace('{{', '{'));
+      expect(editor.last().payload).toBe(typed.replace('{{', '{'));
+      expect(editor.runs()).toBe(0);
+    });
+
+    it('shows the keys the metric does not declare, and removes one on request', async () => {
+      backend();
+      const editor = renderEditor({ target: 'requests', payload: { region: 'eu', legacy: 'x', other: 2 } });
+      const unknown = await screen.findByTestId('unknown-payload');
+      expect(unknown).toHaveTextContent('legacy: "x"');
+      expect(unknown).toHaveTextContent('other: 2');
+      expect(unknown).not.toHaveTextContent('region');
+      await userEvent.click(screen.getByRole('button', { name: 'Remove payload key legacy' }));
+      expect(editor.last().payload).toEqual({ region: 'eu', other: 2 });
+      expect(screen.getByTestId('unknown-payload')).not.toHaveTextContent('legacy');
+    });
+
+    it('keeps the payload when switching between fields and JSON', async () => {
+      backend();
+      const editor = renderEditor({ target: 'requests', payload: { region: 'eu' } });
+      await screen.findByRole('combobox', { name: 'Region' });
+      await userEvent.click(screen.getByRole('radio', { name: 'JSON' }));
+      const box = await jsonBox();
+      expect(JSON.parse((box as HTMLTextAreaElement).value)).toEqual({ region: 'eu' });
+      await userEvent.clear(box);
+      await userEvent.type(box, '{{"region": "eu", "path": "/api"}');
+      await userEvent.tab();
+      expect(editor.last().payload).toEqual({ region: 'eu', path: '/api' });
+      await userEvent.click(screen.getByRole('radio', { name: 'Fields' }));
+      expect(screen.getByRole('textbox', { name: 'Path' })).toHaveValue('/api');
+      expect(screen.queryByRole('textbox', { name: /^Payload \(JSON\)/ })).not.toBeInTheDocument();
+    });
+
+    it('keeps every key of a text payload, and the JSON editor, when a declared field is edited', async () => {
+      backend();
+      const editor = renderEditor({ target: 'requests', payload: '{"region": "eu", "legacy": 1}' });
+      await userEvent.type(await screen.findByRole('textbox', { name: 'Path' }), '/api');
+      await userEvent.tab();
+      expect(editor.last().payload).toEqual({ region: 'eu', legacy: 1, path: '/api' });
+      expect(screen.getByTestId('unknown-payload')).toHaveTextContent('legacy: 1');
+      await userEvent.click(screen.getByRole('radio', { name: 'JSON' }));
+      expect(JSON.parse(((await jsonBox()) as HTMLTextAreaElement).value)).toEqual({ region: 'eu', legacy: 1, path: '/api' });
+    });
+
+    it("shows the previous metric's keys after switching metric, so they can be removed", async () => {
+      backend();
+      const editor = renderEditor({ target: 'requests', payload: { region: 'eu' } });
+      await screen.findByRole('combobox', { name: 'Region' });
+      await pick('Metric', 'CPU usage');
+      expect(editor.last()).toMatchObject({ target: 'cpu', payload: { region: 'eu' } });
+      const box = await jsonBox();
+      expect(JSON.parse((box as HTMLTextAreaElement).value)).toEqual({ region: 'eu' });
+      await userEvent.clear(box);
+      await userEvent.tab();
+      expect(editor.last().payload).toEqual({});
+    });
+  });
+
   it('keeps a JSON datasource text payload, and refuses field edits over invalid JSON', async () => {
     backend();
     renderEditor({ target: 'requests', payload: '{"region": ' });
