@@ -56,6 +56,14 @@ describe('VariableQueryEditor', () => {
     }
   });
 
+  it('takes the string-format target on one line, saved by Enter without a newline', async () => {
+    const editor = renderEditor({ query: 'serv', format: 'string' });
+    expect(queryBox().tagName).toBe('INPUT');
+    await userEvent.type(queryBox(), 'ices{Enter}');
+    expect(editor.last()).toMatchObject({ query: 'services', format: 'string' });
+    expect(queryBox()).toHaveValue('services');
+  });
+
   it("saves the JSON datasource's model, as a variable query, when the text loses focus", async () => {
     const editor = renderEditor('');
     await userEvent.type(queryBox(), 'services');

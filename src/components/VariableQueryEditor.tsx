@@ -38,7 +38,12 @@ export function VariableQueryEditor({ datasource, query: saved, onChange }: Prop
     <EditorRows>
       <EditorRow>
         <EditorField label="Query" width={64} htmlFor={ids.control('query')} invalid={Boolean(problem)} error={problem}>
-          <QueryText id={ids.control('query')} value={text} json={json} onCommit={(q) => save({ query: q })} />
+          {json ? (
+            <QueryText id={ids.control('query')} value={text} onCommit={(q) => save({ query: q })} />
+          ) : (
+            // The target is one line: Enter saves it, as in the JSON datasource's editor, instead of adding a newline.
+            <CommitInput id={ids.control('query')} value={text} placeholder="services" onCommit={(q) => save({ query: q })} />
+          )}
         </EditorField>
         <EditorField
           label="Raw JSON"
@@ -87,7 +92,6 @@ function OwnModel({ query, ids, save }: { query: Query; ids: EditorIds; save: (n
           <QueryText
             id={ids.payloadText}
             value={payloadText}
-            json
             // A valid object is saved as one; other text is kept as written, never dropped.
             onCommit={(text) => save({ payload: objectProblem(text) ? text : (JSON.parse(text) as Query['payload']) })}
           />
@@ -97,14 +101,15 @@ function OwnModel({ query, ids, save }: { query: Query; ids: EditorIds; save: (n
   );
 }
 
-function QueryText({ id, value, json, onCommit }: { id: string; value: string; json: boolean; onCommit: (v: string) => void }) {
+/** JSON text, over several lines. */
+function QueryText({ id, value, onCommit }: { id: string; value: string; onCommit: (v: string) => void }) {
   const [text, setText] = useDraft(value);
   return (
     <TextArea
       id={id}
-      rows={json ? 3 : 1}
+      rows={3}
       value={text}
-      placeholder={json ? JSON_EXAMPLE : 'services'}
+      placeholder={JSON_EXAMPLE}
       onChange={(e) => setText(e.currentTarget.value)}
       onBlur={() => text !== value && onCommit(text)}
     />
