@@ -69,6 +69,12 @@ describe('the bundle Grafana loads', () => {
     expect(map.mappings.startsWith(';')).toBe(true);
   });
 
+  it('does not carry plugin.json, whose placeholders the build fills only in dist/plugin.json', () => {
+    for (const part of ['%TODAY%', '%VERSION%', '"executable"', 'gpx_inhouse_metrics', 'grafanaDependency']) {
+      expect(code.includes(part), part).toBe(false);
+    }
+  });
+
   it('starts clean but keeps the backend binaries', () => {
     expect(existsSync(join(outDir, 'module.umd.cjs'))).toBe(false);
     expect(existsSync(join(outDir, 'old-chunks'))).toBe(false);

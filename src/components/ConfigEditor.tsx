@@ -15,7 +15,6 @@ import {
   Text,
 } from '@grafana/ui';
 
-import manifest from '../plugin.json';
 
 import {
   AuthChoice,
@@ -56,9 +55,11 @@ export function numberLabel(key: NumberKey): string {
 /**
  * Grafana's page for this plugin, which shows the README (copied into
  * dist/ by the build); the plugin has no public web address to link to.
+ * A data source's type is its plugin's id, so the bundle need not carry
+ * plugin.json to know it.
  */
-function docsLink(): string {
-  return `${config.appSubUrl ?? ''}/plugins/${manifest.id}`;
+function docsLink(pluginId: string): string {
+  return `${config.appSubUrl ?? ''}/plugins/${pluginId}`;
 }
 
 /** Tooltips of the number fields; their labels, ranges and defaults come from pkg/models/settings.json. */
@@ -153,7 +154,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   return (
     <>
-      <DataSourceDescription dataSourceName="In-house Metrics" docsLink={docsLink()} hasRequiredFields />
+      <DataSourceDescription dataSourceName="In-house Metrics" docsLink={docsLink(options.type)} hasRequiredFields />
       <Divider />
 
       {problems.length > 0 && (
