@@ -23,6 +23,7 @@ import {
 } from '@grafana/runtime';
 import { map, mergeMap, Observable, of } from 'rxjs';
 
+import { multiValueAsRegex } from './adhocMulti';
 import { annotationSupport, isAnnotationQuery } from './annotations';
 import { Interpolator } from './interpolate';
 import { toLiveResponse } from './live';
@@ -182,7 +183,7 @@ export class DataSource extends DataSourceWithBackend<Query, JsonData> {
   }
 
   private withFilters(query: Query, filters: AdHocVariableFilter[] | undefined, scopedVars: ScopedVars): Query {
-    const adhocFilters = this.interpolator.filters(filters, scopedVars);
+    const adhocFilters = this.interpolator.filters(multiValueAsRegex(filters), scopedVars);
     return adhocFilters.length > 0 ? { ...query, adhocFilters } : query;
   }
 
