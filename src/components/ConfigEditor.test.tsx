@@ -41,17 +41,38 @@ async function chooseAuth(label: RegExp) {
 }
 
 describe('ConfigEditor', () => {
-  it('tells what is missing before saving and clears it once fixed', async () => {
-    const page = renderPage(settings());
-    expect(screen.getByTestId('config-problems')).toHaveTextContent('Enter the URL of your metrics service');
+  it('says nothing before the user has typed, and validates the URL when it loses focus', async () => {
+    const page = renderPage(settings({ version: 1 }));
+    expect(screen.queryByTestId('config-problems')).not.toBeInTheDocument();
+    expect(screen.queryByText(/Enter the URL of your metrics service/)).not.toBeInTheDocument();
 
     await userEvent.type(screen.getByLabelText(/^URL/), 'ftp://metrics');
-    expect(screen.getAllByText(/must start with http:\/\/ or https:\/\//).length).toBeGreaterThan(0);
+    expect(screen.queryByText(/must start with http:\/\/ or https:\/\//)).not.toBeInTheDocument();
+    await userEvent.tab();
+    expect(screen.getAllByText(/must start with http:\/\/ or https:\/\//).length).toBe(2);
+    expect(screen.getByTestId('config-problems')).toBeInTheDocument();
 
     await userEvent.clear(screen.getByLabelText(/^URL/));
     await userEvent.type(screen.getByLabelText(/^URL/), 'https://metrics.internal:8080');
+    await userEvent.tab();
     expect(page.last().url).toBe('https://metrics.internal:8080');
     expect(screen.queryByTestId('config-problems')).not.toBeInTheDocument();
+  });
+
+  it('tells what is missing at once on a data source saved before, and once saved', () => {
+    const { rerender } = render(<ConfigEditor options={settings({ version: 1 })} onOptionsChange={() => {}} />);
+    expect(screen.queryByTestId('config-problems')).not.toBeInTheDocument();
+    rerender(<ConfigEditor options={settings({ version: 2 })} onOptionsChange={() => {}} />);
+    expect(screen.getByTestId('config-problems')).toHaveTextContent('Enter the URL of your metrics service');
+  });
+
+  it('shows a limit provisioned as text that is no number in its own field, with its error', () => {
+    renderPage(settings({ url: 'https://m', readOnly: true, jsonData: { timeout: '30s' as unknown as number } }));
+    const timeout = screen.getByLabelText(/^Timeout/);
+    expect(timeout).toHaveValue('30s');
+    const errors = screen.getAllByText(/"30s", which is not a number/);
+    const inField = errors.filter((e) => !screen.getByTestId('config-problems').contains(e));
+    expect(inField).toHaveLength(1);
   });
 
   it('keeps a typed API key in secureJsonData only', async () => {
@@ -113,6 +134,8 @@ describe('ConfigEditor', () => {
     expect('concurrency' in page.last().jsonData).toBe(false);
     await userEvent.type(concurrency, '12');
     expect(page.last().jsonData.concurrency).toBe(12);
+    expect(screen.queryByTestId('config-problems')).not.toBeInTheDocument();
+    await userEvent.tab();
     expect(screen.getByTestId('config-problems')).toHaveTextContent('whole number from 1 to 10');
   });
 

@@ -32,6 +32,7 @@ import {
 import { IDENTITY_TEXT, identityOf, winnerNote, withIdentity } from '../identity';
 import { JsonData, SecureJsonData } from '../types';
 import { LAYOUT_MULTI, LAYOUT_WIDE } from '../names';
+import { useShownProblems } from './useShownProblems';
 
 type Props = DataSourcePluginOptionsEditorProps<JsonData, SecureJsonData>;
 
@@ -61,6 +62,11 @@ export function numberLabel(key: NumberKey): string {
 function docsLink(pluginId: string): string {
   return `${config.appSubUrl ?? ''}/plugins/${pluginId}`;
 }
+
+const shownAsNumber = (v: unknown) =>
+  v === undefined || v === null || typeof v === 'number' || (typeof v === 'string' && (v.trim() === '' || Number.isFinite(Number(v))));
+
+const shownValue = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'number' ? v : JSON.stringify(v));
 
 /** Tooltips of the number fields; their labels, ranges and defaults come from pkg/models/settings.json. */
 export const NUMBER_HELP: Record<NumberKey, string> = {
@@ -94,7 +100,8 @@ export const LAYOUT_HELP =
   'Wide sends series that share their timestamps (services sampling on a fixed interval) as one frame, so the timestamps go out once: fewer bytes for Grafana to encode and the browser to read. An answer whose timestamps differ still goes out one frame per series, with a notice saying why. Alert rules read both.';
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
-  const problems = validate(options);
+  const allProblems = validate(options);
+  const { shown: problems, typing, blurred } = useShownProblems(options, allProblems);
   const identity = identityOf(options);
   const winner = winnerNote(options);
   const problemFor = (field: Problem['field']) => problems.find((p) => p.field === field)?.message;
@@ -122,10 +129,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const setNumber = (key: NumberKey) => (e: ChangeEvent<HTMLInputElement>) => {
     const text = e.currentTarget.value.trim();
     const jsonData = { ...options.jsonData };
+    typing(key);
     if (text === '') {
       delete jsonData[key];
     } else {
-      jsonData[key] = Number(text);
+      // Text that is no number stays as typed, so the field shows what its error is about.
+      jsonData[key] = Number.isFinite(Number(text)) ? Number(text) : (text as unknown as number);
     }
     onOptionsChange({ ...options, jsonData });
   };
@@ -143,11 +152,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     >
       <Input
         id={`inhouse-${key}`}
-        type="number"
+        // A number input shows nothing for text that is no number (provisioned as "30s"): a text input shows it beside its error.
+        type={shownAsNumber(options.jsonData[key]) ? 'number' : 'text'}
         width={24}
         placeholder={String(NUMBER_RULES[key].default)}
-        value={options.jsonData[key] ?? ''}
+        value={shownValue(options.jsonData[key])}
         onChange={setNumber(key)}
+        onBlur={() => blurred(key)}
       />
     </InlineField>
   );
@@ -184,7 +195,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               id="inhouse-url"
               placeholder="http://metrics.internal:8080"
               value={options.url ?? ''}
-              onChange={(e) => onOptionsChange({ ...options, url: e.currentTarget.value })}
+              onChange={(e) => {
+                typing('url');
+                onOptionsChange({ ...options, url: e.currentTarget.value });
+              }}
+              onBlur={() => blurred('url')}
             />
           </InlineField>
         </div>
@@ -307,7 +322,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         title="Additional settings"
         description="Limits that protect Grafana and the service. Empty fields use the default."
         isCollapsible
-        isInitiallyOpen={problems.some((p) => p.field in NUMBER_RULES || p.field === 'layout' || p.field === 'multiValue')}
+        isInitiallyOpen={allProblems.some((p) => p.field in NUMBER_RULES || p.field === 'layout' || p.field === 'multiValue')}
       >
         {NUMBER_KEYS.map((key) => numberField(key))}
         <InlineField
