@@ -341,8 +341,14 @@ async function main() {
         fail(`the configuration page has no ${what}`);
       }
     }
-    // A new data source is incomplete, and the page says why; so does the
-    // query editor, with the backend's reason.
+    // A new data source says nothing before the user has typed; once the
+    // URL field is left empty, the page says why it is incomplete, and so
+    // does the query editor, with the backend's reason.
+    if ((await page.getByTestId('config-problems').count()) > 0) {
+      fail('a data source just added should not be called incomplete before the user has typed anything');
+    }
+    await page.focus('#inhouse-url');
+    await page.locator('#inhouse-url').blur();
     await page.getByTestId('config-problems').getByText('Enter the URL').waitFor();
     await page.getByTestId('query-A').getByTestId('metrics-error').getByText(/URL is not set/).waitFor()
       .catch(() => fail('before a URL is set, the query editor should say why the metric list is empty'));
