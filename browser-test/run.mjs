@@ -468,6 +468,10 @@ async function main() {
         if (m.value === 'requests_per_second') {
           m.payloads = [...(m.payloads ?? []), { name: 'zone', label: 'Zone', type: 'select' }];
         }
+        // A metric that declares no payload field, as many JSON datasource services list.
+        if (m.value === 'error_ratio') {
+          delete m.payloads;
+        }
       }
       await route.fulfill({ response: res, json: metrics });
     });
@@ -497,6 +501,20 @@ async function main() {
     const regionsAsked = zoneCalls.map((p) => p.region);
     if (regionsAsked.join() !== 'eu-west,us-east') {
       fail(`zone options should be fetched once per region, got payloads ${JSON.stringify(zoneCalls)}`);
+    }
+
+    // A metric that declares no field: its payload is typed as JSON, in an
+    // editor shown without a click, and reaches the service.
+    await pickOption(page, '#metric-B', 'Error ratio');
+    const payloadText = page.locator('#payload-text-B');
+    await payloadText.waitFor().catch(() => fail('a metric without payload fields offers no JSON payload editor'));
+    await payloadText.fill('{"service": ["search"], "region": "eu-west"}');
+    await payloadText.blur();
+    await page.getByTestId('query-result-B').getByText(/frame\(s\).*error_ratio\{region=eu-west, service=search\}/).waitFor()
+      .catch(async () => fail(`the typed payload did not reach the service: ${await page.getByTestId('query-result-B').innerText()}`));
+    const typedResult = await page.getByTestId('query-result-B').innerText();
+    if (/checkout|us-east/.test(typedResult)) {
+      fail(`the typed payload should select one series: ${typedResult}`);
     }
 
     await dashboard(page);
