@@ -10,6 +10,7 @@ describe('parsePayload', () => {
     { payload: '{"a": ', fields: {}, error: true },
     { payload: '[1]', fields: {}, error: true },
     { payload: '"text"', fields: {}, error: true },
+    { payload: '{"hosts": $hosts}', fields: {}, error: true },
   ])('$payload', ({ payload, fields, error }) => {
     const got = parsePayload(payload);
     expect(got.fields).toEqual(fields);
@@ -38,6 +39,8 @@ describe('readPayloadText', () => {
     { name: 'text saved by the JSON datasource stays text', text: '{"a": 2}', saved: '{"a": 1}', payload: '{"a": 2}', valid: true },
     { name: 'invalid JSON is kept as typed', text: '{"a": ', saved: { a: 1 }, payload: '{"a": ', valid: false },
     { name: 'a list is kept as typed', text: '[1]', saved: {}, payload: '[1]', valid: false },
+    { name: 'JSON once variables are replaced runs', text: '{"hosts": $hosts}', saved: {}, payload: '{"hosts": $hosts}', valid: true },
+    { name: 'a ${var} reference counts too', text: '{"n": ${limit}}', saved: {}, payload: '{"n": ${limit}}', valid: true },
   ])('$name', ({ text, saved, payload, valid }) => {
     expect(readPayloadText(text, saved)).toEqual({ payload, valid });
   });
@@ -52,4 +55,9 @@ it.each<{ payload: Query['payload']; text: string }>([
 
 it('undeclaredKeys keeps the payload order and leaves out declared fields', () => {
   expect(undeclaredKeys({ z: 1, region: 'eu', a: 2 }, [{ name: 'region' }, { name: 'zone' }])).toEqual(['z', 'a']);
+});
+
+it('says a payload with variables is sent with them replaced', () => {
+  expect(parsePayload('{"hosts": $hosts}').error).toMatch(/sent with the dashboard's variables replaced/);
+  expect(parsePayload('{"hosts": ').error).toMatch(/Fix the text below/);
 });

@@ -23,6 +23,12 @@ export function parsePayload(payload: Query['payload']): ParsedPayload {
   try {
     value = JSON.parse(payload);
   } catch (e) {
+    if (hasVariable(payload)) {
+      return {
+        fields: {},
+        error: `The payload is not valid JSON as written (${(e as Error).message}); it is sent with the dashboard's variables replaced. The fields can edit it once it is valid JSON without them, such as {"hosts": "$hosts"}.`,
+      };
+    }
     return { fields: {}, error: `The payload is not valid JSON (${(e as Error).message}). Fix the text below.` };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -89,7 +95,8 @@ export function readPayloadText(text: string, saved: Query['payload']): { payloa
   }
   const parsed = parsePayload(text);
   if (parsed.error) {
-    return { payload: text, valid: false };
+    // JSON the JSON datasource accepted once variables are replaced ({"hosts": $hosts}) still runs.
+    return { payload: text, valid: hasVariable(text) };
   }
   return { payload: typeof saved === 'string' ? text : parsed.fields, valid: true };
 }
@@ -98,4 +105,12 @@ export function readPayloadText(text: string, saved: Query['payload']): { payloa
 export function undeclaredKeys(fields: Record<string, PayloadValue>, defs: Array<{ name: string }>): string[] {
   const declared = new Set(defs.map((d) => d.name));
   return Object.keys(fields).filter((k) => !declared.has(k));
+}
+
+// Grafana's variable syntaxes: $name, ${name...} and [[name...]].
+const VARIABLE = /\$\w+|\$\{[^}]+\}|\[\[[^\]]+\]\]/;
+
+/** Whether text refers to a dashboard variable, so it may be JSON only once they are replaced. */
+export function hasVariable(text: string): boolean {
+  return VARIABLE.test(text);
 }

@@ -403,6 +403,18 @@ describe('QueryEditor', () => {
       expect(editor.runs()).toBe(0);
     });
 
+    it('runs a payload that is JSON once variables are replaced, as the JSON datasource did, and says so', async () => {
+      backend();
+      const editor = renderEditor({ target: 'cpu', payload: {} });
+      const box = await jsonBox();
+      await userEvent.clear(box);
+      await userEvent.type(box, '{{"hosts": $hosts}');
+      await userEvent.tab();
+      expect(editor.last().payload).toBe('{"hosts": $hosts}');
+      expect(editor.runs()).toBe(1);
+      expect(await screen.findByText(/sent with the dashboard's variables replaced/)).toBeInTheDocument();
+    });
+
     it('shows the keys the metric does not declare, and removes one on request', async () => {
       backend();
       const editor = renderEditor({ target: 'requests', payload: { region: 'eu', legacy: 'x', other: 2 } });
