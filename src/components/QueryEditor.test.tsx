@@ -323,11 +323,23 @@ describe('QueryEditor', () => {
     ];
     it.each(forwardingCases)('is off and disabled when the data source forwards the user ($name), saying why', async ({ jsonData }) => {
       backend();
-      renderEditor({ target: 'cpu', live: true }, { jsonData });
+      renderEditor({ target: 'cpu' }, { jsonData });
       const live = await screen.findByRole('switch', { name: 'Live' });
       expect(live).toBeDisabled();
       expect(live).not.toBeChecked();
       expect(live).toHaveAccessibleDescription(/forwards the signed-in user's identity/);
+    });
+
+    it('lets a query saved with live on be turned off once the data source forwards the user, which the backend asks for', async () => {
+      backend();
+      const editor = renderEditor({ target: 'cpu', live: true }, { jsonData: { oauthPassThru: true } });
+      const live = await screen.findByRole('switch', { name: 'Live' });
+      expect(live).toBeChecked();
+      expect(live).toBeEnabled();
+      expect(live).toHaveAccessibleDescription(/forwards the signed-in user's identity/);
+      await userEvent.click(live);
+      expect(editor.last().live).toBeUndefined();
+      expect(screen.getByRole('switch', { name: 'Live' })).toBeDisabled();
     });
 
     it('is offered when no forwarding is set (an empty cookie list forwards nothing)', async () => {

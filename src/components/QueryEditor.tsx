@@ -41,7 +41,11 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery, app }: Pr
   const format = queryFormat(query);
   const alias = query.alias ?? query.legendFormat ?? '';
   const alerting = app === CoreApp.UnifiedAlerting;
-  const liveRefused = forwardsIdentity(datasource.instanceSettings.jsonData as IdentityJsonData) ? LIVE_FORWARDING : format === 'table' ? LIVE_TABLE : undefined;
+  const forwarding = forwardsIdentity(datasource.instanceSettings.jsonData as IdentityJsonData);
+  const liveRefused = forwarding ? LIVE_FORWARDING : format === 'table' ? LIVE_TABLE : undefined;
+  // A query saved with live on before forwarding was turned on fails with the backend's
+  // "turn the Live switch off": the switch stays on and usable until it is.
+  const liveStuck = forwarding && format !== 'table' && query.live === true;
 
   const change = (next: Partial<Query>, run = true) => {
     onChange({ ...query, ...next });
@@ -75,8 +79,8 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery, app }: Pr
           >
             <Switch
               id={ids.control('live')}
-              value={!liveRefused && query.live === true}
-              disabled={Boolean(liveRefused)}
+              value={(!liveRefused || liveStuck) && query.live === true}
+              disabled={Boolean(liveRefused) && !liveStuck}
               // The disabled switch says why, hovered and to screen readers.
               title={liveRefused}
               onChange={(e) => change({ live: e.currentTarget.checked || undefined })}
