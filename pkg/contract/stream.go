@@ -357,20 +357,11 @@ func (f *frame) columns() (names []string, columns [][]json.RawMessage) {
 	return names, columns
 }
 
+// kindWord names what a field of a list item is; no token means the
+// answer ended there.
 func kindWord(k jsonscan.Kind) string {
-	switch k {
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case '"':
-		return "a string"
-	case '0':
-		return "a number"
-	case 'n':
-		return "null"
-	case 't', 'f':
-		return "a boolean"
+	if n := k.Noun(); n != "" {
+		return n
 	}
 	return "missing"
 }

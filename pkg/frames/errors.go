@@ -67,25 +67,11 @@ func (h *headRecorder) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// kindName names what a token of kind k starts, for "want ..., got ...".
+// kindName names what a token of kind k starts; no token is JSON the
+// scanner could not read.
 func kindName(k jsonscan.Kind) string {
-	switch k {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case '0':
-		return "a number"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	case ']':
-		return "the end of the array"
-	case '}':
-		return "the end of the object"
+	if n := k.Noun(); n != "" {
+		return n
 	}
 	return "invalid JSON"
 }

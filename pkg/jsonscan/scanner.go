@@ -243,6 +243,31 @@ func containerName(open byte) string {
 // '"' (a string), '0' (a number), 'n', 't' or 'f'; 0 is no token.
 type Kind byte
 
+// Noun names what a token of kind k starts, for messages such as "want
+// an object, got an array"; "" for 0 (no token), whose meaning (the input
+// ended, or was not JSON) only the caller knows.
+func (k Kind) Noun() string {
+	switch k {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case ']':
+		return "the end of the array"
+	case '}':
+		return "the end of the object"
+	}
+	return ""
+}
+
 // PeekKind returns the kind of the next token, or 0 when reading it fails;
 // the next read then reports why.
 func (s *Scanner) PeekKind() Kind {

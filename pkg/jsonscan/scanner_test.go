@@ -180,3 +180,24 @@ func (e endlessReader) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+func TestKindNoun(t *testing.T) {
+	tests := []struct {
+		body string
+		want string
+	}{
+		{`{}`, "an object"},
+		{`[]`, "an array"},
+		{`"a"`, "a string"},
+		{`-1.5`, "a number"},
+		{`true`, "a boolean"},
+		{`null`, "null"},
+		{``, ""},
+	}
+	for _, tt := range tests {
+		s := NewScanner(strings.NewReader(tt.body), nil)
+		if got := s.PeekKind().Noun(); got != tt.want {
+			t.Errorf("%q: %q, want %q", tt.body, got, tt.want)
+		}
+	}
+}
