@@ -86,12 +86,7 @@ func alignedBudget(points int) int {
 // already sent; and an interval already sent (at or before after) gets
 // no row again.
 func (l *Layout) rows(parts []part, after, now time.Time) []int64 {
-	n := 0
-	for _, p := range parts {
-		if p.col >= 0 {
-			n += p.hi - p.lo
-		}
-	}
+	n := admitted(parts)
 	stamps := make([]int64, 0, n)
 	for _, p := range parts {
 		if p.col < 0 {
@@ -145,6 +140,17 @@ func (l *Layout) rowOf(ns int64) int64 {
 		return ns
 	}
 	return ns - ns%int64(l.step)
+}
+
+// admitted is the points of the parts that have a column in the frame.
+func admitted(parts []part) int {
+	n := 0
+	for _, p := range parts {
+		if p.col >= 0 {
+			n += p.hi - p.lo
+		}
+	}
+	return n
 }
 
 // noteKinds names the notices the frame carries now, so a cut can tell

@@ -286,13 +286,7 @@ func (l *Layout) fill(cells [][]*float64, rows []int64, parts []part, now time.T
 	if len(rows) == 0 {
 		return
 	}
-	n := 0
-	for _, p := range parts {
-		if p.col >= 0 {
-			n += p.hi - p.lo
-		}
-	}
-	slab := make([]float64, 0, n)
+	slab := make([]float64, 0, admitted(parts))
 	for _, p := range parts {
 		if p.col < 0 {
 			continue
