@@ -141,9 +141,9 @@ func (u *meteredUpstream) snapshot() (map[string]int64, map[string]int) {
 	return b, a
 }
 
-// waitFor reads the metrics until ok accepts them: the plugin counts
+// waitForMetrics reads the metrics until ok accepts them: the plugin counts
 // what happens on its own goroutines, which the test cannot join.
-func waitFor(t *testing.T, h *grafanahost.Host, what string, ok func(map[string]float64) bool) map[string]float64 {
+func waitForMetrics(t *testing.T, h *grafanahost.Host, what string, ok func(map[string]float64) bool) map[string]float64 {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -245,7 +245,7 @@ func TestCollectMetricsCountCalls(t *testing.T) {
 			}
 		})
 	}
-	waitFor(t, h, "the shared call's joiners", func(m map[string]float64) bool {
+	waitForMetrics(t, h, "the shared call's joiners", func(m map[string]float64) bool {
 		return m[coalescedCalls]-before[coalescedCalls] == sharers-1
 	})
 	close(up.shared)
@@ -300,16 +300,16 @@ func TestCollectMetricsCountCalls(t *testing.T) {
 
 	cancel()
 	close(up.live)
-	waitFor(t, h, "the stream's end", func(m map[string]float64) bool { return m[activeStreams] == before[activeStreams] })
+	waitForMetrics(t, h, "the stream's end", func(m map[string]float64) bool { return m[activeStreams] == before[activeStreams] })
 	for range packets {
 	}
-	if ended != nil && !errors.Is(ended, context.Canceled) && status(ended) != "Canceled" {
+	if ended != nil && !errors.Is(ended, context.Canceled) && grpcCode(ended) != "Canceled" {
 		t.Errorf("RunStream ended with %v", ended)
 	}
 }
 
-// status is a gRPC error's code name, as RunStream's end arrives.
-func status(err error) string {
+// grpcCode is a gRPC error's code name, as RunStream's end arrives.
+func grpcCode(err error) string {
 	s := err.Error()
 	if i := strings.Index(s, "code = "); i >= 0 {
 		return strings.Fields(s[i+len("code = "):])[0]

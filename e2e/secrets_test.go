@@ -156,7 +156,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 		{"the in-house service answered", forwarded.UID},
 		{"the call to the in-house service failed", refused.UID},
 	} {
-		if !logged(pluginLogs.String(), want.msg, want.uid) {
+		if !loggedLine(pluginLogs.String(), want.msg, want.uid) {
 			t.Errorf("no log line %q for data source %s; the check below does not cover it", want.msg, want.uid)
 		}
 	}
@@ -182,8 +182,8 @@ func context_(all, s string) string {
 	return all[max(0, i-150):min(len(all), i+40)]
 }
 
-// logged tells whether one line of logs holds all of parts.
-func logged(logs string, parts ...string) bool {
+// loggedLine tells whether one line of logs holds all of parts.
+func loggedLine(logs string, parts ...string) bool {
 	for _, line := range strings.Split(logs, "\n") {
 		all := true
 		for _, p := range parts {
