@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -72,7 +73,14 @@ func (m *Metrics) Middleware(scrub Scrub) httpclient.Middleware {
 				m.observe(endpoint, "error", took, 0)
 				span.SetStatus(codes.Error, msg)
 				span.End()
-				lg.Warn("the call to the in-house service failed", "endpoint", endpoint, "duration", took.String(), "error", msg)
+				args := []any{"endpoint", endpoint, "duration", took.String(), "error", msg}
+				if errors.Is(err, context.Canceled) {
+					// Every caller left (a closed dashboard, a stream's last
+					// viewer): routine, not a fault of the service.
+					lg.Debug("the call to the in-house service was canceled", args...)
+				} else {
+					lg.Warn("the call to the in-house service failed", args...)
+				}
 				return nil, err
 			}
 			class := statusClass(res.StatusCode)
