@@ -60,6 +60,8 @@ func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings, metr
 	if err != nil {
 		return newInvalidInstance(fmt.Errorf("the HTTP settings are invalid: %s", settings.Scrub(err.Error()))), nil
 	}
+	// The SDK's middlewares, with its tracing one replaced by the plugin's,
+	// which also counts, times and logs each call (pkg/telemetry).
 	opts.Middlewares = metrics.Middlewares(func(ctx context.Context, text string) string { return settings.ScrubFor(ctx)(text) })
 	c, err := client.New(settings, opts)
 	if err != nil {
