@@ -24,3 +24,12 @@ vi.mock('react-inlinesvg', () => ({
       'data-testid': props['data-testid'],
     }),
 }));
+
+// CodeEditor runs Monaco, which jsdom cannot: a text area stands in,
+// driven by the same props (see codeEditor.tsx). The browser test types
+// into the real one.
+vi.mock('@grafana/ui', async (importOriginal) => {
+  const ui = await importOriginal<typeof import('@grafana/ui')>();
+  const { FakeCodeEditor } = await import('./codeEditor');
+  return { ...ui, CodeEditor: FakeCodeEditor };
+});
