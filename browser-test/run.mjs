@@ -6,7 +6,10 @@
 // Grafana shares. Two query editors are open at once, as two queries of a
 // panel. Fails if the page throws, a control is missing, the metric list
 // stays empty, a query fails, the two editors share an id, or options that
-// depend on another field are not fetched again. Then a dashboard opens:
+// depend on another field are not fetched again, or a payload typed into
+// Grafana's code editor (Monaco, in JSON mode with its worker, as Grafana
+// bundles it) for a metric without declared fields is not checked when the
+// editor loses focus nor sent to the service. Then a dashboard opens:
 // two chained template variables made in the plugin's variable editor, a
 // panel saved by the JSON datasource whose $host = All over 150 hosts must
 // reach the service as one request carrying Grafana's regex format, an
@@ -503,15 +506,49 @@ async function main() {
       fail(`zone options should be fetched once per region, got payloads ${JSON.stringify(zoneCalls)}`);
     }
 
-    // A metric that declares no field: its payload is typed as JSON, in an
-    // editor shown without a click, and reaches the service.
+    // A metric that declares no field: its payload is typed into Grafana's
+    // code editor (Monaco, loaded on first use), shown without a click; it
+    // is checked when the editor loses focus, and reaches the service.
     await pickOption(page, '#metric-B', 'Error ratio');
-    const payloadText = page.locator('#payload-text-B');
-    await payloadText.waitFor().catch(() => fail('a metric without payload fields offers no JSON payload editor'));
-    await payloadText.fill('{"service": ["search"], "region": "eu-west"}');
-    await payloadText.blur();
+    const queryB = page.getByTestId('query-B');
+    const payloadCode = queryB.getByRole('textbox', { name: 'Payload (JSON)' });
+    await payloadCode.waitFor().catch(() => fail('a metric without payload fields offers no JSON payload editor'));
+    // The editor itself, not the widgets Monaco keeps beside it (rename box).
+    const monaco = queryB.locator('.monaco-editor[data-uri]');
+    // Monaco draws its text in .view-lines, spaces as no-break spaces.
+    const codeText = async () => (await monaco.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+    const typeCode = async (text) => {
+      await monaco.locator('.view-lines').click();
+      // Emptied first: a bracket or quote typed over a selection surrounds it.
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type(text);
+      // Monaco closes brackets and quotes as they open; typing the closing one steps over it.
+      if ((await codeText()) !== text) {
+        fail(`typed ${text} into the payload editor, it holds ${await codeText()}`);
+      }
+      // Leaving the editor, as a user clicks elsewhere, commits the text.
+      await page.getByRole('heading', { name: 'Query editors' }).click();
+    };
+    await typeCode('{"service": ["search"], "region": eu-west}');
+    await queryB.getByText(/The payload is not valid JSON/).waitFor()
+      .catch(() => fail('the payload editor did not say that the JSON is not valid'));
+    // Monaco's JSON language (its web worker) underlines the mistake too.
+    await monaco.locator('.squiggly-error').first().waitFor()
+      .catch(() => fail('Monaco did not mark the invalid JSON: is the editor in JSON mode, with its worker?'));
+    await typeCode('{"service": ["search"], "region": "eu-west"}');
+    await queryB.getByText(/The payload is not valid JSON/).waitFor({ state: 'detached' })
+      .catch(() => fail('the payload editor still says the JSON is not valid after it was fixed'));
+    await monaco.locator('.squiggly-error').first().waitFor({ state: 'detached' })
+      .catch(() => fail('Monaco still marks the fixed JSON as invalid'));
     await page.getByTestId('query-result-B').getByText(/frame\(s\).*error_ratio\{region=eu-west, service=search\}/).waitFor()
       .catch(async () => fail(`the typed payload did not reach the service: ${await page.getByTestId('query-result-B').innerText()}`));
+    // Saved, the payload is shown as the object it became.
+    if (JSON.parse(await codeText()).region !== 'eu-west') {
+      fail(`the payload editor should show the saved payload, it holds ${await codeText()}`);
+    }
+    await settle(page);
+    await queryB.screenshot({ path: join(ARTIFACTS, 'payload-json-editor.png') });
     const typedResult = await page.getByTestId('query-result-B').innerText();
     if (/checkout|us-east/.test(typedResult)) {
       fail(`the typed payload should select one series: ${typedResult}`);

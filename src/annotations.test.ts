@@ -1,6 +1,6 @@
 import { AnnotationQuery } from '@grafana/data';
 
-import { annotationSource, prepareAnnotation, prepareQuery } from './annotations';
+import { annotationSource, prepareAnnotation, prepareQuery } from './annotationQuery';
 import { DataSource } from './datasource';
 import { QUERY_TYPE_ANNOTATIONS } from './names';
 import { instanceSettings } from './test/instance';

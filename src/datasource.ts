@@ -24,7 +24,8 @@ import {
 import { map, mergeMap, Observable, of } from 'rxjs';
 
 import { multiValueAsRegex } from './adhocMulti';
-import { annotationSupport, isAnnotationQuery } from './annotations';
+import { isAnnotationQuery } from './annotationQuery';
+import { annotationSupport } from './annotations';
 import { Interpolator } from './interpolate';
 import { toLiveResponse } from './live';
 import {

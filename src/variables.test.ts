@@ -6,7 +6,8 @@ import { instanceSettings } from './test/instance';
 import { answer, queryBackend, request } from './test/query';
 import { fakeTemplateSrv, Vars } from './test/templateSrv';
 import { Query } from './types';
-import { toVariableQuery, VariableSupport } from './variables';
+import { toVariableQuery } from './variableQuery';
+import { VariableSupport } from './variables';
 
 // A dashboard with a service variable, the one a chained "versions of a
 // service" variable depends on, in each of its states.

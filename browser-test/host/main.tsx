@@ -1,4 +1,5 @@
 import './boot';
+import './monaco';
 
 import { createContext, useCallback, useContext, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';

@@ -2,7 +2,7 @@ import { AnnotationQuery, QueryEditorProps, SelectableValue } from '@grafana/dat
 import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
 import { RadioButtonGroup, Text } from '@grafana/ui';
 
-import { annotationSource, AnnotationSource, METRIC_FIELDS } from '../annotations';
+import { annotationSource, AnnotationSource, METRIC_FIELDS } from '../annotationQuery';
 import type { DataSource } from '../datasource';
 import { QUERY_TYPE_ANNOTATIONS } from '../names';
 import { JsonData, Query } from '../types';

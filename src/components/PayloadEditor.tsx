@@ -1,13 +1,12 @@
 import { useState } from 'react';
 import { EditorField, EditorRow } from '@grafana/plugin-ui';
-import { IconButton, RadioButtonGroup, Stack, Text, TextArea } from '@grafana/ui';
+import { CodeEditor, IconButton, RadioButtonGroup, Stack, Text } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
 import { parsePayload, payloadText, readPayloadText, undeclaredKeys, withField } from '../payload';
 import { PayloadDef, PayloadValue, Query } from '../types';
 import { EditorIds } from './ids';
 import { PayloadField } from './PayloadField';
-import { useDraft } from './useDraft';
 
 type Mode = 'fields' | 'json';
 
@@ -106,13 +105,12 @@ export function PayloadEditor({ datasource, query, ids, defs, variables, change 
           <EditorField
             label="Payload (JSON)"
             width={64}
-            htmlFor={ids.payloadText}
             invalid={Boolean(error)}
             error={error}
-            tooltip="A JSON object sent to the service's /query with the target. Dashboard variables are replaced. Saved when the field loses focus."
+            tooltip={'A JSON object sent to the service\'s /query with the target, such as {"region": "eu"}. Dashboard variables are replaced. Saved when the editor loses focus (or on Ctrl+S).'}
           >
-            <JsonText
-              id={ids.payloadText}
+            <JsonCode
+              label="Payload (JSON)"
               value={payloadText(query.payload)}
               onCommit={(text) => {
                 const read = readPayloadText(text, query.payload);
@@ -127,18 +125,33 @@ export function PayloadEditor({ datasource, query, ids, defs, variables, change 
   );
 }
 
-function JsonText({ id, value, onCommit }: { id: string; value: string; onCommit: (v: string) => void }) {
-  const [text, setText] = useDraft(value);
+// Monaco's line height at Grafana's code font size, and its top and bottom padding.
+const LINE_PX = 19;
+const PADDING_PX = 8;
+const lineCount = (text: string) => Math.min(12, Math.max(3, text.split('\n').length));
+
+/**
+ * The payload in Grafana's code editor (Monaco), with JSON highlighting
+ * and bracket matching. Monaco keeps the text being typed; it is committed
+ * when the editor loses focus, or on Ctrl+S, as a text field is. The
+ * editor grows with the text, from 3 to 12 lines, as the text area did.
+ */
+function JsonCode({ label, value, onCommit }: { label: string; value: string; onCommit: (v: string) => void }) {
+  const [lines, setLines] = useState(() => lineCount(value));
+  const commit = (text: string) => text !== value && onCommit(text);
   return (
-    <TextArea
-      id={id}
-      rows={Math.min(12, Math.max(3, text.split('\n').length))}
-      value={text}
-      spellCheck={false}
-      placeholder='{"region": "eu"}'
-      style={{ fontFamily: 'monospace' }}
-      onChange={(e) => setText(e.currentTarget.value)}
-      onBlur={() => text !== value && onCommit(text)}
+    <CodeEditor
+      language="json"
+      value={value}
+      height={lines * LINE_PX + PADDING_PX}
+      showLineNumbers={false}
+      showMiniMap={false}
+      // The label Monaco gives its input: the field's label cannot point into the editor.
+      monacoOptions={{ ariaLabel: label, scrollBeyondLastLine: false }}
+      // CodeEditor subscribes this once, when Monaco mounts: it may only set state.
+      onChange={(text) => setLines(lineCount(text))}
+      onBlur={commit}
+      onSave={commit}
     />
   );
 }

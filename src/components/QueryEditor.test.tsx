@@ -389,6 +389,8 @@ describe('QueryEditor', () => {
       backend();
       const editor = renderEditor({ target: 'cpu', payload: {} });
       const box = await jsonBox();
+      // Grafana's CodeEditor in JSON mode (the stand-in of src/test/codeEditor.tsx in jsdom).
+      expect(box).toHaveAttribute('data-language', 'json');
       expect(box).toHaveValue('{}');
       await userEvent.clear(box);
       await userEvent.type(box, '{{"host": "web-1", "limit": 5}');
@@ -396,6 +398,21 @@ describe('QueryEditor', () => {
       await userEvent.tab();
       expect(editor.last().payload).toEqual({ host: 'web-1', limit: 5 });
       expect(editor.runs()).toBe(1);
+    });
+
+    it('saves the JSON on Ctrl+S, as Grafana\'s code editors do, without leaving the editor', async () => {
+      backend();
+      const editor = renderEditor({ target: 'cpu', payload: {} });
+      const box = await jsonBox();
+      await userEvent.clear(box);
+      await userEvent.type(box, '{{"host": "web-2"}');
+      await userEvent.keyboard('{Control>}s{/Control}');
+      expect(editor.last().payload).toEqual({ host: 'web-2' });
+      expect(editor.runs()).toBe(1);
+      expect(box).toHaveFocus();
+      // Leaving it afterwards saves nothing new.
+      await userEvent.tab();
+      expect(editor.changes).toHaveLength(1);
     });
 
     const invalidCases = [

@@ -4,7 +4,7 @@ import { Switch, Text, TextArea } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
 import { JsonData, Query } from '../types';
-import { isOwnVariableModel, toVariableQuery } from '../variables';
+import { isOwnVariableModel, toVariableQuery } from '../variableQuery';
 import { CommitInput } from './CommitInput';
 import { editorIds, EditorIds } from './ids';
 import { useDraft } from './useDraft';

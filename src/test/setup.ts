@@ -1,9 +1,13 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { createElement } from 'react';
-import { afterEach, vi } from 'vitest';
+import { afterAll, afterEach, vi } from 'vitest';
 
-afterEach(() => cleanup());
+import { checkConsole } from './console';
+
+// Two shared cores run the test files side by side: an editor's first
+// render and its menus can take longer than findBy*'s default second.
+configure({ asyncUtilTimeout: 5000 });
 
 // The build's tests run in node, without a DOM to fill in.
 if (typeof window !== 'undefined') {
@@ -24,3 +28,21 @@ vi.mock('react-inlinesvg', () => ({
       'data-testid': props['data-testid'],
     }),
 }));
+
+// CodeEditor runs Monaco, which jsdom cannot: a text area stands in,
+// driven by the same props (see codeEditor.tsx). The browser test types
+// into the real one.
+vi.mock('@grafana/ui', async (importOriginal) => {
+  const ui = await importOriginal<typeof import('@grafana/ui')>();
+  const { FakeCodeEditor } = await import('./codeEditor');
+  return { ...ui, CodeEditor: FakeCodeEditor };
+});
+
+// A test fails on what it writes to console.error or console.warn (console.ts).
+afterEach(() => {
+  // Unmounting can warn too: the editors are gone before the console is read.
+  cleanup();
+  checkConsole();
+});
+// What arrives after the last test of a file (a late state update) fails the file.
+afterAll(checkConsole);
