@@ -1,5 +1,5 @@
 import { AnnotationQuery, QueryEditorProps, SelectableValue } from '@grafana/data';
-import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
+import { EditorField, EditorRow, EditorRows } from './EditorLayout';
 import { RadioButtonGroup, Text } from '@grafana/ui';
 
 import { annotationSource, AnnotationSource, METRIC_FIELDS } from '../annotations';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { EditorField, EditorRow } from '@grafana/plugin-ui';
+import { EditorField, EditorRow } from './EditorLayout';
 import { IconButton, RadioButtonGroup, Stack, Text, TextArea } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';

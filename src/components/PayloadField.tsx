@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { EditorField } from '@grafana/plugin-ui';
+import { EditorField } from './EditorLayout';
 import { Combobox, ComboboxOption, Input, MultiCombobox, TextArea } from '@grafana/ui';
 
 import { asList, errorMessage } from '../payload';

@@ -1,5 +1,5 @@
 import { CoreApp, QueryEditorProps, SelectableValue } from '@grafana/data';
-import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
+import { EditorField, EditorRow, EditorRows } from './EditorLayout';
 import { Alert, RadioButtonGroup, Switch } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';

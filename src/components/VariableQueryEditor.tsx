@@ -1,5 +1,5 @@
 import { QueryEditorProps } from '@grafana/data';
-import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
+import { EditorField, EditorRow, EditorRows } from './EditorLayout';
 import { Switch, Text, TextArea } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
