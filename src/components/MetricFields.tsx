@@ -1,7 +1,7 @@
 import { ReactNode, useEffect, useMemo, useReducer, useState } from 'react';
-import { EditorField } from './EditorLayout';
 import { Alert, Combobox, ComboboxOption } from '@grafana/ui';
 
+import { EditorField } from './EditorLayout';
 import type { DataSource } from '../datasource';
 import { errorMessage, parsePayload } from '../payload';
 import { Metric, PayloadValue, Query } from '../types';

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { EditorField, EditorRow } from './EditorLayout';
 import { IconButton, RadioButtonGroup, Stack, Text, TextArea } from '@grafana/ui';
 
+import { EditorField, EditorRow } from './EditorLayout';
 import type { DataSource } from '../datasource';
 import { parsePayload, payloadText, readPayloadText, undeclaredKeys, withField } from '../payload';
 import { PayloadDef, PayloadValue, Query } from '../types';
