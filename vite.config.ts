@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { join, resolve } from 'node:path';
 import { defineConfig, Plugin } from 'vite';
 
-import { isExternal, unsharedDependencies } from './src/build/sharedModules';
+import { isExternal, unsharedDependencies } from './src/build/sharedModules.ts';
 
 /** What mage writes into dist/ (the backend); everything else there is the frontend's. */
 const BACKEND_FILES = /^(gpx_.*|go_plugin_build_manifest)$/;
@@ -79,6 +79,25 @@ function amdModule(): Plugin {
   };
 }
 
+/**
+ * Classic JSX compiles to React.createElement, so React must be in scope in
+ * every file with JSX: the import is appended (imports are hoisted), which
+ * leaves every line where the source map has it. Oxc's jsxInject would do
+ * this but also reaches plain .ts files, where it adds a require("react").
+ */
+function reactInScope(): Plugin {
+  return {
+    name: 'inhouse-metrics-react-in-scope',
+    enforce: 'pre',
+    transform: {
+      filter: { id: /\.tsx$/ },
+      handler(code) {
+        return { code: `${code}\nimport * as React from 'react';\n`, map: null };
+      },
+    },
+  };
+}
+
 /** Writes what Grafana needs beside module.js, so the output folder is an installable plugin folder. */
 function pluginFiles(): Plugin {
   let outDir = '';
@@ -102,6 +121,11 @@ function pluginFiles(): Plugin {
 }
 
 export default defineConfig({
+  // React.createElement of Grafana's React, not react/jsx-runtime: Grafana
+  // shares that only since 12.3, and a bundled copy makes elements that only
+  // its own React version accepts (React 19's are not React 18's, which
+  // Grafana ran up to 13.1). reactInScope() imports React where JSX is.
+  oxc: { jsx: { runtime: 'classic' } },
   build: {
     outDir: 'dist',
     // cleanFrontend empties it, sparing the backend binaries mage put there.
@@ -128,5 +152,5 @@ export default defineConfig({
       },
     },
   },
-  plugins: [cleanFrontend(), amdModule(), pluginFiles()],
+  plugins: [reactInScope(), cleanFrontend(), amdModule(), pluginFiles()],
 });

@@ -18,15 +18,18 @@
 // service without tag keys (told to the user once), and an annotation run
 // both ways (SimpleJSON's query text, then a metric), and a panel whose
 // query has the Live switch on, streamed through Grafana Live (the host's
-// Server-Sent Events endpoint): new rows must arrive. Screenshots go to
-// test-artifacts/.
+// Server-Sent Events endpoint): new rows must arrive. Then the same
+// module.js runs in a second host page built with the @grafana/* packages
+// and React of the oldest Grafana in plugin.json's grafanaDependency
+// (browser-test/oldest): configuration page, Save & test, query editor and
+// a query. Screenshots go to test-artifacts/.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-/* global document, getComputedStyle -- page.evaluate bodies run in the page */
+/* global document, getComputedStyle, window -- page.evaluate bodies run in the page */
 
 const ARTIFACTS = 'test-artifacts';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -46,12 +49,48 @@ function fail(message) {
   throw new Error(message);
 }
 
+const OLDEST = 'browser-test/oldest';
+
+/** The version a package.json asks for, and the one installed in its node_modules. */
+function oldestVersions() {
+  const wanted = JSON.parse(readFileSync(`${OLDEST}/package.json`, 'utf8')).dependencies['@grafana/ui'];
+  let installed;
+  try {
+    installed = JSON.parse(readFileSync(`${OLDEST}/node_modules/@grafana/ui/package.json`, 'utf8')).version;
+  } catch {
+    installed = undefined;
+  }
+  return { wanted, installed };
+}
+
+/** Installs the oldest supported Grafana's packages unless they are there already. */
+function installOldest() {
+  const { wanted, installed } = oldestVersions();
+  if (installed === wanted) {
+    return;
+  }
+  process.stdout.write(`installing @grafana/* ${wanted} and React 18 into ${OLDEST}/node_modules (npm ci)\n`);
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', OLDEST], { stdio: 'inherit' });
+  if (npm.status !== 0) {
+    fail(`npm ci in ${OLDEST} failed`);
+  }
+}
+
+// HOST_GRAFANA=newest or oldest runs that host page alone.
+const HOSTS = process.env.HOST_GRAFANA ? [process.env.HOST_GRAFANA] : ['newest', 'oldest'];
+
 function build() {
-  const vite = spawnSync('npx', ['vite', 'build', '--config', 'browser-test/vite.config.ts', '--logLevel', 'warn'], {
-    stdio: 'inherit',
-  });
-  if (vite.status !== 0) {
-    fail('building the host page failed');
+  if (HOSTS.includes('oldest')) {
+    installOldest();
+  }
+  for (const grafana of HOSTS) {
+    const vite = spawnSync('npx', ['vite', 'build', '--config', 'browser-test/vite.config.ts', '--logLevel', 'warn'], {
+      stdio: 'inherit',
+      env: { ...process.env, HOST_GRAFANA: grafana },
+    });
+    if (vite.status !== 0) {
+      fail(`building the host page (${grafana} Grafana) failed`);
+    }
   }
   const bin = join(mkdtempSync(join(tmpdir(), 'inhouse-ui-')), 'inhouse-metrics');
   const go = spawnSync('go', ['build', '-o', bin, './cmd/inhouse-metrics'], { stdio: 'inherit' });
@@ -61,9 +100,9 @@ function build() {
   return bin;
 }
 
-/** Starts the ui command and reads the addresses it prints. */
-function startHost(bin) {
-  const child = spawn(bin, ['ui', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts the ui command, serving the host page in pageDir, and reads the addresses it prints. */
+function startHost(bin, pageDir) {
+  const child = spawn(bin, ['ui', '--listen', '127.0.0.1:0', '--page', pageDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`the ui command printed no addresses in 30 s: ${out}`)), 30000);
@@ -299,275 +338,337 @@ async function livePanel(page) {
   process.stdout.write(`live panel: newest time +${(now.last - first.last) / 1000} s over ${now.responses - first.responses} stream updates, ${now.rows} rows, no duplicate\n`);
 }
 
+/**
+ * A page of the host: its errors, console errors and failed requests
+ * (other than EXPECTED_FAILURES) are collected in problems.
+ */
+async function openPage(browser) {
+  const problems = [];
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // Network failures are checked one by one below, not through the
+  // console line Chromium prints for each.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+      problems.push(`console error: ${m.text()}`);
+    }
+  });
+  page.on('response', (r) => {
+    const path = new URL(r.url()).pathname;
+    const expected = EXPECTED_FAILURES.some(([status, pattern]) => r.status() === status && pattern.test(path));
+    if (r.status() >= 400 && !expected) {
+      problems.push(`unexpected HTTP ${r.status()} for ${r.request().method()} ${path}`);
+    }
+  });
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  return { page, problems };
+}
+
+/** Runs a scenario on a fresh host (a data source not configured yet) serving pageDir; saves failure-<name>.png when it fails. */
+async function onHost(browser, bin, pageDir, name, scenario) {
+  const host = await startHost(bin, pageDir);
+  const { page, problems } = await openPage(browser);
+  try {
+    await scenario(page, host, problems);
+    if (problems.length > 0) {
+      fail(`the page reported errors:\n${problems.join('\n')}`);
+    }
+  } catch (e) {
+    const shot = join(ARTIFACTS, `failure-${name}.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    throw new Error(`${name} Grafana: ${e.message}${problems.length ? `\npage errors:\n${problems.join('\n')}` : ''}\n(see ${shot})`);
+  } finally {
+    await page.close();
+    host.child.kill('SIGTERM');
+  }
+}
+
+/** The oldest Grafana the plugin supports: the configuration page, Save & test, the query editor and a query. */
+async function oldestGrafana(page, host) {
+  await page.goto(host.page);
+  const config = page.getByTestId('config-page');
+  await config.waitFor().catch(async () => fail(`the configuration page did not render: ${await page.content()}`));
+  const versions = await page.evaluate(() => ({
+    grafana: window.grafanaBootData.settings.buildInfo.version,
+    react: document.getElementById('root').dataset.react,
+  }));
+  if (versions.grafana !== oldestVersions().wanted || !versions.react?.startsWith('18.')) {
+    fail(`the host page should run @grafana/* ${oldestVersions().wanted} and React 18: ${JSON.stringify(versions)}`);
+  }
+  await fillAndLeave(page, '#inhouse-url', host.service);
+  await pickOption(page, '#auth-method-select', 'API key');
+  await page.fill('#inhouse-api-key', host.apiKey);
+  await page.getByRole('button', { name: 'Save & test' }).click();
+  await page.getByTestId('health-result').getByText('Save & test passed').waitFor()
+    .catch(async () => fail(`Save & test: ${await page.getByTestId('health-result').innerText().catch(() => '(no result)')}`));
+  await settle(page);
+  await config.screenshot({ path: join(ARTIFACTS, 'oldest-config-editor.png') });
+
+  await page.getByTestId('query-page').scrollIntoViewIfNeeded();
+  await pickOption(page, '#metric-A', 'Request rate');
+  await page.locator('#payload-A-region').waitFor();
+  await pickOption(page, '#payload-A-region', 'eu-west');
+  await pickOption(page, '#payload-A-service', 'checkout');
+  await page.keyboard.press('Escape');
+  const result = await textOf(page, 'query-result', /^1 frame\(s\).*checkout/, 'the query');
+  await settle(page);
+  await page.getByTestId('query-A').screenshot({ path: join(ARTIFACTS, 'oldest-query-editor.png') });
+  process.stdout.write(`oldest Grafana (@grafana/* ${versions.grafana}, React ${versions.react}): Save & test passed, ${result}\n`);
+}
+
 async function main() {
   mkdirSync(ARTIFACTS, { recursive: true });
   const bin = build();
-  const host = await startHost(bin);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-  const problems = [];
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    // Network failures are checked one by one below, not through the
-    // console line Chromium prints for each.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
-        problems.push(`console error: ${m.text()}`);
-      }
-    });
-    page.on('response', (r) => {
-      const path = new URL(r.url()).pathname;
-      const expected = EXPECTED_FAILURES.some(([status, pattern]) => r.status() === status && pattern.test(path));
-      if (r.status() >= 400 && !expected) {
-        problems.push(`unexpected HTTP ${r.status()} for ${r.request().method()} ${path}`);
-      }
-    });
-    page.setDefaultTimeout(STEP_TIMEOUT);
-
-    await page.goto(host.page);
-    const config = page.getByTestId('config-page');
-    await config.waitFor().catch(async () => fail(`the configuration page did not render: ${await page.content()}`));
-
-    // Every control a user needs is there.
-    for (const [what, locator] of [
-      ['URL field', page.locator('#inhouse-url')],
-      ['authentication method picker', page.locator('#auth-method-select')],
-      ['TLS settings', page.getByText('TLS settings')],
-      ['custom headers', page.getByText('HTTP headers')],
-      ['additional settings', page.getByRole('button', { name: 'Expand section Additional settings' })],
-      ['Save & test button', page.getByRole('button', { name: 'Save & test' })],
-    ]) {
-      if ((await locator.count()) === 0) {
-        fail(`the configuration page has no ${what}`);
-      }
+    if (HOSTS.includes('newest')) {
+      await onHost(browser, bin, 'browser-test/dist', 'newest', newestGrafana);
     }
-    // A new data source says nothing before the user has typed; once the
-    // URL field is left empty, the page says why it is incomplete, and so
-    // does the query editor, with the backend's reason.
-    if ((await page.getByTestId('config-problems').count()) > 0) {
-      fail('a data source just added should not be called incomplete before the user has typed anything');
+    if (HOSTS.includes('oldest')) {
+      const started = Date.now();
+      await onHost(browser, bin, 'browser-test/dist-oldest', 'oldest', oldestGrafana);
+      process.stdout.write(`oldest Grafana's page took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
-    await page.focus('#inhouse-url');
-    await page.locator('#inhouse-url').blur();
-    await page.getByTestId('config-problems').getByText('Enter the URL').waitFor();
-    await page.getByTestId('query-A').getByTestId('metrics-error').getByText(/URL is not set/).waitFor()
-      .catch(() => fail('before a URL is set, the query editor should say why the metric list is empty'));
-
-    // Without the key the service refuses; Save & test says so.
-    await page.fill('#inhouse-url', host.service);
-    await page.getByRole('button', { name: 'Save & test' }).click();
-    const health = page.getByTestId('health-result');
-    await health.getByText('Save & test failed').waitFor();
-    const refusal = await health.innerText();
-    if (!/401|API key|unauthori[sz]ed/i.test(refusal)) {
-      fail(`Save & test without a key should name the 401, got: ${refusal}`);
-    }
-
-    await pickOption(page, '#auth-method-select', 'API key');
-    await page.fill('#inhouse-api-key', host.apiKey);
-    await page.getByRole('button', { name: 'Expand section Additional settings' }).click();
-    await page.fill('#inhouse-timeout', '20');
-    await page.getByRole('button', { name: 'Save & test' }).click();
-    await health.getByText('Save & test passed').waitFor();
-    const working = await health.innerText();
-    if (!working.includes('Data source is working')) {
-      fail(`Save & test with the key should report a working data source, got: ${working}`);
-    }
-
-    // Saved secrets come back only as "configured", never as values.
-    const saved = await page.evaluate(async () => (await fetch('/api/datasources/uid/inhouse')).text());
-    if (saved.includes(host.apiKey)) {
-      fail('the saved settings sent the API key back to the browser');
-    }
-    if ((await page.inputValue('#inhouse-api-key')) !== 'configured' || !(await page.isDisabled('#inhouse-api-key'))) {
-      fail('after saving, the API key field should show "configured" and be locked until reset');
-    }
-    await config.screenshot({ path: join(ARTIFACTS, 'config-editor.png') });
-
-    // The URL field is as wide as the authentication section below it.
-    const widths = await page.evaluate(() => {
-      const url = document.querySelector('[data-testid="url-field"]');
-      // The Auth section is the picker's first ancestor with a width limit in pixels.
-      let auth = document.querySelector('#auth-method-select');
-      while (auth && !getComputedStyle(auth).maxWidth.endsWith('px')) {
-        auth = auth.parentElement;
-      }
-      return { url: url?.getBoundingClientRect().width, auth: auth?.getBoundingClientRect().width };
-    });
-    if (!widths.url || !widths.auth || Math.abs(widths.url - widths.auth) > 1) {
-      fail(`the URL field should be as wide as the authentication section: ${JSON.stringify(widths)}`);
-    }
-
-    // The query editor lists the service's metrics through the backend's resource route.
-    const editor = page.getByTestId('query-page');
-    await editor.scrollIntoViewIfNeeded();
-    await page.click('#metric-A');
-    const options = page.getByRole('option');
-    await options.first().waitFor().catch(() => fail('the metric list stayed empty'));
-    const names = await options.allInnerTexts();
-    if (!names.some((n) => n.includes('Request rate'))) {
-      fail(`the metric list lacks the reference server's metrics: ${names.join(' | ')}`);
-    }
-    await page.getByRole('option', { name: /Request rate/ }).click();
-    await page.getByTestId('query-result').getByText(/frame\(s\)/).waitFor();
-
-    // Payload fields come from the metric's definitions; choosing one re-runs the query.
-    await page.locator('#payload-A-region').waitFor();
-    await page.locator('#payload-A-service').waitFor();
-    await pickOption(page, '#payload-A-region', 'eu-west');
-    await pickOption(page, '#payload-A-service', 'checkout');
-    await page.keyboard.press('Escape');
-    await page.getByTestId('query-result').getByText(/^1 frame\(s\).*checkout/).waitFor();
-    const result = await page.getByTestId('query-result').innerText();
-    if (/error/i.test(result) || !/^[1-9]\d* frame\(s\)/.test(result)) {
-      fail(`the query through the backend did not return frames: ${result}`);
-    }
-    await page.fill('#legend-A', '{{service}} in {{region}}');
-    await page.press('#legend-A', 'Enter');
-    await page.getByTestId('query-result').getByText('checkout in eu-west').waitFor();
-
-    // A second query of the same panel: its own ids, its labels inside it,
-    // and choosing there leaves query A alone.
-    await pickOption(page, '#metric-B', 'Request rate');
-    await page.locator('#payload-B-region').waitFor();
-    await pickOption(page, '#payload-B-region', 'us-east');
-    await page.getByTestId('query-result-B').getByText(/frame\(s\).*us-east/).waitFor();
-    const idCheck = await page.evaluate(() => {
-      // Icons inline Grafana's SVG files, which carry their own ids (Layer_1).
-      const ids = [...document.querySelectorAll('[id]')].filter((e) => !e.closest('svg')).map((e) => e.id);
-      const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
-      const crossing = [];
-      for (const refId of ['A', 'B']) {
-        const root = document.querySelector(`[data-testid="query-${refId}"]`);
-        for (const label of root.querySelectorAll('label[for]')) {
-          const target = document.getElementById(label.htmlFor);
-          if (!target || !root.contains(target)) {
-            crossing.push(`${refId}: "${label.textContent}" -> ${label.htmlFor}`);
-          }
-        }
-      }
-      return { duplicates, crossing };
-    });
-    if (idCheck.duplicates.length || idCheck.crossing.length) {
-      fail(`two open editors share ids or cross labels: ${JSON.stringify(idCheck)}`);
-    }
-    if (!(await page.getByTestId('query-result').innerText()).includes('checkout in eu-west')) {
-      fail('choosing in query B changed query A');
-    }
-    await editor.screenshot({ path: join(ARTIFACTS, 'query-editor.png') });
-
-    // Options that depend on another field are fetched again when it
-    // changes. The reference server lists every option itself, so its
-    // metric list gets one more field here, whose options Grafana's
-    // backend route is asked for: zones of the chosen region.
-    const zoneCalls = [];
-    await page.route('**/api/datasources/uid/inhouse/resources/metrics', async (route) => {
-      const res = await route.fetch();
-      const metrics = await res.json();
-      for (const m of metrics) {
-        if (m.value === 'requests_per_second') {
-          m.payloads = [...(m.payloads ?? []), { name: 'zone', label: 'Zone', type: 'select' }];
-        }
-        // A metric that declares no payload field, as many JSON datasource services list.
-        if (m.value === 'error_ratio') {
-          delete m.payloads;
-        }
-      }
-      await route.fulfill({ response: res, json: metrics });
-    });
-    await page.route('**/api/datasources/uid/inhouse/resources/metric-payload-options', async (route) => {
-      const body = route.request().postDataJSON();
-      if (body.name !== 'zone') {
-        return route.continue();
-      }
-      zoneCalls.push(body.payload);
-      const zones = { 'eu-west': ['eu-west-1a', 'eu-west-1b'], 'us-east': ['us-east-1a'] }[body.payload.region] ?? [];
-      return route.fulfill({ json: zones.map((z) => ({ label: z, value: z })) });
-    });
-    // Another metric and back: the list is fetched again, with the zone field.
-    await pickOption(page, '#metric-B', 'CPU usage');
-    await pickOption(page, '#metric-B', 'Request rate');
-    await page.locator('#payload-B-zone').waitFor().catch(() => fail('the zone field did not appear'));
-    await pickOption(page, '#payload-B-region', 'eu-west');
-    await pickOption(page, '#payload-B-zone', 'eu-west-1b');
-    await pickOption(page, '#payload-B-region', 'us-east');
-    await page.click('#payload-B-zone');
-    await page.getByRole('option', { name: 'us-east-1a' }).waitFor().catch(() => fail('zones were not fetched again for us-east'));
-    const offered = await page.getByRole('option').allInnerTexts();
-    if (offered.some((o) => o.startsWith('eu-west-1a'))) {
-      fail(`after switching to us-east the zone menu still offers eu-west zones: ${offered.join(' | ')}`);
-    }
-    await page.keyboard.press('Escape');
-    const regionsAsked = zoneCalls.map((p) => p.region);
-    if (regionsAsked.join() !== 'eu-west,us-east') {
-      fail(`zone options should be fetched once per region, got payloads ${JSON.stringify(zoneCalls)}`);
-    }
-
-    // A metric that declares no field: its payload is typed into Grafana's
-    // code editor (Monaco, loaded on first use), shown without a click; it
-    // is checked when the editor loses focus, and reaches the service.
-    await pickOption(page, '#metric-B', 'Error ratio');
-    const queryB = page.getByTestId('query-B');
-    const payloadCode = queryB.getByRole('textbox', { name: 'Payload (JSON)' });
-    await payloadCode.waitFor().catch(() => fail('a metric without payload fields offers no JSON payload editor'));
-    // The editor itself, not the widgets Monaco keeps beside it (rename box).
-    const monaco = queryB.locator('.monaco-editor[data-uri]');
-    // Monaco draws its text in .view-lines, spaces as no-break spaces.
-    const codeText = async () => (await monaco.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
-    const typeCode = async (text) => {
-      await monaco.locator('.view-lines').click();
-      // Emptied first: a bracket or quote typed over a selection surrounds it.
-      await page.keyboard.press('ControlOrMeta+A');
-      await page.keyboard.press('Backspace');
-      await page.keyboard.type(text);
-      // Monaco closes brackets and quotes as they open; typing the closing one steps over it.
-      if ((await codeText()) !== text) {
-        fail(`typed ${text} into the payload editor, it holds ${await codeText()}`);
-      }
-      // Leaving the editor, as a user clicks elsewhere, commits the text.
-      await page.getByRole('heading', { name: 'Query editors' }).click();
-    };
-    await typeCode('{"service": ["search"], "region": eu-west}');
-    await queryB.getByText(/The payload is not valid JSON/).waitFor()
-      .catch(() => fail('the payload editor did not say that the JSON is not valid'));
-    // Monaco's JSON language (its web worker) underlines the mistake too.
-    await monaco.locator('.squiggly-error').first().waitFor()
-      .catch(() => fail('Monaco did not mark the invalid JSON: is the editor in JSON mode, with its worker?'));
-    await typeCode('{"service": ["search"], "region": "eu-west"}');
-    await queryB.getByText(/The payload is not valid JSON/).waitFor({ state: 'detached' })
-      .catch(() => fail('the payload editor still says the JSON is not valid after it was fixed'));
-    await monaco.locator('.squiggly-error').first().waitFor({ state: 'detached' })
-      .catch(() => fail('Monaco still marks the fixed JSON as invalid'));
-    await page.getByTestId('query-result-B').getByText(/frame\(s\).*error_ratio\{region=eu-west, service=search\}/).waitFor()
-      .catch(async () => fail(`the typed payload did not reach the service: ${await page.getByTestId('query-result-B').innerText()}`));
-    // Saved, the payload is shown as the object it became.
-    if (JSON.parse(await codeText()).region !== 'eu-west') {
-      fail(`the payload editor should show the saved payload, it holds ${await codeText()}`);
-    }
-    await settle(page);
-    await queryB.screenshot({ path: join(ARTIFACTS, 'payload-json-editor.png') });
-    const typedResult = await page.getByTestId('query-result-B').innerText();
-    if (/checkout|us-east/.test(typedResult)) {
-      fail(`the typed payload should select one series: ${typedResult}`);
-    }
-
-    await dashboard(page);
-    await livePanel(page);
-
-    if (problems.length > 0) {
-      fail(`the page reported errors:\n${problems.join('\n')}`);
-    }
-    process.stdout.write(`browser test passed: ${result}\n`);
-  } catch (e) {
-    await page.screenshot({ path: join(ARTIFACTS, 'failure.png'), fullPage: true }).catch(() => {});
-    throw new Error(`${e.message}${problems.length ? `\npage errors:\n${problems.join('\n')}` : ''}\n(see ${ARTIFACTS}/failure.png)`);
   } finally {
     await browser.close();
-    host.child.kill('SIGTERM');
   }
+}
+
+/** The newest Grafana (the root package's @grafana/*): every scenario. */
+async function newestGrafana(page, host) {
+  await page.goto(host.page);
+  const config = page.getByTestId('config-page');
+  await config.waitFor().catch(async () => fail(`the configuration page did not render: ${await page.content()}`));
+
+  // Every control a user needs is there.
+  for (const [what, locator] of [
+    ['URL field', page.locator('#inhouse-url')],
+    ['authentication method picker', page.locator('#auth-method-select')],
+    ['TLS settings', page.getByText('TLS settings')],
+    ['custom headers', page.getByText('HTTP headers')],
+    ['additional settings', page.getByRole('button', { name: 'Expand section Additional settings' })],
+    ['Save & test button', page.getByRole('button', { name: 'Save & test' })],
+  ]) {
+    if ((await locator.count()) === 0) {
+      fail(`the configuration page has no ${what}`);
+    }
+  }
+  // A new data source says nothing before the user has typed; once the
+  // URL field is left empty, the page says why it is incomplete, and so
+  // does the query editor, with the backend's reason.
+  if ((await page.getByTestId('config-problems').count()) > 0) {
+    fail('a data source just added should not be called incomplete before the user has typed anything');
+  }
+  await page.focus('#inhouse-url');
+  await page.locator('#inhouse-url').blur();
+  await page.getByTestId('config-problems').getByText('Enter the URL').waitFor();
+  await page.getByTestId('query-A').getByTestId('metrics-error').getByText(/URL is not set/).waitFor()
+    .catch(() => fail('before a URL is set, the query editor should say why the metric list is empty'));
+
+  // Without the key the service refuses; Save & test says so.
+  await page.fill('#inhouse-url', host.service);
+  await page.getByRole('button', { name: 'Save & test' }).click();
+  const health = page.getByTestId('health-result');
+  await health.getByText('Save & test failed').waitFor();
+  const refusal = await health.innerText();
+  if (!/401|API key|unauthori[sz]ed/i.test(refusal)) {
+    fail(`Save & test without a key should name the 401, got: ${refusal}`);
+  }
+
+  await pickOption(page, '#auth-method-select', 'API key');
+  await page.fill('#inhouse-api-key', host.apiKey);
+  await page.getByRole('button', { name: 'Expand section Additional settings' }).click();
+  await page.fill('#inhouse-timeout', '20');
+  await page.getByRole('button', { name: 'Save & test' }).click();
+  await health.getByText('Save & test passed').waitFor();
+  const working = await health.innerText();
+  if (!working.includes('Data source is working')) {
+    fail(`Save & test with the key should report a working data source, got: ${working}`);
+  }
+
+  // Saved secrets come back only as "configured", never as values.
+  const saved = await page.evaluate(async () => (await fetch('/api/datasources/uid/inhouse')).text());
+  if (saved.includes(host.apiKey)) {
+    fail('the saved settings sent the API key back to the browser');
+  }
+  if ((await page.inputValue('#inhouse-api-key')) !== 'configured' || !(await page.isDisabled('#inhouse-api-key'))) {
+    fail('after saving, the API key field should show "configured" and be locked until reset');
+  }
+  await config.screenshot({ path: join(ARTIFACTS, 'config-editor.png') });
+
+  // The URL field is as wide as the authentication section below it.
+  const widths = await page.evaluate(() => {
+    const url = document.querySelector('[data-testid="url-field"]');
+    // The Auth section is the picker's first ancestor with a width limit in pixels.
+    let auth = document.querySelector('#auth-method-select');
+    while (auth && !getComputedStyle(auth).maxWidth.endsWith('px')) {
+      auth = auth.parentElement;
+    }
+    return { url: url?.getBoundingClientRect().width, auth: auth?.getBoundingClientRect().width };
+  });
+  if (!widths.url || !widths.auth || Math.abs(widths.url - widths.auth) > 1) {
+    fail(`the URL field should be as wide as the authentication section: ${JSON.stringify(widths)}`);
+  }
+
+  // The query editor lists the service's metrics through the backend's resource route.
+  const editor = page.getByTestId('query-page');
+  await editor.scrollIntoViewIfNeeded();
+  await page.click('#metric-A');
+  const options = page.getByRole('option');
+  await options.first().waitFor().catch(() => fail('the metric list stayed empty'));
+  const names = await options.allInnerTexts();
+  if (!names.some((n) => n.includes('Request rate'))) {
+    fail(`the metric list lacks the reference server's metrics: ${names.join(' | ')}`);
+  }
+  await page.getByRole('option', { name: /Request rate/ }).click();
+  await page.getByTestId('query-result').getByText(/frame\(s\)/).waitFor();
+
+  // Payload fields come from the metric's definitions; choosing one re-runs the query.
+  await page.locator('#payload-A-region').waitFor();
+  await page.locator('#payload-A-service').waitFor();
+  await pickOption(page, '#payload-A-region', 'eu-west');
+  await pickOption(page, '#payload-A-service', 'checkout');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('query-result').getByText(/^1 frame\(s\).*checkout/).waitFor();
+  const result = await page.getByTestId('query-result').innerText();
+  if (/error/i.test(result) || !/^[1-9]\d* frame\(s\)/.test(result)) {
+    fail(`the query through the backend did not return frames: ${result}`);
+  }
+  await page.fill('#legend-A', '{{service}} in {{region}}');
+  await page.press('#legend-A', 'Enter');
+  await page.getByTestId('query-result').getByText('checkout in eu-west').waitFor();
+
+  // A second query of the same panel: its own ids, its labels inside it,
+  // and choosing there leaves query A alone.
+  await pickOption(page, '#metric-B', 'Request rate');
+  await page.locator('#payload-B-region').waitFor();
+  await pickOption(page, '#payload-B-region', 'us-east');
+  await page.getByTestId('query-result-B').getByText(/frame\(s\).*us-east/).waitFor();
+  const idCheck = await page.evaluate(() => {
+    // Icons inline Grafana's SVG files, which carry their own ids (Layer_1).
+    const ids = [...document.querySelectorAll('[id]')].filter((e) => !e.closest('svg')).map((e) => e.id);
+    const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+    const crossing = [];
+    for (const refId of ['A', 'B']) {
+      const root = document.querySelector(`[data-testid="query-${refId}"]`);
+      for (const label of root.querySelectorAll('label[for]')) {
+        const target = document.getElementById(label.htmlFor);
+        if (!target || !root.contains(target)) {
+          crossing.push(`${refId}: "${label.textContent}" -> ${label.htmlFor}`);
+        }
+      }
+    }
+    return { duplicates, crossing };
+  });
+  if (idCheck.duplicates.length || idCheck.crossing.length) {
+    fail(`two open editors share ids or cross labels: ${JSON.stringify(idCheck)}`);
+  }
+  if (!(await page.getByTestId('query-result').innerText()).includes('checkout in eu-west')) {
+    fail('choosing in query B changed query A');
+  }
+  await editor.screenshot({ path: join(ARTIFACTS, 'query-editor.png') });
+
+  // Options that depend on another field are fetched again when it
+  // changes. The reference server lists every option itself, so its
+  // metric list gets one more field here, whose options Grafana's
+  // backend route is asked for: zones of the chosen region.
+  const zoneCalls = [];
+  await page.route('**/api/datasources/uid/inhouse/resources/metrics', async (route) => {
+    const res = await route.fetch();
+    const metrics = await res.json();
+    for (const m of metrics) {
+      if (m.value === 'requests_per_second') {
+        m.payloads = [...(m.payloads ?? []), { name: 'zone', label: 'Zone', type: 'select' }];
+      }
+      // A metric that declares no payload field, as many JSON datasource services list.
+      if (m.value === 'error_ratio') {
+        delete m.payloads;
+      }
+    }
+    await route.fulfill({ response: res, json: metrics });
+  });
+  await page.route('**/api/datasources/uid/inhouse/resources/metric-payload-options', async (route) => {
+    const body = route.request().postDataJSON();
+    if (body.name !== 'zone') {
+      return route.continue();
+    }
+    zoneCalls.push(body.payload);
+    const zones = { 'eu-west': ['eu-west-1a', 'eu-west-1b'], 'us-east': ['us-east-1a'] }[body.payload.region] ?? [];
+    return route.fulfill({ json: zones.map((z) => ({ label: z, value: z })) });
+  });
+  // Another metric and back: the list is fetched again, with the zone field.
+  await pickOption(page, '#metric-B', 'CPU usage');
+  await pickOption(page, '#metric-B', 'Request rate');
+  await page.locator('#payload-B-zone').waitFor().catch(() => fail('the zone field did not appear'));
+  await pickOption(page, '#payload-B-region', 'eu-west');
+  await pickOption(page, '#payload-B-zone', 'eu-west-1b');
+  await pickOption(page, '#payload-B-region', 'us-east');
+  await page.click('#payload-B-zone');
+  await page.getByRole('option', { name: 'us-east-1a' }).waitFor().catch(() => fail('zones were not fetched again for us-east'));
+  const offered = await page.getByRole('option').allInnerTexts();
+  if (offered.some((o) => o.startsWith('eu-west-1a'))) {
+    fail(`after switching to us-east the zone menu still offers eu-west zones: ${offered.join(' | ')}`);
+  }
+  await page.keyboard.press('Escape');
+  const regionsAsked = zoneCalls.map((p) => p.region);
+  if (regionsAsked.join() !== 'eu-west,us-east') {
+    fail(`zone options should be fetched once per region, got payloads ${JSON.stringify(zoneCalls)}`);
+  }
+
+  // A metric that declares no field: its payload is typed into Grafana's
+  // code editor (Monaco, loaded on first use), shown without a click; it
+  // is checked when the editor loses focus, and reaches the service.
+  await pickOption(page, '#metric-B', 'Error ratio');
+  const queryB = page.getByTestId('query-B');
+  const payloadCode = queryB.getByRole('textbox', { name: 'Payload (JSON)' });
+  await payloadCode.waitFor().catch(() => fail('a metric without payload fields offers no JSON payload editor'));
+  // The editor itself, not the widgets Monaco keeps beside it (rename box).
+  const monaco = queryB.locator('.monaco-editor[data-uri]');
+  // Monaco draws its text in .view-lines, spaces as no-break spaces.
+  const codeText = async () => (await monaco.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+  const typeCode = async (text) => {
+    await monaco.locator('.view-lines').click();
+    // Emptied first: a bracket or quote typed over a selection surrounds it.
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type(text);
+    // Monaco closes brackets and quotes as they open; typing the closing one steps over it.
+    if ((await codeText()) !== text) {
+      fail(`typed ${text} into the payload editor, it holds ${await codeText()}`);
+    }
+    // Leaving the editor, as a user clicks elsewhere, commits the text.
+    await page.getByRole('heading', { name: 'Query editors' }).click();
+  };
+  await typeCode('{"service": ["search"], "region": eu-west}');
+  await queryB.getByText(/The payload is not valid JSON/).waitFor()
+    .catch(() => fail('the payload editor did not say that the JSON is not valid'));
+  // Monaco's JSON language (its web worker) underlines the mistake too.
+  await monaco.locator('.squiggly-error').first().waitFor()
+    .catch(() => fail('Monaco did not mark the invalid JSON: is the editor in JSON mode, with its worker?'));
+  await typeCode('{"service": ["search"], "region": "eu-west"}');
+  await queryB.getByText(/The payload is not valid JSON/).waitFor({ state: 'detached' })
+    .catch(() => fail('the payload editor still says the JSON is not valid after it was fixed'));
+  await monaco.locator('.squiggly-error').first().waitFor({ state: 'detached' })
+    .catch(() => fail('Monaco still marks the fixed JSON as invalid'));
+  await page.getByTestId('query-result-B').getByText(/frame\(s\).*error_ratio\{region=eu-west, service=search\}/).waitFor()
+    .catch(async () => fail(`the typed payload did not reach the service: ${await page.getByTestId('query-result-B').innerText()}`));
+  // Saved, the payload is shown as the object it became.
+  if (JSON.parse(await codeText()).region !== 'eu-west') {
+    fail(`the payload editor should show the saved payload, it holds ${await codeText()}`);
+  }
+  await settle(page);
+  await queryB.screenshot({ path: join(ARTIFACTS, 'payload-json-editor.png') });
+  const typedResult = await page.getByTestId('query-result-B').innerText();
+  if (/checkout|us-east/.test(typedResult)) {
+    fail(`the typed payload should select one series: ${typedResult}`);
+  }
+
+  await dashboard(page);
+  await livePanel(page);
+  process.stdout.write(`browser test passed: ${result}\n`);
 }
 
 main().catch((e) => {

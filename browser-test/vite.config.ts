@@ -1,14 +1,43 @@
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-const outDir = fileURLToPath(new URL('./dist', import.meta.url));
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// HOST_GRAFANA=oldest builds the host page with Grafana's shared modules as
+// the oldest Grafana in plugin.json's grafanaDependency ships them
+// (browser-test/oldest, React 18), into dist-oldest/; otherwise with the
+// root package's, the newest (React 19), into dist/.
+const oldest = process.env.HOST_GRAFANA === 'oldest';
+const modules = oldest ? here('./oldest/node_modules') : here('../node_modules');
+const outDir = here(oldest ? './dist-oldest' : './dist');
+const grafanaVersion = (JSON.parse(readFileSync(`${modules}/@grafana/ui/package.json`, 'utf8')) as { version: string }).version;
+
+// Every module Grafana shares (and react-dom/client, react/jsx-runtime,
+// which the host itself uses), from the chosen folder, for the host and
+// for anything it imports from src/.
+const SHARED = /^(@emotion\/css|@emotion\/react|@grafana\/data|@grafana\/runtime|@grafana\/ui|lodash|react|react-dom|rxjs)(\/.*)?$/;
+
+// The @grafana/* 11 packages as CommonJS: their ESM builds (.mjs) import
+// CommonJS modules' default exports (react-use/lib/...), which a bundler
+// then reads as Node does, the whole module.exports, and calls an object.
+// Grafana itself bundles them from source, where this does not arise.
+const GRAFANA_CJS = /^@grafana\/(data|runtime|ui)$/;
 
 // The host page: real @grafana/ui, React and Grafana's other shared modules,
 // bundled with the same bundler as the plugin, which loads dist/module.js
 // at run time.
 export default defineConfig({
-  root: fileURLToPath(new URL('./host', import.meta.url)),
+  root: here('./host'),
+  define: { __GRAFANA_VERSION__: JSON.stringify(grafanaVersion) },
+  resolve: {
+    alias: oldest
+      ? [
+          { find: GRAFANA_CJS, replacement: `${modules}/@grafana/$1/dist/cjs/index.cjs` },
+          { find: SHARED, replacement: `${modules}/$1$2` },
+        ]
+      : [],
+  },
   build: {
     outDir,
     emptyOutDir: true,
@@ -25,12 +54,13 @@ export default defineConfig({
   },
   plugins: [
     {
-      // @grafana/ui fetches its icons from public/build/img/icons/, where
-      // Grafana's server has them.
+      // @grafana/ui fetches its icons from where Grafana's server has them:
+      // public/build/img/icons/, in 11.6 public/img/icons/.
       name: 'grafana-icons',
       apply: 'build',
       writeBundle() {
-        cpSync('node_modules/@grafana/ui/dist/public/img/icons', `${outDir}/public/build/img/icons`, { recursive: true });
+        const icons = oldest ? 'public/img/icons' : 'public/build/img/icons';
+        cpSync(`${modules}/@grafana/ui/dist/public/img/icons`, `${outDir}/${icons}`, { recursive: true });
       },
     },
   ],

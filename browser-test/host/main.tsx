@@ -1,7 +1,7 @@
 import './boot';
 import './monaco';
 
-import { createContext, useCallback, useContext, useEffect, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useState, version as reactVersion } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
   AdHocVariableFilter,
@@ -198,7 +198,10 @@ const PluginContext = createContext<Plugin | undefined>(undefined);
 const usePlugin = () => useContext(PluginContext)!;
 
 async function main() {
-  const root = createRoot(document.getElementById('root')!);
+  const container = document.getElementById('root')!;
+  // The React the host page runs, read by run.mjs.
+  container.dataset.react = reactVersion;
+  const root = createRoot(container);
   try {
     const exports = await loadPluginModule('/public/plugins/inhouse-metrics-datasource/module.js');
     const plugin = exports.plugin as Plugin;

@@ -9,7 +9,6 @@ import * as grafanaUI from '@grafana/ui';
 import * as lodash from 'lodash';
 import * as React from 'react';
 import * as ReactDOM from 'react-dom';
-import * as jsxRuntime from 'react/jsx-runtime';
 import * as rxjs from 'rxjs';
 import * as rxjsOperators from 'rxjs/operators';
 
@@ -18,7 +17,6 @@ import { amdDependencies, unsharedDependencies } from '../../src/build/sharedMod
 export const SHARED_MODULES: Record<string, unknown> = {
   react: React,
   'react-dom': ReactDOM,
-  'react/jsx-runtime': jsxRuntime,
   '@grafana/data': grafanaData,
   '@grafana/ui': grafanaUI,
   '@grafana/runtime': grafanaRuntime,

@@ -57,7 +57,10 @@ describe('the bundle Grafana loads', () => {
   it('requires only modules Grafana shares', () => {
     const deps = amdDependencies(code)!;
     expect(unsharedDependencies(deps)).toEqual([]);
-    expect(deps).toEqual(expect.arrayContaining(['exports', '@grafana/data', '@grafana/ui', '@grafana/runtime', 'react', 'react/jsx-runtime']));
+    expect(deps).toEqual(expect.arrayContaining(['exports', '@grafana/data', '@grafana/ui', '@grafana/runtime', 'react']));
+    // Grafana shares it only since 12.3: JSX compiles to React.createElement.
+    expect(deps).not.toContain('react/jsx-runtime');
+    expect(code).toContain('.createElement(');
   });
 
   it('exports the plugin and keeps its source map aligned', () => {
@@ -115,6 +118,10 @@ describe('the shared modules', () => {
     expect(amdDependencies(code)).toEqual(['exports']);
     expect(code).toContain('horizontal');
   }, 60000);
+
+  it('refuses react/jsx-runtime, which Grafana before 12.3 does not share', () => {
+    expect(unsharedDependencies(['react', 'react/jsx-runtime'])).toEqual(['react/jsx-runtime']);
+  });
 
   it('refuses to build a bundle that requires a module Grafana does not share', async () => {
     await expect(

@@ -8,10 +8,11 @@
  * public/app/features/plugins/loader/sharedDependencies.ts, which also
  * shares moment, d3, i18next, jquery, redux, react-router, slate and a few
  * legacy app/* paths this plugin does not use (add one here and to
- * browser-test/host/shared.ts before importing it). react/jsx-runtime is
- * shared since Grafana 12.3, below this plugin's grafanaDependency of
- * 13.0. @grafana/schema is not shared: it must be bundled, or imported for
- * types only.
+ * browser-test/host/shared.ts before importing it). This list is what
+ * every Grafana inside plugin.json's grafanaDependency (11.6 and later)
+ * shares: react/jsx-runtime is missing, shared only since 12.3, so JSX
+ * compiles to React.createElement (vite.config.ts). @grafana/schema is not
+ * shared: it must be bundled, or imported for types only.
  */
 export const GRAFANA_SHARED: readonly string[] = [
   '@emotion/css',
@@ -22,18 +23,18 @@ export const GRAFANA_SHARED: readonly string[] = [
   'lodash',
   'react',
   'react-dom',
-  'react/jsx-runtime',
   'rxjs',
   'rxjs/operators',
 ];
 
 /**
  * Packages Grafana shares whose subpath imports must not be bundled either:
- * a bundled @grafana/ui/... would be a second copy of @grafana/ui. They are
- * kept external, and since Grafana shares only the names above, the build
- * refuses them instead of emitting a bundle that cannot load.
+ * a bundled @grafana/ui/... would be a second copy of @grafana/ui, a
+ * bundled react/jsx-runtime makes elements of its own React version. They
+ * are kept external, and since Grafana shares only the names above, the
+ * build refuses them instead of emitting a bundle that cannot load.
  */
-const SHARED_PREFIXES = ['@grafana/data/', '@grafana/runtime/', '@grafana/ui/'];
+const SHARED_PREFIXES = ['@grafana/data/', '@grafana/runtime/', '@grafana/ui/', 'react/'];
 
 /** Whether the bundle leaves this import to Grafana (the build's external option). */
 export function isExternal(id: string): boolean {

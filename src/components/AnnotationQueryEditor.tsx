@@ -1,7 +1,7 @@
 import { AnnotationQuery, QueryEditorProps, SelectableValue } from '@grafana/data';
-import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
 import { RadioButtonGroup, Text } from '@grafana/ui';
 
+import { EditorField, EditorRow, EditorRows } from './EditorLayout';
 import { annotationSource, AnnotationSource, METRIC_FIELDS } from '../annotationQuery';
 import type { DataSource } from '../datasource';
 import { QUERY_TYPE_ANNOTATIONS } from '../names';

@@ -1,7 +1,7 @@
 import { ReactNode, useEffect, useMemo, useReducer, useState } from 'react';
-import { EditorField } from '@grafana/plugin-ui';
 import { Alert, Combobox, ComboboxOption } from '@grafana/ui';
 
+import { EditorField } from './EditorLayout';
 import type { DataSource } from '../datasource';
 import { errorMessage, parsePayload } from '../payload';
 import { Metric, PayloadValue, Query } from '../types';
@@ -30,7 +30,9 @@ export function useMetricFields({ datasource, query, ids, change }: Args): { met
   const resolved = datasource.resolveMetric(query.target);
   const selected = metrics.list.find((m) => m.value === resolved);
   // Read on every render, and re-read when a menu opens: a variable added to
-  // the dashboard since the editor opened is offered too.
+  // the dashboard since the editor opened is offered too. Grafana 11.6's
+  // Combobox ignores onIsOpenChange; there the picker re-reads when it gets
+  // focus, which opening its menu with a click gives unless it had it.
   const [, reread] = useReducer((n: number) => n + 1, 0);
   const variables = datasource.variableNames();
 
@@ -44,7 +46,7 @@ export function useMetricFields({ datasource, query, ids, change }: Args): { met
   const empty = metrics.loaded && !metrics.error && metrics.list.length === 0;
 
   const metric = (
-    <EditorField label="Metric" width={32} tooltip="Metrics listed by the service's /metrics endpoint" htmlFor={ids.metric}>
+    <EditorField label="Metric" width={32} tooltip="Metrics listed by the service's /metrics endpoint" htmlFor={ids.metric} onFocus={reread}>
       <Combobox<string>
         id={ids.metric}
         options={metricOptions}
@@ -53,6 +55,7 @@ export function useMetricFields({ datasource, query, ids, change }: Args): { met
         createCustomValue
         placeholder="Choose a metric"
         invalid={Boolean(metrics.error)}
+        // Grafana 11.6's Combobox ignores this; the metrics-empty notice below says it there.
         noOptionsMessage={empty ? `${NO_METRICS}; type a metric name` : undefined}
         onIsOpenChange={(open) => open && reread()}
         onChange={(item) => change({ target: item.value })}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { EditorField, EditorRow } from '@grafana/plugin-ui';
 import { CodeEditor, IconButton, RadioButtonGroup, Stack, Text } from '@grafana/ui';
 
+import { EditorField, EditorRow } from './EditorLayout';
 import type { DataSource } from '../datasource';
 import { parsePayload, payloadText, readPayloadText, undeclaredKeys, withField } from '../payload';
 import { PayloadDef, PayloadValue, Query } from '../types';

@@ -1,7 +1,7 @@
-import { useState } from 'react';
-import { EditorField } from '@grafana/plugin-ui';
+import { ReactNode, useEffect, useRef, useState } from 'react';
 import { Combobox, ComboboxOption, Input, MultiCombobox, TextArea } from '@grafana/ui';
 
+import { EditorField } from './EditorLayout';
 import { asList, errorMessage } from '../payload';
 import { PayloadDef, PayloadScalar, PayloadValue, SelectOption } from '../types';
 import { useDraft } from './useDraft';
@@ -147,12 +147,14 @@ function OptionsPicker({
   };
   if (multi) {
     return (
-      <MultiCombobox<Key>
-        {...common}
-        isClearable
-        value={asList(value).map(toKey)}
-        onChange={(items) => onChange(items.map((i) => fromKey(i.value)))}
-      />
+      <InputId id={id}>
+        <MultiCombobox<Key>
+          {...common}
+          isClearable
+          value={asList(value).map(toKey)}
+          onChange={(items) => onChange(items.map((i) => fromKey(i.value)))}
+        />
+      </InputId>
     );
   }
   const single = Array.isArray(value) ? value[0] : value;
@@ -164,6 +166,23 @@ function OptionsPicker({
       onChange={(item) => onChange(item ? fromKey(item.value) : undefined)}
     />
   );
+}
+
+/**
+ * Gives the input inside its child the id: Grafana 11.6's MultiCombobox
+ * drops its id prop and keeps the one its menu library made up, which
+ * leaves the field's label pointing at nothing. Later versions set it
+ * themselves, and this changes nothing.
+ */
+function InputId({ id, children }: { id: string; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const input = ref.current?.querySelector('input');
+    if (input && input.id !== id) {
+      input.id = id;
+    }
+  });
+  return <div ref={ref}>{children}</div>;
 }
 
 // Text fields commit on blur, as Grafana's own editors do, so a query does

@@ -1,7 +1,7 @@
 import { CoreApp, QueryEditorProps, SelectableValue } from '@grafana/data';
-import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
 import { Alert, RadioButtonGroup, Switch } from '@grafana/ui';
 
+import { EditorField, EditorRow, EditorRows } from './EditorLayout';
 import type { DataSource } from '../datasource';
 import { forwardsIdentity, IdentityJsonData } from '../identity';
 import { JsonData, Query, QueryFormat, queryFormat } from '../types';

@@ -1,7 +1,7 @@
 import { QueryEditorProps } from '@grafana/data';
-import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
 import { Switch, Text, TextArea } from '@grafana/ui';
 
+import { EditorField, EditorRow, EditorRows } from './EditorLayout';
 import type { DataSource } from '../datasource';
 import { JsonData, Query } from '../types';
 import { isOwnVariableModel, toVariableQuery } from '../variableQuery';
