@@ -79,6 +79,14 @@ func (e *Error) Status() backend.Status {
 	return backend.StatusBadGateway
 }
 
+// Explained is e with its message replaced by msg, which says more
+// about the same failure (its kind, status and cause are kept).
+func (e *Error) Explained(msg string) *Error {
+	out := *e
+	out.msg, out.err = msg, e
+	return &out
+}
+
 // Retryable tells whether the same read may be tried again: connection
 // failures and the statuses that mean "try later", never other 4xx.
 func (e *Error) Retryable() bool {

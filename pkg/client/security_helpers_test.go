@@ -24,7 +24,7 @@ func newClientWith(t *testing.T, url, jsonData string, secure map[string]string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(s, httpclient.Options{TLS: &httpclient.TLSOptions{InsecureSkipVerify: true}})
+	c, err := New(s, httpclient.Options{TLS: &httpclient.TLSOptions{InsecureSkipVerify: true}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func newPipeline(t *testing.T, url, jsonData string, secure map[string]string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New(s, httpclient.Options{})
+	c, err := client.New(s, httpclient.Options{}, callSlots.acquire)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 // Package plugin is the glue between Grafana's plugin SDK and the
 // in-house metrics service: instance lifecycle, query routing, health
 // checks and resource routes. Handlers stay thin; the work is in models
-// (validation), pipeline (the /query round trip), client (the wire) and
-// frames (conversion).
+// (validation), pipeline (every call to the service) and frames
+// (conversion).
 package plugin
 
 import (
@@ -14,7 +14,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
@@ -27,7 +26,6 @@ const PluginID = "inhouse-metrics-datasource"
 // settings, with its own HTTP client, connection pool and cache.
 type Datasource struct {
 	settings *models.Settings
-	client   *client.Client
 	pipeline *pipeline.Pipeline
 	mux      *datasource.QueryTypeMux
 	// streams are this instance's running live streams (stream.go).
@@ -58,16 +56,16 @@ func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (ins
 	if err != nil {
 		return newInvalidInstance(fmt.Errorf("the HTTP settings are invalid: %s", settings.Scrub(err.Error()))), nil
 	}
-	c, err := client.New(settings, opts)
+	p, err := pipeline.Open(settings, opts)
 	if err != nil {
 		return newInvalidInstance(err), nil
 	}
-	return New(settings, c), nil
+	return New(settings, p), nil
 }
 
-// New wires a data source around a client.
-func New(settings *models.Settings, c *client.Client) *Datasource {
-	d := &Datasource{settings: settings, client: c, pipeline: pipeline.New(settings, c), mux: datasource.NewQueryTypeMux(), streams: live.NewRunning()}
+// New wires a data source around its pipeline.
+func New(settings *models.Settings, p *pipeline.Pipeline) *Datasource {
+	d := &Datasource{settings: settings, pipeline: p, mux: datasource.NewQueryTypeMux(), streams: live.NewRunning()}
 	d.mux.HandleFunc(models.QueryTypeMetrics, d.queryMetrics)
 	d.mux.HandleFunc(models.QueryTypeVariable, d.queryVariable)
 	d.mux.HandleFunc(models.QueryTypeAnnotations, d.queryAnnotations)
@@ -76,7 +74,7 @@ func New(settings *models.Settings, c *client.Client) *Datasource {
 }
 
 // Dispose closes the old instance's idle connections when settings change.
-func (d *Datasource) Dispose() { d.client.Close() }
+func (d *Datasource) Dispose() { d.pipeline.Close() }
 
 // QueryData routes each query by its type. Queries saved without a type
 // (every dashboard made before types existed, and the JSON datasource's)
@@ -116,12 +114,12 @@ func unknownQueryType(_ context.Context, req *backend.QueryDataRequest) (*backen
 // invalid queries and settings (the user's input, not our bug); anything
 // else is ours.
 func errorResponse(err error) backend.DataResponse {
-	var ce *client.Error
 	var qe *queryError
 	var se *settingsError
+	status, fromService := pipeline.ServiceStatus(err)
 	switch {
-	case errors.As(err, &ce):
-		return backend.DataResponse{Error: err, Status: ce.Status(), ErrorSource: backend.ErrorSourceDownstream}
+	case fromService:
+		return backend.DataResponse{Error: err, Status: status, ErrorSource: backend.ErrorSourceDownstream}
 	case errors.As(err, &qe), errors.As(err, &se):
 		return backend.DataResponse{Error: err, Status: backend.StatusBadRequest, ErrorSource: backend.ErrorSourceDownstream}
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):

@@ -19,11 +19,11 @@ import (
 func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
 	ctx = d.withIdentity(ctx, req.PluginContext, models.ForwardedOfStrings(req.Headers), false)
 	scrub := d.settings.ScrubFor(ctx)
-	answered, err := d.client.Health(ctx)
+	answered, err := d.pipeline.Health(ctx)
 	if err != nil {
 		return healthError(scrub, err), nil
 	}
-	metrics, err := d.client.Metrics(ctx, contract.MetricsRequest{})
+	metrics, err := d.pipeline.Metrics(ctx, contract.MetricsRequest{})
 	var unnamed *contract.UnnamedMetricsError
 	if err != nil && !errors.As(err, &unnamed) {
 		return healthError(scrub, err), nil
@@ -34,7 +34,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 		// passes here too.
 		msg = fmt.Sprintf("Data source is working: %s answered. Warning: %s lists only metrics without a name (%d), so the query editor has no metric to offer: type the target, or have the service name its metrics for an empty target", answered, unnamed.Endpoint, unnamed.Items)
 	}
-	if base := d.client.BaseURL(); answered != base {
+	if base := d.pipeline.BaseURL(); answered != base {
 		msg += fmt.Sprintf(". The URL as written, %s, answered 404 Not Found; every call works either way, but you may save the URL as %s", base, answered)
 	}
 	if d.settings.TLSSkipVerify {

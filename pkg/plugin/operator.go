@@ -5,8 +5,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
 )
 
 // ApplyOperatorSettings applies what the Grafana operator set for the
@@ -23,7 +23,7 @@ func ApplyOperatorSettings(lg log.Logger) {
 	}
 	calls, err := models.MaxConcurrentCalls()
 	warn(err)
-	client.SetMaxConcurrentCalls(calls)
+	pipeline.SetMaxConcurrentCalls(calls)
 	for _, err := range models.ApplyCeilings() {
 		warn(err)
 	}

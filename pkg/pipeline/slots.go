@@ -1,9 +1,8 @@
-package client
+package pipeline
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync"
 )
 
@@ -109,16 +108,4 @@ func take(ctx context.Context, ch chan struct{}) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// releasingBody frees the call's slot when the body is closed.
-type releasingBody struct {
-	io.ReadCloser
-	release func()
-}
-
-func (b *releasingBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.release()
-	return err
 }

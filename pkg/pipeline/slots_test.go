@@ -1,4 +1,4 @@
-package client
+package pipeline
 
 import (
 	"context"
@@ -10,7 +10,31 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
+
+// boundClient is a client under the process's bound on calls in flight,
+// without retries.
+func boundClient(t *testing.T, url string) *client.Client {
+	t.Helper()
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(s, httpclient.Options{}, callSlots.acquire)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetBackoff(nil)
+	t.Cleanup(c.Close)
+	return c
+}
 
 // However many clients and callers there are, no more calls than the
 // process-wide bound are in flight at once, and a slot is held until the
@@ -28,11 +52,11 @@ func TestCallsInFlightAreBounded(t *testing.T) {
 		_, _ = io.WriteString(w, `[]`)
 	}))
 	defer srv.Close()
-	clients := []*Client{newClientWith(t, srv.URL, `{}`, nil), newClientWith(t, srv.URL+"/", `{}`, nil)}
+	clients := []*client.Client{boundClient(t, srv.URL), boundClient(t, srv.URL+"/")}
 	var wg sync.WaitGroup
 	for i := range 24 {
 		wg.Go(func() {
-			if _, err := clients[i%2].Query(context.Background(), []byte(`{}`), func(r io.Reader) error {
+			if _, err := clients[i%2].Post(context.Background(), contract.PathQuery, []byte(`{}`), func(r io.Reader) error {
 				_, err := io.ReadAll(r)
 				return err
 			}); err != nil {
@@ -56,10 +80,10 @@ func TestWaitingForASlotEndsWithTheContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer release()
-	c := newClientWith(t, "http://127.0.0.1:1", `{}`, nil)
+	c := boundClient(t, "http://127.0.0.1:1")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	_, err = c.Query(ctx, []byte(`{}`), func(io.Reader) error { return nil })
+	_, err = c.Post(ctx, contract.PathQuery, []byte(`{}`), func(io.Reader) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "max_concurrent_calls") {
 		t.Errorf("error %v", err)
 	}
@@ -94,12 +118,12 @@ func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
 			}))
 			defer srv.Close()
 			defer close(hold)
-			c := newClientWith(t, srv.URL, `{}`, nil)
+			c := boundClient(t, srv.URL)
 			ctx, cancel := context.WithCancel(LivePoll(context.Background()))
 			defer cancel()
 			for range 10 {
 				go func() {
-					_, _ = c.Query(ctx, []byte(`live`), func(r io.Reader) error { _, err := io.ReadAll(r); return err })
+					_, _ = c.Post(ctx, contract.PathQuery, []byte(`live`), func(r io.Reader) error { _, err := io.ReadAll(r); return err })
 				}()
 			}
 			for deadline := time.Now().Add(5 * time.Second); live.Load() < int64(tt.wantLive) && time.Now().Before(deadline); {
@@ -114,7 +138,7 @@ func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
 			}
 			qctx, qcancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer qcancel()
-			if _, err := c.Query(qctx, []byte(`{}`), func(r io.Reader) error { _, err := io.ReadAll(r); return err }); err != nil {
+			if _, err := c.Post(qctx, contract.PathQuery, []byte(`{}`), func(r io.Reader) error { _, err := io.ReadAll(r); return err }); err != nil {
 				t.Errorf("an ordinary query while streams wait on the service: %v", err)
 			}
 		})
