@@ -22,7 +22,7 @@ import (
 
 func newClient(t *testing.T, url string, timeout time.Duration) *Client {
 	t.Helper()
-	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: json.RawMessage(`{}`)})
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: json.RawMessage(`{}`)}, models.DefaultOperator())
 	if err != nil {
 		t.Fatal(err)
 	}

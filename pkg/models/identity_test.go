@@ -165,7 +165,7 @@ func TestForwardingSettings(t *testing.T) {
 		{`{"oauthPassThru": "yes"}`, "oauthPassThru must be true or false"},
 		{`{"keepCookies": "a,b"}`, "keepCookies must be a list of cookie names"},
 	} {
-		_, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://x", JSONData: []byte(tc.jsonData)})
+		_, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://x", JSONData: []byte(tc.jsonData)}, DefaultOperator())
 		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
 			t.Errorf("%s: %v, want %q", tc.jsonData, err, tc.err)
 		}

@@ -22,7 +22,7 @@ func TestScrubEveryForm(t *testing.T) {
 			"httpHeaderValue1": `hdr"value`,
 			"password":         "legacy-pw",
 		},
-	})
+	}, DefaultOperator())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestRedactURL(t *testing.T) {
 // password in the settings error.
 func TestURLErrorsNeverEchoUserInfo(t *testing.T) {
 	for _, raw := range []string{"http://svc:PW-secret@host:80a", "svc:PW-secret@metrics.internal:8080", "ftp://svc:PW-secret@h/?token=PW-secret"} {
-		_, err := LoadSettings(backend.DataSourceInstanceSettings{URL: raw, JSONData: json.RawMessage(`{}`)})
+		_, err := LoadSettings(backend.DataSourceInstanceSettings{URL: raw, JSONData: json.RawMessage(`{}`)}, DefaultOperator())
 		if err == nil || strings.Contains(err.Error(), "PW-secret") {
 			t.Errorf("URL %q: error %v", raw, err)
 		}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -108,9 +107,10 @@ func (l Limits) ListLimits(scrub func(string) string) contract.ListLimits {
 // [plugin.inhouse-metrics-datasource] allowed_hosts setting in it.
 const AllowedHostsEnv = "GF_PLUGIN_ALLOWED_HOSTS"
 
-// LoadSettings validates the settings Grafana stored for a data source.
-// Every error says which field is wrong and how to fix it.
-func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
+// LoadSettings validates the settings Grafana stored for a data source,
+// under the operator's ceilings, floor and allowed hosts. Every error
+// says which field is wrong and how to fix it.
+func LoadSettings(s backend.DataSourceInstanceSettings, op Operator) (*Settings, error) {
 	out := &Settings{
 		UID:       s.UID,
 		APIKey:    strings.TrimSpace(s.DecryptedSecureJSONData["apiKey"]),
@@ -135,7 +135,7 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 			return nil, err
 		}
 		setting, raise := fmt.Sprintf("%q in the data source's settings", r.Label), "raise the setting"
-		if c := ceilingOf(r.Ceiling); c > 0 && c < v {
+		if c := op.Ceilings[r.Ceiling]; r.Ceiling != "" && c > 0 && c < v {
 			v = c
 			setting = fmt.Sprintf("%s in [plugin.inhouse-metrics-datasource] of grafana.ini (the Grafana operator's ceiling on every data source's %q)", r.Ceiling, r.Label)
 			raise = "ask the Grafana operator to raise it"
@@ -155,8 +155,8 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	if err != nil {
 		return nil, err
 	}
-	if floor := time.Duration(liveFloor.Load()); floor > out.LiveMinInterval {
-		out.LiveMinInterval = floor
+	if op.LiveMinInterval > out.LiveMinInterval {
+		out.LiveMinInterval = op.LiveMinInterval
 	}
 	if out.Downsample, err = boolSetting(jd, "downsample"); err != nil {
 		return nil, err
@@ -164,8 +164,7 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	if out.Wide, err = wideLayout(jd["layout"]); err != nil {
 		return nil, err
 	}
-	envHosts, _ := hostList(json.RawMessage(strconv.Quote(os.Getenv(AllowedHostsEnv))))
-	out.AllowedHosts = append(hosts, envHosts...)
+	out.AllowedHosts = append(hosts, op.AllowedHosts...)
 	if out.Forwarding, err = forwardingOf(jd); err != nil {
 		return nil, err
 	}

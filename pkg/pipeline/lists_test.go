@@ -23,12 +23,12 @@ import (
 // listPipeline is a pipeline with short retries and the given timeout.
 func listPipeline(t *testing.T, url string, timeout time.Duration) *Pipeline {
 	t.Helper()
-	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: []byte(`{}`)})
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: []byte(`{}`)}, models.DefaultOperator())
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Timeout = timeout
-	c, err := client.New(s, httpclient.Options{}, callSlots.acquire)
+	c, err := client.New(s, httpclient.Options{}, NewSlots(models.DefaultMaxConcurrentCalls).acquire)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,9 +45,9 @@ type Pipeline struct {
 
 // Open builds the pipeline of one instance and its HTTP client, from
 // validated settings and the SDK's HTTP options (auth, headers, TLS) for
-// the same data source.
-func Open(settings *models.Settings, opts httpclient.Options) (*Pipeline, error) {
-	c, err := client.New(settings, opts, callSlots.acquire)
+// the same data source; its calls take the process's slots.
+func Open(settings *models.Settings, opts httpclient.Options, slots *Slots) (*Pipeline, error) {
+	c, err := client.New(settings, opts, slots.acquire)
 	if err != nil {
 		return nil, err
 	}

@@ -21,13 +21,13 @@ import (
 
 // boundClient is a client under the process's bound on calls in flight,
 // without retries.
-func boundClient(t *testing.T, url string) *client.Client {
+func boundClient(t *testing.T, url string, slots *Slots) *client.Client {
 	t.Helper()
-	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: []byte(`{}`)})
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: []byte(`{}`)}, models.DefaultOperator())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New(s, httpclient.Options{}, callSlots.acquire)
+	c, err := client.New(s, httpclient.Options{}, slots.acquire)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +40,7 @@ func boundClient(t *testing.T, url string) *client.Client {
 // process-wide bound are in flight at once, and a slot is held until the
 // answer's body is read and closed.
 func TestCallsInFlightAreBounded(t *testing.T) {
-	SetMaxConcurrentCalls(3)
-	t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+	callSlots := NewSlots(3)
 	var now, peak atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := now.Add(1)
@@ -52,7 +51,7 @@ func TestCallsInFlightAreBounded(t *testing.T) {
 		_, _ = io.WriteString(w, `[]`)
 	}))
 	defer srv.Close()
-	clients := []*client.Client{boundClient(t, srv.URL), boundClient(t, srv.URL+"/")}
+	clients := []*client.Client{boundClient(t, srv.URL, callSlots), boundClient(t, srv.URL+"/", callSlots)}
 	var wg sync.WaitGroup
 	for i := range 24 {
 		wg.Go(func() {
@@ -73,14 +72,13 @@ func TestCallsInFlightAreBounded(t *testing.T) {
 // A caller that cannot get a slot before its deadline gets an error that
 // names the bound and who can raise it.
 func TestWaitingForASlotEndsWithTheContext(t *testing.T) {
-	SetMaxConcurrentCalls(1)
-	t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+	callSlots := NewSlots(1)
 	release, err := callSlots.acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
-	c := boundClient(t, "http://127.0.0.1:1")
+	c := boundClient(t, "http://127.0.0.1:1", callSlots)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err = c.Post(ctx, contract.PathQuery, []byte(`{}`), func(io.Reader) error { return nil })
@@ -101,8 +99,7 @@ func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
 		{1, 1}, // one slot: streams still run, queries wait their turn
 	} {
 		t.Run("", func(t *testing.T) {
-			SetMaxConcurrentCalls(tt.slots)
-			t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+			callSlots := NewSlots(tt.slots)
 			hold := make(chan struct{})
 			var live, peak atomic.Int64
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -118,7 +115,7 @@ func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
 			}))
 			defer srv.Close()
 			defer close(hold)
-			c := boundClient(t, srv.URL)
+			c := boundClient(t, srv.URL, callSlots)
 			ctx, cancel := context.WithCancel(LivePoll(context.Background()))
 			defer cancel()
 			for range 10 {
@@ -148,8 +145,7 @@ func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
 // A live poll that cannot get one of the streams' share says so, and
 // what helps.
 func TestLivePollWaitingEndsWithTheContext(t *testing.T) {
-	SetMaxConcurrentCalls(2)
-	t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+	callSlots := NewSlots(2)
 	release, err := callSlots.acquire(LivePoll(context.Background()))
 	if err != nil {
 		t.Fatal(err)

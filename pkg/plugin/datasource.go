@@ -39,6 +39,19 @@ var (
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
+// Process is what every data source instance of the plugin process
+// shares: the operator's settings, read once by main, and the bound on
+// calls in flight that they size.
+type Process struct {
+	operator models.Operator
+	slots    *pipeline.Slots
+}
+
+// NewProcess is the plugin process under the operator's settings.
+func NewProcess(op models.Operator) *Process {
+	return &Process{operator: op, slots: pipeline.NewSlots(op.MaxConcurrentCalls)}
+}
+
 // NewInstance is the instance factory. Grafana's settings are validated
 // here; settings that do not validate make an invalidInstance, which
 // answers every call with what to fix.
@@ -47,8 +60,8 @@ var (
 // turns a plugin error into a public "An error occurred within the plugin"
 // (queries) or a bare 500 (resources), and for an error with a source the
 // SDK answers only the request's first query.
-func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	settings, err := models.LoadSettings(s)
+func (p *Process) NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	settings, err := models.LoadSettings(s, p.operator)
 	if err != nil {
 		return newInvalidInstance(err), nil
 	}
@@ -56,11 +69,11 @@ func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (ins
 	if err != nil {
 		return newInvalidInstance(fmt.Errorf("the HTTP settings are invalid: %s", settings.Scrub(err.Error()))), nil
 	}
-	p, err := pipeline.Open(settings, opts)
+	pl, err := pipeline.Open(settings, opts, p.slots)
 	if err != nil {
 		return newInvalidInstance(err), nil
 	}
-	return New(settings, p), nil
+	return New(settings, pl), nil
 }
 
 // New wires a data source around its pipeline.

@@ -39,7 +39,7 @@ func serve(t *testing.T, handler http.Handler) *httptest.Server {
 // manager does, from stored settings.
 func instance(t *testing.T, url, jsonData string, secure map[string]string) instancemgmt.Instance {
 	t.Helper()
-	inst, err := NewInstance(context.Background(), backend.DataSourceInstanceSettings{
+	inst, err := NewProcess(models.DefaultOperator()).NewInstance(context.Background(), backend.DataSourceInstanceSettings{
 		UID: "test", Type: PluginID, URL: url, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure,
 	})
 	if err != nil {

@@ -16,15 +16,16 @@ import (
 // (provisioning, API automation) kept the first version's instance for
 // good. The instance it returns compares the settings themselves on every
 // call and rebuilds what it holds (NewInstance) when they differ.
-func NewManagedInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	inst, err := NewInstance(ctx, s)
+func (p *Process) NewManagedInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	inst, err := p.NewInstance(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	return &managed{settings: s, inst: inst}, nil
+	return &managed{process: p, settings: s, inst: inst}, nil
 }
 
 type managed struct {
+	process  *Process
 	mu       sync.Mutex
 	settings backend.DataSourceInstanceSettings
 	inst     instancemgmt.Instance
@@ -54,7 +55,7 @@ func (m *managed) current(ctx context.Context, pc backend.PluginContext) handler
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if s := pc.DataSourceInstanceSettings; s != nil && !sameSettings(*s, m.settings) {
-		if next, err := NewInstance(ctx, *s); err == nil {
+		if next, err := m.process.NewInstance(ctx, *s); err == nil {
 			dispose(m.inst)
 			m.inst, m.settings = next, *s
 		}
