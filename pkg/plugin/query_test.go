@@ -17,7 +17,6 @@ import (
 	"github.com/grafana/dataplane/sdata/timeseries"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
@@ -82,15 +81,7 @@ func TestQueryDataGolden(t *testing.T) {
 				jsonData = tt.jsonData
 			}
 			res := query(t, instance(t, url, jsonData, nil), tt.headers, dataQuery("A", tt.query))
-			dr := res.Responses["A"]
-			for _, f := range dr.Frames {
-				// The port changes every run; the golden file names the
-				// service by a fixed address.
-				if f.Meta != nil {
-					f.Meta.ExecutedQueryString = strings.ReplaceAll(f.Meta.ExecutedQueryString, url, "http://service")
-				}
-			}
-			experimental.CheckGoldenJSONResponse(t, "testdata", tt.name, &dr, *update)
+			golden(t, tt.name, url, res.Responses["A"])
 		})
 	}
 }
