@@ -21,7 +21,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/secrets"
 )
 
 // Client calls one in-house metrics service. It is safe for concurrent use
@@ -72,7 +74,7 @@ func New(s *models.Settings, opts httpclient.Options, acquire func(context.Conte
 	// The SDK would forward every header Grafana passed, on resource calls
 	// every header of the browser, with two values where Grafana and the
 	// browser both set one. The client sends the user's identity itself,
-	// by name, one value each (models.Identity.Apply).
+	// by name, one value each (identity.Identity.Apply).
 	opts.ForwardHTTPHeaders = false
 	opts.ConfigureTransport = func(_ httpclient.Options, t *http.Transport) {
 		c.transport = t
@@ -107,7 +109,7 @@ func (c *Client) Close() {
 }
 
 // BaseURL is the configured URL without credentials or query, for messages.
-func (c *Client) BaseURL() string { return models.RedactURL(c.base.String()) }
+func (c *Client) BaseURL() string { return secrets.RedactURL(c.base.String()) }
 
 // checkRedirect bounds redirect chains; which hosts a redirect may reach
 // is the credential guard's decision, made where every request passes.
@@ -141,7 +143,7 @@ func (c *Client) credentialGuard() httpclient.Middleware {
 			if c.base.Scheme == "https" && req.URL.Scheme == "http" {
 				// Even on the same host, or an allowed one: the API key,
 				// basic auth and custom headers would travel in clear text.
-				return nil, &errDowngrade{from: c.BaseURL(), to: models.RedactURL(req.URL.String())}
+				return nil, &errDowngrade{from: c.BaseURL(), to: secrets.RedactURL(req.URL.String())}
 			}
 			if c.sameHost(req.URL) {
 				return next.RoundTrip(req)
@@ -153,7 +155,7 @@ func (c *Client) credentialGuard() httpclient.Middleware {
 			req.Header.Del("Authorization")
 			req.Header.Del("Cookie")
 			req.Header.Del("X-Id-Token")
-			req.Header.Del(models.UserHeader)
+			req.Header.Del(identity.UserHeader)
 			for name := range opts.Header {
 				req.Header.Del(name)
 			}
@@ -168,7 +170,7 @@ func (c *Client) Base() *url.URL { u := *c.base; return &u }
 
 // Get sends GET to u and discards the answer; any 2xx passes.
 func (c *Client) Get(ctx context.Context, u *url.URL) error {
-	res, err := c.do(ctx, http.MethodGet, u.String(), "GET "+models.RedactURL(u.String()), nil)
+	res, err := c.do(ctx, http.MethodGet, u.String(), "GET "+secrets.RedactURL(u.String()), nil)
 	if err != nil {
 		return err
 	}
@@ -190,7 +192,7 @@ func (c *Client) Query(ctx context.Context, body []byte, decode func(io.Reader) 
 func (c *Client) Post(ctx context.Context, path string, body []byte, decode func(io.Reader) error) (string, error) {
 	op := "POST " + path
 	target := c.endpoint(path)
-	called := models.RedactURL(target.String())
+	called := secrets.RedactURL(target.String())
 	res, err := c.do(ctx, http.MethodPost, target.String(), op, body)
 	if err != nil {
 		return called, err
@@ -280,7 +282,7 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 	// credentials; calls without one (alert rules, forwarding off) send
 	// the data source's. Its custom headers, added further down, replace
 	// any header of the same name.
-	id := models.IdentityFrom(ctx)
+	id := identity.From(ctx)
 	id.Apply(req.Header)
 	if id.Authorization == "" {
 		switch {
@@ -304,7 +306,7 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 		if errors.As(err, &ue) {
 			// Go's URL errors print the URL with its query string and a
 			// masked password, wherever they end up (messages, the log).
-			ue.URL = models.RedactURL(ue.URL)
+			ue.URL = secrets.RedactURL(ue.URL)
 		}
 		return nil, c.classify(ctx, op, err)
 	}

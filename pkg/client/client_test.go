@@ -18,6 +18,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/secrets"
 )
 
 func newClient(t *testing.T, url string, timeout time.Duration) *Client {
@@ -114,7 +115,7 @@ func TestQueryCallsTheURLItReports(t *testing.T) {
 				t.Errorf("the service received %s, want %s", got, tt.wantRequest)
 			}
 			// Query values may be tokens: the report names their keys only.
-			if want := models.RedactURL(srv.URL + got); called != want {
+			if want := secrets.RedactURL(srv.URL + got); called != want {
 				t.Errorf("reported %s, want %s (the service received %s%s)", called, want, srv.URL, got)
 			}
 		})

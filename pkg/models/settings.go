@@ -18,6 +18,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/secrets"
 )
 
 // Defaults of the settings an operator may leave empty, as settings.json
@@ -75,7 +77,7 @@ type Settings struct {
 	// library error quoting the URL) can be scrubbed.
 	Secrets []string
 	// Forwarding is what of the signed-in user reaches the service.
-	Forwarding Forwarding
+	Forwarding identity.Forwarding
 	// TLSSkipVerify is on when the operator turned certificate
 	// verification off; Save & test warns about it.
 	TLSSkipVerify bool
@@ -165,14 +167,14 @@ func LoadSettings(s backend.DataSourceInstanceSettings, op Operator) (*Settings,
 		return nil, err
 	}
 	out.AllowedHosts = append(hosts, op.AllowedHosts...)
-	if out.Forwarding, err = forwardingOf(jd); err != nil {
+	if out.Forwarding, err = identity.ForwardingOf(jd); err != nil {
 		return nil, err
 	}
 	if out.APIKey != "" && out.BasicAuth {
 		return nil, fmt.Errorf("both basic auth and an API key are configured, and both use the Authorization header; turn off basic auth or reset the API key")
 	}
 
-	out.Secrets = secretsOf(s, u)
+	out.Secrets = secrets.Of(s, u)
 	return out, nil
 }
 
@@ -184,17 +186,17 @@ func ParseServiceURL(raw string) (*url.URL, error) {
 	}
 	if !strings.Contains(raw, "://") {
 		// "host:8080" parses with "host" as its scheme; say what is meant.
-		return nil, fmt.Errorf("URL %q has no scheme: start it with http:// or https://", RedactURL(raw))
+		return nil, fmt.Errorf("URL %q has no scheme: start it with http:// or https://", secrets.RedactURL(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("URL %q is not a valid URL: %v", RedactURL(raw), unwrapURLError(err))
+		return nil, fmt.Errorf("URL %q is not a valid URL: %v", secrets.RedactURL(raw), unwrapURLError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("URL %q uses the scheme %q: only http and https are supported", RedactURL(raw), u.Scheme)
+		return nil, fmt.Errorf("URL %q uses the scheme %q: only http and https are supported", secrets.RedactURL(raw), u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("URL %q has no host: it should look like %s://metrics.internal:8080", RedactURL(raw), u.Scheme)
+		return nil, fmt.Errorf("URL %q has no host: it should look like %s://metrics.internal:8080", secrets.RedactURL(raw), u.Scheme)
 	}
 	return u, nil
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/secrets"
 )
 
 // Health checks that the service answers GET on the URL as configured;
@@ -32,7 +32,7 @@ func (p *Pipeline) Health(ctx context.Context) (string, error) {
 	if !ok || p.client.Get(ctx, other) != nil {
 		return p.client.BaseURL(), err
 	}
-	return models.RedactURL(other.String()), nil
+	return secrets.RedactURL(other.String()), nil
 }
 
 // BaseURL is the configured URL without credentials or query, for messages.

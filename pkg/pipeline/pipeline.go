@@ -26,6 +26,7 @@ import (
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
@@ -168,7 +169,7 @@ func (p *Pipeline) Run(ctx context.Context, c Call, skipCache bool) (*Result, er
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the request to %s: %w", c.Path, err)
 	}
-	key := models.IdentityFrom(ctx).Key() + " " + c.Kind + " " + c.Path + "\n" + string(body)
+	key := identity.From(ctx).Key() + " " + c.Kind + " " + c.Path + "\n" + string(body)
 	if p.cache != nil && !skipCache && !c.Uncached {
 		if res, ok := p.cache.Get(key); ok {
 			return res, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
@@ -17,7 +18,7 @@ import (
 // prove the service speaks the contract. The message names the first
 // problem found.
 func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	ctx = d.withIdentity(ctx, req.PluginContext, models.ForwardedOfStrings(req.Headers), false)
+	ctx = d.withIdentity(ctx, req.PluginContext, identity.ForwardedOfStrings(req.Headers), false)
 	scrub := d.settings.ScrubFor(ctx)
 	answered, err := d.pipeline.Health(ctx)
 	if err != nil {
@@ -40,13 +41,13 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 	if d.settings.TLSSkipVerify {
 		msg += `. Warning: TLS certificate verification is off ("Skip TLS certificate validation"), so anyone on the network path can pose as the service and read the credentials; add the service's CA certificate instead`
 	}
-	msg += forwardingNote(d.settings, models.IdentityFrom(ctx))
+	msg += forwardingNote(d.settings, identity.From(ctx))
 	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: scrub(msg)}, nil
 }
 
 // forwardingNote says what Save & test proved about forwarding, and
 // which credentials win when the data source has its own as well.
-func forwardingNote(s *models.Settings, id models.Identity) string {
+func forwardingNote(s *models.Settings, id identity.Identity) string {
 	f := s.Forwarding
 	if !f.OAuthPassThru {
 		return ""

@@ -18,8 +18,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/secrets"
 )
 
 // Each case's whole response (frames, types, labels, notices, errors) is
@@ -202,7 +202,7 @@ func TestInspectorShowsTheRequestSent(t *testing.T) {
 					t.Error(err)
 				}
 				// Query values may be tokens: the inspector names their keys.
-				received = r.Method + " " + models.RedactURL("http://"+r.Host+r.URL.RequestURI()) + "\n" + indented.String()
+				received = r.Method + " " + secrets.RedactURL("http://"+r.Host+r.URL.RequestURI()) + "\n" + indented.String()
 				_, _ = io.WriteString(w, `[]`)
 			}))
 			inst := instance(t, srv.URL+tt.base, `{}`, nil)

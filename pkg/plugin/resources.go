@@ -13,6 +13,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
 )
@@ -26,7 +27,7 @@ const maxResourceBody = 64 << 10
 // pipeline scrubs every string of the service's lists, and the client
 // every error, before they reach the browser.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
-	ctx = d.withIdentity(ctx, req.PluginContext, models.ForwardedOf(req.Headers), false)
+	ctx = d.withIdentity(ctx, req.PluginContext, identity.ForwardedOf(req.Headers), false)
 	status, body := d.resource(ctx, req)
 	return sendJSON(sender, status, body)
 }
