@@ -9,9 +9,11 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/plugin"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/telemetry"
 )
 
 func main() {
@@ -30,7 +32,13 @@ func main() {
 	if op.MemoryLimit > 0 {
 		debug.SetMemoryLimit(op.MemoryLimit)
 	}
-	if err := datasource.Manage(plugin.PluginID, plugin.NewProcess(op).NewManagedInstance, datasource.ManageOpts{}); err != nil {
+	// The SDK's CollectMetrics gathers the default registry.
+	metrics, err := telemetry.New(prometheus.DefaultRegisterer)
+	if err != nil {
+		lg.Error("registering the plugin's metrics: " + err.Error())
+		os.Exit(1)
+	}
+	if err := datasource.Manage(plugin.PluginID, plugin.NewProcess(op, metrics).NewManagedInstance, datasource.ManageOpts{}); err != nil {
 		lg.Error(err.Error())
 		os.Exit(1)
 	}

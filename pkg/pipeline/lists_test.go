@@ -34,7 +34,7 @@ func listPipeline(t *testing.T, url string, timeout time.Duration) *Pipeline {
 	}
 	c.SetBackoff([]time.Duration{time.Millisecond, time.Millisecond})
 	t.Cleanup(c.Close)
-	return New(s, c)
+	return New(s, c, nil)
 }
 
 // The metric list comes from /metrics, or from SimpleJSON's /search when

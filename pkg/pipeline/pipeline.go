@@ -28,6 +28,7 @@ import (
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/telemetry"
 )
 
 // Pipeline runs queries against one data source instance: one version of
@@ -37,6 +38,7 @@ type Pipeline struct {
 	settings *models.Settings
 	inflight flights
 	cache    *cache.Cache[*Result] // nil when the cache is off
+	metrics  *telemetry.Metrics
 	// decode reads an answer; tests replace it to inject faults.
 	decode func(context.Context, io.Reader, int) (*frames.Answer, error)
 	// probe remembers whether the service answered health and its metric
@@ -46,22 +48,24 @@ type Pipeline struct {
 
 // Open builds the pipeline of one instance and its HTTP client, from
 // validated settings and the SDK's HTTP options (auth, headers, TLS) for
-// the same data source; its calls take the process's slots.
-func Open(settings *models.Settings, opts httpclient.Options, slots *Slots) (*Pipeline, error) {
+// the same data source; its calls take the process's slots, and it
+// counts its cache lookups and shared calls on metrics (nil: not counted).
+func Open(settings *models.Settings, opts httpclient.Options, slots *Slots, metrics *telemetry.Metrics) (*Pipeline, error) {
 	c, err := client.New(settings, opts, slots.acquire)
 	if err != nil {
 		return nil, err
 	}
-	return New(settings, c), nil
+	return New(settings, c, metrics), nil
 }
 
 // Close releases the client's idle connections; the instance that owns
 // the pipeline is going away.
 func (p *Pipeline) Close() { p.client.Close() }
 
-// New builds the pipeline of one instance around its client.
-func New(settings *models.Settings, c *client.Client) *Pipeline {
-	p := &Pipeline{client: c, settings: settings}
+// New builds the pipeline of one instance around its client, counting its
+// cache lookups and shared calls on metrics (nil: not counted).
+func New(settings *models.Settings, c *client.Client, metrics *telemetry.Metrics) *Pipeline {
+	p := &Pipeline{client: c, settings: settings, metrics: metrics, inflight: flights{joined: metrics.Coalesced}}
 	p.decode = func(ctx context.Context, r io.Reader, sizeHint int) (*frames.Answer, error) {
 		// The decoder scrubs only the head it quotes from a body that is
 		// not JSON, which the body may go on past.
@@ -171,7 +175,9 @@ func (p *Pipeline) Run(ctx context.Context, c Call, skipCache bool) (*Result, er
 	}
 	key := identity.From(ctx).Key() + " " + c.Kind + " " + c.Path + "\n" + string(body)
 	if p.cache != nil && !skipCache && !c.Uncached {
-		if res, ok := p.cache.Get(key); ok {
+		res, ok := p.cache.Get(key)
+		p.metrics.CacheLookup(ok)
+		if ok {
 			return res, nil
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/telemetry"
 )
 
 // PluginID is the id in plugin.json.
@@ -30,6 +31,7 @@ type Datasource struct {
 	mux      *datasource.QueryTypeMux
 	// streams are this instance's running live streams (stream.go).
 	streams *live.Running
+	metrics *telemetry.Metrics
 }
 
 var (
@@ -40,16 +42,18 @@ var (
 )
 
 // Process is what every data source instance of the plugin process
-// shares: the operator's settings, read once by main, and the bound on
-// calls in flight that they size.
+// shares: the operator's settings, read once by main, the bound on calls
+// in flight that they size, and the process's one set of metrics.
 type Process struct {
 	operator models.Operator
 	slots    *pipeline.Slots
+	metrics  *telemetry.Metrics
 }
 
-// NewProcess is the plugin process under the operator's settings.
-func NewProcess(op models.Operator) *Process {
-	return &Process{operator: op, slots: pipeline.NewSlots(op.MaxConcurrentCalls)}
+// NewProcess is the plugin process under the operator's settings,
+// counting on metrics (nil: not counted).
+func NewProcess(op models.Operator, metrics *telemetry.Metrics) *Process {
+	return &Process{operator: op, slots: pipeline.NewSlots(op.MaxConcurrentCalls), metrics: metrics}
 }
 
 // NewInstance is the instance factory. Grafana's settings are validated
@@ -69,16 +73,20 @@ func (p *Process) NewInstance(ctx context.Context, s backend.DataSourceInstanceS
 	if err != nil {
 		return newInvalidInstance(fmt.Errorf("the HTTP settings are invalid: %s", settings.Scrub(err.Error()))), nil
 	}
-	pl, err := pipeline.Open(settings, opts, p.slots)
+	// The SDK's middlewares, with its tracing one replaced by the plugin's,
+	// which also counts, times and logs each call (pkg/telemetry).
+	opts.Middlewares = p.metrics.Middlewares(func(ctx context.Context, text string) string { return settings.ScrubFor(ctx)(text) })
+	pl, err := pipeline.Open(settings, opts, p.slots, p.metrics)
 	if err != nil {
 		return newInvalidInstance(err), nil
 	}
-	return New(settings, pl), nil
+	return New(settings, pl, p.metrics), nil
 }
 
-// New wires a data source around its pipeline.
-func New(settings *models.Settings, p *pipeline.Pipeline) *Datasource {
-	d := &Datasource{settings: settings, pipeline: p, mux: datasource.NewQueryTypeMux(), streams: live.NewRunning()}
+// New wires a data source around its pipeline; metrics counts its live
+// streams (nil: not counted).
+func New(settings *models.Settings, pl *pipeline.Pipeline, metrics *telemetry.Metrics) *Datasource {
+	d := &Datasource{settings: settings, pipeline: pl, mux: datasource.NewQueryTypeMux(), streams: live.NewRunning(), metrics: metrics}
 	d.mux.HandleFunc(models.QueryTypeMetrics, d.queryMetrics)
 	d.mux.HandleFunc(models.QueryTypeVariable, d.queryVariable)
 	d.mux.HandleFunc(models.QueryTypeAnnotations, d.queryAnnotations)

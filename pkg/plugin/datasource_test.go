@@ -31,7 +31,7 @@ var (
 // manager does, from stored settings.
 func instance(t *testing.T, url, jsonData string, secure map[string]string) instancemgmt.Instance {
 	t.Helper()
-	inst, err := NewProcess(models.DefaultOperator()).NewInstance(context.Background(), backend.DataSourceInstanceSettings{
+	inst, err := NewProcess(models.DefaultOperator(), nil).NewInstance(context.Background(), backend.DataSourceInstanceSettings{
 		UID: "test", Type: PluginID, URL: url, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure,
 	})
 	if err != nil {

@@ -15,7 +15,8 @@ import (
 // one-second resolution: settings saved twice in one second
 // (provisioning, API automation) kept the first version's instance for
 // good. The instance it returns compares the settings themselves on every
-// call and rebuilds what it holds (NewInstance) when they differ.
+// call and rebuilds what it holds (NewInstance) when they differ. Every
+// instance counts on the process's one set of metrics.
 func (p *Process) NewManagedInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	inst, err := p.NewInstance(ctx, s)
 	if err != nil {

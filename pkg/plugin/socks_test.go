@@ -92,7 +92,7 @@ func TestSocksProxyCarriesCalls(t *testing.T) {
 			socks := startSocks5(t)
 			ctx := socksContext(true, socks.addr)
 			s := socksSettings(t, service.URL, map[string]any{"enableSecureSocksProxy": tc.toggle})
-			inst, err := NewProcess(models.DefaultOperator()).NewInstance(ctx, s)
+			inst, err := NewProcess(models.DefaultOperator(), nil).NewInstance(ctx, s)
 			if err != nil {
 				t.Fatalf("NewInstance: %v", err)
 			}
