@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/decode"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
@@ -14,10 +15,10 @@ import (
 // POST /annotations. The Result's Value is *frames.Annotations.
 func (p *Pipeline) Annotations(ctx context.Context, a *models.AnnotationQuery, skipCache bool) (*Result, error) {
 	call := Call{Path: contract.PathAnnotations, Body: a.ContractRequest(), Kind: "events",
-		Decode: p.list(ctx, contract.PathAnnotations, readEvents(contract.ReadAnnotations))}
+		Decode: p.list(ctx, contract.PathAnnotations, readEvents(decode.ReadAnnotations))}
 	if a.Metric != nil {
 		call = Call{Path: contract.PathQuery, Body: a.Metric.ContractRequest(), Kind: "events",
-			Decode: p.list(ctx, contract.PathQuery, readEvents(contract.ReadAnnotationTables))}
+			Decode: p.list(ctx, contract.PathQuery, readEvents(decode.ReadAnnotationTables))}
 	}
 	res, err := p.Run(ctx, call, skipCache)
 	return res, p.ExplainNotFound(ctx, err)

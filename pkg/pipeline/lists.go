@@ -10,6 +10,7 @@ import (
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/decode"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
@@ -105,8 +106,8 @@ func (p *Pipeline) Metrics(ctx context.Context, req contract.MetricsRequest) ([]
 		req.Payload = map[string]any{}
 	}
 	res, err, _ := withFallback(
-		resourceCall(ctx, p, contract.PathMetrics, req, contract.ReadMetrics),
-		resourceCall(ctx, p, contract.PathSearch, contract.SearchRequest{Target: req.Metric}, contract.ReadMetrics))
+		resourceCall(ctx, p, contract.PathMetrics, req, decode.ReadMetrics),
+		resourceCall(ctx, p, contract.PathSearch, contract.SearchRequest{Target: req.Metric}, decode.ReadMetrics))
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +121,8 @@ func (p *Pipeline) PayloadOptions(ctx context.Context, req contract.MetricPayloa
 		req.Payload = map[string]any{}
 	}
 	res, err, _ := withFallback(
-		resourceCall(ctx, p, contract.PathMetricPayloadOptions, req, contract.ReadOptions),
-		resourceCall(ctx, p, contract.PathOptions, req, contract.ReadOptions))
+		resourceCall(ctx, p, contract.PathMetricPayloadOptions, req, decode.ReadOptions),
+		resourceCall(ctx, p, contract.PathOptions, req, decode.ReadOptions))
 	if client.StatusOf(err) == http.StatusNotImplemented {
 		// An optional endpoint the service says it does not support: the
 		// field simply has no options to offer.
@@ -149,7 +150,7 @@ func (p *Pipeline) TagValues(ctx context.Context, req contract.TagValuesRequest)
 // or 501 has no ad hoc filters: that is an empty list, not an error, so
 // the filter menu is empty instead of failing.
 func (p *Pipeline) findValues(ctx context.Context, path string, req any) ([]contract.FindValue, error) {
-	res, err := resourceCall(ctx, p, path, req, contract.ReadFindValues)()
+	res, err := resourceCall(ctx, p, path, req, decode.ReadFindValues)()
 	if notServed(err) {
 		return []contract.FindValue{}, nil
 	}
@@ -166,7 +167,7 @@ func (p *Pipeline) findValues(ctx context.Context, path string, req any) ([]cont
 // the service's list as it is now.
 func resourceCall[T any](ctx context.Context, p *Pipeline, path string, body any,
 	read func(endpoint string, r io.Reader, lim contract.ListLimits) ([]T, error)) func() (*Result, error) {
-	decode := p.list(ctx, path, func(endpoint string, r io.Reader, lim contract.ListLimits) (Value, error) {
+	dec := p.list(ctx, path, func(endpoint string, r io.Reader, lim contract.ListLimits) (Value, error) {
 		seen := &nonBlank{r: r}
 		items, err := read(endpoint, seen, lim)
 		if err != nil {
@@ -175,7 +176,7 @@ func resourceCall[T any](ctx context.Context, p *Pipeline, path string, body any
 		return &list[T]{items: items, blank: !seen.any}, nil
 	})
 	return func() (*Result, error) {
-		return p.Run(ctx, Call{Path: path, Body: body, Kind: "list", Decode: decode, Uncached: true}, false)
+		return p.Run(ctx, Call{Path: path, Body: body, Kind: "list", Decode: dec, Uncached: true}, false)
 	}
 }
 
@@ -243,7 +244,7 @@ func (p *Pipeline) list(ctx context.Context, path string, read func(endpoint str
 
 func readOptions(endpoint string, r io.Reader, lim contract.ListLimits) (Value, error) {
 	seen := &nonBlank{r: r}
-	values, err := contract.ReadFindValues(endpoint, seen, lim)
+	values, err := decode.ReadFindValues(endpoint, seen, lim)
 	if err != nil {
 		return nil, err
 	}

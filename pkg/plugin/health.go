@@ -8,6 +8,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/decode"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
@@ -25,7 +26,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 		return healthError(scrub, err), nil
 	}
 	metrics, err := d.pipeline.Metrics(ctx, contract.MetricsRequest{})
-	var unnamed *contract.UnnamedMetricsError
+	var unnamed *decode.UnnamedMetricsError
 	if err != nil && !errors.As(err, &unnamed) {
 		return healthError(scrub, err), nil
 	}
