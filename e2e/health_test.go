@@ -18,6 +18,8 @@ import (
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/testsupport"
 )
 
 var nextID atomic.Int64
@@ -30,13 +32,6 @@ func dataSource(url string) grafanahost.DataSource {
 		ID: id, UID: "ds" + string(rune('a'+id%26)) + time.Now().Format("150405.000000000"),
 		Name: "In-house Metrics", URL: url, JSONData: map[string]any{},
 	}
-}
-
-func serve(t testing.TB, h http.Handler) *httptest.Server {
-	t.Helper()
-	s := httptest.NewServer(h)
-	t.Cleanup(s.Close)
-	return s
 }
 
 func freeAddr(t *testing.T) string {
@@ -116,7 +111,7 @@ func TestHealth(t *testing.T) {
 	}{
 		{name: "working", ds: func() grafanahost.DataSource { return dataSource(ref.URL) }, ok: true, want: []string{"Data source is working", "5 metrics"}},
 		{name: "URL with a path", ds: func() grafanahost.DataSource { return dataSource(prefixed.URL + "/api/grafana/json") }, ok: true, want: []string{"working"}},
-		{name: "SimpleJSON server without /metrics", ds: func() grafanahost.DataSource { return dataSource(simpleJSON.URL) }, ok: true, want: []string{"working", "2 metrics"}},
+		{name: "SimpleJSON server without /metrics", ds: func() grafanahost.DataSource { return dataSource(simpleJSON.URL) }, ok: true, want: []string{"working", "3 metrics"}},
 		{name: "same-host redirect on health", ds: func() grafanahost.DataSource { return dataSource(redirecting.URL) }, ok: true, want: []string{"working"}},
 		{name: "HTML health page", ds: func() grafanahost.DataSource { return dataSource(htmlRoot.URL) }, ok: true, want: []string{"working"}},
 		{name: "API key", ds: func() grafanahost.DataSource {
@@ -198,20 +193,10 @@ func TestHealth(t *testing.T) {
 	}
 }
 
-// simpleJSONServer speaks the older SimpleJSON dialect: /search instead
-// of /metrics, and bare strings.
-func simpleJSONServer() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, ".") })
-	mux.HandleFunc("POST /search", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, `["upload_rate", "download_rate"]`)
-	})
-	mux.HandleFunc("POST /query", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Content-Type") != "application/json" {
-			_, _ = io.WriteString(w, "[]")
-			return
-		}
-		_, _ = io.WriteString(w, `[{"target":"upload_rate","datapoints":[[1,1700000000000],[2,1700000060000]]}]`)
-	})
-	return mux
-}
+// The test support shared with pkg/plugin's tests, by the names these
+// tests use.
+var (
+	serve            = testsupport.Serve
+	simpleJSONServer = testsupport.SimpleJSONServer
+	deref            = testsupport.Deref
+)

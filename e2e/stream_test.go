@@ -373,13 +373,6 @@ func checkValues(t *testing.T, ds grafanahost.DataSource, schema *data.Frame, ro
 	}
 }
 
-func deref(v *float64) any {
-	if v == nil {
-		return nil
-	}
-	return *v
-}
-
 // sseClient reads a channel from the host page's /api/live/stream.
 type sseClient struct {
 	mu     sync.Mutex

@@ -62,7 +62,7 @@ func TestVariables(t *testing.T) {
 		{"JSON datasource, string format", ref, `{"query":"services","format":"string"}`, "/variable", `{"payload":{"target":"services"}}`, []string{"checkout", "search", "payments"}},
 		{"JSON datasource, JSON format", ref, `{"query":"{\"target\":\"versions\",\"service\":\"search\"}","format":"json"}`, "/variable", `{"payload":{"service":"search","target":"versions"}}`, []string{"v1.25.6"}},
 		{"ours", ref, `{"target":"regions","payload":{"tier":"gold"}}`, "/variable", `{"payload":{"target":"regions","tier":"gold"}}`, []string{"eu-west", "us-east"}},
-		{"SimpleJSON: 404, then /search", simple, `{"query":"upload","format":"string"}`, "/search", `{"target":"upload"}`, []string{"upload_rate", "download_rate"}},
+		{"SimpleJSON: 404, then /search", simple, `{"query":"upload","format":"string"}`, "/search", `{"target":"upload"}`, []string{"upload_rate"}},
 		{"501, then /search", unsupported, `{"query":"up"}`, "/search", `{"target":"up"}`, []string{"upload_rate"}},
 	}
 	for _, tt := range tests {

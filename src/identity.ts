@@ -1,7 +1,7 @@
 import rules from '../pkg/models/identity.json';
 import { Settings } from './settings';
 
-/** The per-user forwarding settings: Grafana's standard jsonData keys, read by pkg/models/identity.go. */
+/** The per-user forwarding settings: Grafana's standard jsonData keys, read by pkg/identity/identity.go. */
 export interface IdentityJsonData {
   oauthPassThru?: boolean;
   sendUserHeader?: boolean;

@@ -1,13 +1,14 @@
-// Package client talks to the in-house metrics service over the HTTP JSON
-// contract. It owns everything about the wire: URLs, headers, size and
-// time limits, retries, dialect fallbacks, and turning failures into
-// errors an operator can act on.
+// Package client speaks HTTP to the in-house metrics service: URLs,
+// headers, credentials, redirects, size and time limits per call, retries,
+// and turning failures into errors an operator can act on. It knows
+// nothing of which call to make or what an answer means: pkg/pipeline
+// decides that (dialect fallbacks, decoding, scrubbing answers, sharing,
+// the bound on calls in flight) and is the only package that calls it.
 package client
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/secrets"
 )
 
 // Client calls one in-house metrics service. It is safe for concurrent use
@@ -38,18 +41,21 @@ type Client struct {
 	// transport is the innermost transport: the SDK wraps it in
 	// middlewares that do not pass CloseIdleConnections on.
 	transport *http.Transport
-	// probe remembers whether the service answered health and its metric
-	// list lately, to explain a 404 on a call it should serve.
-	probe probeMemo
+	// acquire takes one of the calls the plugin may have in flight, from
+	// the request until its answer's body is closed; nil is no bound.
+	acquire func(context.Context) (release func(), err error)
 	// backoff is the wait before each retry; its length is the number of
 	// retries. Tests shorten it.
 	backoff []time.Duration
 }
 
 // New builds a client from validated settings and the SDK's HTTP options
-// (auth, headers, TLS) for the same data source.
-func New(s *models.Settings, opts httpclient.Options) (*Client, error) {
+// (auth, headers, TLS) for the same data source. acquire, if not nil, is
+// called before each request is sent (retries included) and its release
+// when the answer's body is closed: the caller's bound on calls in flight.
+func New(s *models.Settings, opts httpclient.Options, acquire func(context.Context) (func(), error)) (*Client, error) {
 	c := &Client{
+		acquire:  acquire,
 		base:     s.URL,
 		apiKey:   s.APIKey,
 		maxBytes: s.MaxResponseBytes,
@@ -68,7 +74,7 @@ func New(s *models.Settings, opts httpclient.Options) (*Client, error) {
 	// The SDK would forward every header Grafana passed, on resource calls
 	// every header of the browser, with two values where Grafana and the
 	// browser both set one. The client sends the user's identity itself,
-	// by name, one value each (models.Identity.Apply).
+	// by name, one value each (identity.Identity.Apply).
 	opts.ForwardHTTPHeaders = false
 	opts.ConfigureTransport = func(_ httpclient.Options, t *http.Transport) {
 		c.transport = t
@@ -103,7 +109,7 @@ func (c *Client) Close() {
 }
 
 // BaseURL is the configured URL without credentials or query, for messages.
-func (c *Client) BaseURL() string { return models.RedactURL(c.base.String()) }
+func (c *Client) BaseURL() string { return secrets.RedactURL(c.base.String()) }
 
 // checkRedirect bounds redirect chains; which hosts a redirect may reach
 // is the credential guard's decision, made where every request passes.
@@ -137,7 +143,7 @@ func (c *Client) credentialGuard() httpclient.Middleware {
 			if c.base.Scheme == "https" && req.URL.Scheme == "http" {
 				// Even on the same host, or an allowed one: the API key,
 				// basic auth and custom headers would travel in clear text.
-				return nil, &errDowngrade{from: c.BaseURL(), to: models.RedactURL(req.URL.String())}
+				return nil, &errDowngrade{from: c.BaseURL(), to: secrets.RedactURL(req.URL.String())}
 			}
 			if c.sameHost(req.URL) {
 				return next.RoundTrip(req)
@@ -149,7 +155,7 @@ func (c *Client) credentialGuard() httpclient.Middleware {
 			req.Header.Del("Authorization")
 			req.Header.Del("Cookie")
 			req.Header.Del("X-Id-Token")
-			req.Header.Del(models.UserHeader)
+			req.Header.Del(identity.UserHeader)
 			for name := range opts.Header {
 				req.Header.Del(name)
 			}
@@ -158,47 +164,18 @@ func (c *Client) credentialGuard() httpclient.Middleware {
 	})
 }
 
-// Health checks that the service answers GET on the URL as configured;
-// any 2xx body counts. It returns the URL that answered: servers that
-// register only the exact path answer 404 to the other form of it (with or
-// without a trailing slash, which READMEs write both ways), so on 404 the
-// other form is tried before giving up.
-func (c *Client) Health(ctx context.Context) (string, error) {
-	err := c.get(ctx, c.base)
-	if !isStatus(err, http.StatusNotFound) {
-		return c.BaseURL(), err
-	}
-	other, ok := toggleSlash(c.base)
-	if !ok || c.get(ctx, other) != nil {
-		return c.BaseURL(), err
-	}
-	return models.RedactURL(other.String()), nil
-}
+// Base is the configured URL, with its credentials and query string:
+// the one to call. Messages use BaseURL.
+func (c *Client) Base() *url.URL { u := *c.base; return &u }
 
-func (c *Client) get(ctx context.Context, u *url.URL) error {
-	res, err := c.do(ctx, http.MethodGet, u.String(), "GET "+models.RedactURL(u.String()), nil)
+// Get sends GET to u and discards the answer; any 2xx passes.
+func (c *Client) Get(ctx context.Context, u *url.URL) error {
+	res, err := c.do(ctx, http.MethodGet, u.String(), "GET "+secrets.RedactURL(u.String()), nil)
 	if err != nil {
 		return err
 	}
 	drainAndClose(res.Body)
 	return nil
-}
-
-// toggleSlash returns u with its trailing slash added or removed; a URL
-// without a path has no other form.
-func toggleSlash(u *url.URL) (*url.URL, bool) {
-	path := u.EscapedPath()
-	if path == "" || path == "/" {
-		return nil, false
-	}
-	other := *u
-	if strings.HasSuffix(path, "/") {
-		path = strings.TrimRight(path, "/")
-	} else {
-		path += "/"
-	}
-	other.Path, other.RawPath = mustUnescape(path), path
-	return &other, true
 }
 
 // Query sends one POST /query with body, an encoded
@@ -215,7 +192,7 @@ func (c *Client) Query(ctx context.Context, body []byte, decode func(io.Reader) 
 func (c *Client) Post(ctx context.Context, path string, body []byte, decode func(io.Reader) error) (string, error) {
 	op := "POST " + path
 	target := c.endpoint(path)
-	called := models.RedactURL(target.String())
+	called := secrets.RedactURL(target.String())
 	res, err := c.do(ctx, http.MethodPost, target.String(), op, body)
 	if err != nil {
 		return called, err
@@ -234,32 +211,6 @@ func (c *Client) Post(ctx context.Context, path string, body []byte, decode func
 // overLimit is a decode error for an answer that follows the contract but
 // holds more than the decoder's limits allow (frames.LimitError).
 type overLimit interface{ OverLimit() bool }
-
-// postJSON sends one contract call and returns its body, bounded by the
-// size limit.
-func (c *Client) postJSON(ctx context.Context, path string, payload any) ([]byte, error) {
-	op := "POST " + path
-	buf, err := json.Marshal(payload)
-	if err != nil {
-		return nil, fmt.Errorf("cannot encode the request: %w", err)
-	}
-	res, err := c.do(ctx, http.MethodPost, c.endpoint(path).String(), op, buf)
-	if err != nil {
-		return nil, err
-	}
-	defer drainAndClose(res.Body)
-	body := &limitedBody{r: res.Body, left: c.maxBytes, limit: c.maxBytes}
-	out, err := io.ReadAll(body)
-	if err != nil {
-		return nil, c.classify(ctx, op, err)
-	}
-	if c.settings.HasSecrets(ctx) {
-		// Decode errors quote the start of the body: scrub it first, so a
-		// secret the service echoes is not cut in two by the quote.
-		out = []byte(c.scrub(ctx, string(out)))
-	}
-	return out, nil
-}
 
 // endpoint is the URL of a contract call: the base URL's path, without
 // its trailing slash, then the call's path. The base URL's query string
@@ -331,7 +282,7 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 	// credentials; calls without one (alert rules, forwarding off) send
 	// the data source's. Its custom headers, added further down, replace
 	// any header of the same name.
-	id := models.IdentityFrom(ctx)
+	id := identity.From(ctx)
 	id.Apply(req.Header)
 	if id.Authorization == "" {
 		switch {
@@ -341,7 +292,10 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 			req.SetBasicAuth(c.basic.User, c.basic.Password)
 		}
 	}
-	release, err := callSlots.acquire(ctx)
+	release := func() {}
+	if c.acquire != nil {
+		release, err = c.acquire(ctx)
+	}
 	if err != nil {
 		return nil, &Error{Kind: KindTimeout, Op: op, err: err, msg: op + ": " + err.Error()}
 	}
@@ -352,7 +306,7 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 		if errors.As(err, &ue) {
 			// Go's URL errors print the URL with its query string and a
 			// masked password, wherever they end up (messages, the log).
-			ue.URL = models.RedactURL(ue.URL)
+			ue.URL = secrets.RedactURL(ue.URL)
 		}
 		return nil, c.classify(ctx, op, err)
 	}
@@ -377,6 +331,17 @@ func (c *Client) once(ctx context.Context, method, target, op string, body []byt
 	return res, nil
 }
 
+// decodeError reports an answer that could not be decoded: valid JSON,
+// just more of it than one query may decode (too large), or not the
+// contract.
+func (c *Client) decodeError(ctx context.Context, op string, err error) error {
+	var over overLimit
+	if errors.As(err, &over) && over.OverLimit() {
+		return &Error{Kind: KindTooLarge, Op: op, err: err, msg: op + ": " + c.scrub(ctx, err.Error())}
+	}
+	return c.notContract(ctx, op, err)
+}
+
 func (c *Client) notContract(ctx context.Context, op string, err error) *Error {
 	// Decoders name the endpoint too, for their own callers; said once.
 	why := strings.TrimPrefix(err.Error(), op+": ")
@@ -388,17 +353,14 @@ func (c *Client) notContract(ctx context.Context, op string, err error) *Error {
 // tokens and cookies, which the instance's list does not know.
 func (c *Client) scrub(ctx context.Context, s string) string { return c.settings.ScrubFor(ctx)(s) }
 
-// NotServed tells whether an endpoint is missing (404) or declared not
-// supported (501), so that the older dialect's endpoint is worth a try.
-func NotServed(err error) bool { return notServed(err) }
-
-func notServed(err error) bool {
-	return isStatus(err, http.StatusNotFound) || isStatus(err, http.StatusNotImplemented)
-}
-
-func isStatus(err error, code int) bool {
+// StatusOf is the HTTP status of a call the service answered with a
+// non-2xx status, and 0 for every other outcome.
+func StatusOf(err error) int {
 	var ce *Error
-	return errors.As(err, &ce) && ce.Kind == KindHTTP && ce.StatusCode == code
+	if errors.As(err, &ce) && ce.Kind == KindHTTP {
+		return ce.StatusCode
+	}
+	return 0
 }
 
 // An error body is quoted by its first snippetQuote bytes, read with
@@ -411,6 +373,18 @@ const (
 
 // drainAndClose reads a little of what is left so the connection can be
 // reused, then closes the body.
+// releasingBody frees the call's slot when the body is closed.
+type releasingBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
+}
+
 func drainAndClose(body io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	_ = body.Close()

@@ -15,7 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 )
 
 // Kind is what went wrong talking to the service.
@@ -77,6 +77,14 @@ func (e *Error) Status() backend.Status {
 		}
 	}
 	return backend.StatusBadGateway
+}
+
+// Explained is e with its message replaced by msg, which says more
+// about the same failure (its kind, status and cause are kept).
+func (e *Error) Explained(msg string) *Error {
+	out := *e
+	out.msg, out.err = msg, e
+	return &out
 }
 
 // Retryable tells whether the same read may be tried again: connection
@@ -194,7 +202,7 @@ func (c *Client) statusError(ctx context.Context, op string, res *http.Response,
 	switch code := res.StatusCode; {
 	case code == http.StatusUnauthorized:
 		e.msg = fmt.Sprintf("%s: the service answered %s: the credentials were rejected; check the API key or the basic auth user and password", op, status)
-		if models.IdentityFrom(ctx).Authorization != "" {
+		if identity.From(ctx).Authorization != "" {
 			e.msg = fmt.Sprintf("%s: the service answered %s: it rejected the signed-in user's forwarded OAuth token (Forward OAuth identity is on); sign in to Grafana again, or ask the service's owners for access", op, status)
 		}
 	case code == http.StatusForbidden:

@@ -20,11 +20,11 @@ import (
 // would, trusting any certificate (the test servers' own).
 func newClientWith(t *testing.T, url, jsonData string, secure map[string]string) *Client {
 	t.Helper()
-	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure})
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure}, models.DefaultOperator())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(s, httpclient.Options{TLS: &httpclient.TLSOptions{InsecureSkipVerify: true}})
+	c, err := New(s, httpclient.Options{TLS: &httpclient.TLSOptions{InsecureSkipVerify: true}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

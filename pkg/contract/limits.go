@@ -90,7 +90,9 @@ const (
 	DefaultMaxCells     = 10_000_000
 )
 
-func (l ListLimits) withDefaults() ListLimits {
+// WithDefaults is l with every unset limit at its default and a scrubber
+// that keeps text as it is when none is set.
+func (l ListLimits) WithDefaults() ListLimits {
 	for _, d := range []struct {
 		lim *Limit
 		def int

@@ -51,6 +51,19 @@ var ErrTableInAlert = errors.New("this query returns a table, which alert rules 
 // maxNotices keeps a pathological answer from flooding the panel header.
 const maxNotices = 10
 
+// AppendWarnings adds texts to f as warnings, at most maxNotices of them
+// and then one saying how many more there were: every frame the plugin
+// builds, live ones too, caps its notices here.
+func AppendWarnings(f *data.Frame, texts []string) {
+	for i, n := range texts {
+		if i == maxNotices {
+			f.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf("and %d more notices", len(texts)-i)})
+			return
+		}
+		f.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
+	}
+}
+
 var (
 	multiVersion = data.FrameTypeVersion{0, 1}
 	tableVersion = data.FrameTypeVersion{0, 1}
@@ -133,13 +146,7 @@ func (a *Answer) Frames(opts Options) (data.Frames, error) {
 	}
 	first := out[0]
 	first.Meta.ExecutedQueryString = opts.ExecutedQuery
-	if len(notices) > maxNotices {
-		more := len(notices) - maxNotices
-		notices = append(notices[:maxNotices], fmt.Sprintf("and %d more notices", more))
-	}
-	for _, n := range notices {
-		first.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
-	}
+	AppendWarnings(first, notices)
 	if fallback != "" {
 		// Info, not a warning: the data is whole, only its layout differs.
 		first.AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: fallbackNotice(fallback, reduced.series > 0)})

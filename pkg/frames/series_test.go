@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/testsupport"
 )
 
 func TestDecodeSeries(t *testing.T) {
@@ -130,12 +132,7 @@ func floatPtrEqual(a, b *float64) bool {
 	return *a == *b || (math.IsNaN(*a) && math.IsNaN(*b))
 }
 
-func deref(p *float64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
+var deref = testsupport.Deref
 
 // Numbers beyond float64's range are ±Inf, as JavaScript reads them, in
 // every place a number can stand; they used to fail the whole query.

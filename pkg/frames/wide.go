@@ -17,6 +17,23 @@ import (
 
 var wideVersion = data.FrameTypeVersion{0, 1}
 
+// WideFrame is the one builder of a timeseries-wide frame, for queries
+// (wideFrame) and live channels alike: the time field, then one value
+// field per series, as the data plane contract reads them. The callers
+// name the value fields: a live channel by series key, which Grafana's
+// streaming merge needs unique, a query by series name, as its multi
+// frames are.
+func WideFrame(name string, timeField *data.Field, values []*data.Field, notices []data.Notice) *data.Frame {
+	fields := make([]*data.Field, 0, len(values)+1)
+	fields = append(fields, timeField)
+	fields = append(fields, values...)
+	return data.NewFrame(name, fields...).SetMeta(&data.FrameMeta{
+		Type:        data.FrameTypeTimeSeriesWide,
+		TypeVersion: wideVersion,
+		Notices:     notices,
+	})
+}
+
 // timesDiffer says why series cannot share one time field, "" when they
 // can: every series has the same timestamps, in the same order.
 func timesDiffer(series []*Series) string {
@@ -56,11 +73,10 @@ func seriesName(s *Series) string {
 // and never changes the series.
 func wideFrame(series []*Series, alias string) *data.Frame {
 	timeField := *series[0].Time
-	fields := make([]*data.Field, 0, len(series)+1)
-	fields = append(fields, &timeField)
+	values := make([]*data.Field, 0, len(series))
 	name := series[0].Name
 	for _, s := range series {
-		fields = append(fields, s.valueField(alias))
+		values = append(values, s.valueField(alias))
 		if s.Name != name {
 			name = ""
 		}
@@ -68,10 +84,7 @@ func wideFrame(series []*Series, alias string) *data.Frame {
 	// The frame is named after the series when they share one name, as
 	// each multi frame is; Grafana's legend then reads the same in both
 	// layouts (value field name and labels).
-	return data.NewFrame(name, fields...).SetMeta(&data.FrameMeta{
-		Type:        data.FrameTypeTimeSeriesWide,
-		TypeVersion: wideVersion,
-	})
+	return WideFrame(name, &timeField, values, nil)
 }
 
 // fallbackNotice tells why an answer asked for as wide went out as multi.

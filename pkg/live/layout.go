@@ -21,8 +21,6 @@ import (
 // the frame, and a series that appears mid-stream is a new field that
 // leaves the others' values in place.
 
-var wideVersion = data.FrameTypeVersion{0, 1}
-
 // column is one series of a channel's frame.
 type column struct {
 	key     string
@@ -325,8 +323,7 @@ func NoticeFrame(text string) *data.Frame {
 }
 
 func (l *Layout) frame(times []time.Time, values [][]*float64) *data.Frame {
-	fields := make([]*data.Field, 0, len(l.cols)+1)
-	fields = append(fields, data.NewField(data.TimeSeriesTimeFieldName, nil, times))
+	fields := make([]*data.Field, 0, len(l.cols))
 	for c, col := range l.cols {
 		f := data.NewField(col.key, col.labels, values[c])
 		f.Config = &data.FieldConfig{DisplayNameFromDS: col.display}
@@ -334,7 +331,7 @@ func (l *Layout) frame(times []time.Time, values [][]*float64) *data.Frame {
 	}
 	// Notices travel with the schema only; a cut that changes them says
 	// so (SchemaChanged), so the panel always shows the current ones.
-	return data.NewFrame("", fields...).SetMeta(&data.FrameMeta{Type: data.FrameTypeTimeSeriesWide, TypeVersion: wideVersion, Notices: l.notices()})
+	return frames.WideFrame("", data.NewField(data.TimeSeriesTimeFieldName, nil, times), fields, l.notices())
 }
 
 // clone copies the layout, so a query's answer can register its own while

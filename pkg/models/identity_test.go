@@ -7,26 +7,28 @@ import (
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 )
 
 func TestIdentityApplyAndKey(t *testing.T) {
-	forwarded := Forwarded{Authorization: "Bearer tok-abcdef", IDToken: "idt-abcdef",
+	forwarded := identity.Forwarded{Authorization: "Bearer tok-abcdef", IDToken: "idt-abcdef",
 		Cookie: "session_id=ck-abcdef; grafana_session=gf; other=x"}
 	user := &backend.User{Login: "alice"}
 	for _, tc := range []struct {
 		name  string
-		fwd   Forwarding
+		fwd   identity.Forwarding
 		alert bool
 		want  http.Header // what reaches the service of the user-side headers
 		key   string      // prefix of the key
 	}{
-		{"off", Forwarding{}, false, http.Header{}, "anonymous"},
-		{"oauth", Forwarding{OAuthPassThru: true}, false,
+		{"off", identity.Forwarding{}, false, http.Header{}, "anonymous"},
+		{"oauth", identity.Forwarding{OAuthPassThru: true}, false,
 			http.Header{"Authorization": {"Bearer tok-abcdef"}, "X-Id-Token": {"idt-abcdef"}}, "user:"},
-		{"cookies only", Forwarding{KeepCookies: []string{"session_id"}}, false,
+		{"cookies only", identity.Forwarding{KeepCookies: []string{"session_id"}}, false,
 			http.Header{"Cookie": {"session_id=ck-abcdef"}}, "user:"},
-		{"user header", Forwarding{SendUserHeader: true}, false, http.Header{"X-Grafana-User": {"alice"}}, "user:"},
-		{"alice with FromAlert keeps her identity", Forwarding{OAuthPassThru: true, SendUserHeader: true, KeepCookies: []string{"session_id"}}, true,
+		{"user header", identity.Forwarding{SendUserHeader: true}, false, http.Header{"X-Grafana-User": {"alice"}}, "user:"},
+		{"alice with FromAlert keeps her identity", identity.Forwarding{OAuthPassThru: true, SendUserHeader: true, KeepCookies: []string{"session_id"}}, true,
 			http.Header{"Authorization": {"Bearer tok-abcdef"}, "X-Id-Token": {"idt-abcdef"}, "Cookie": {"session_id=ck-abcdef"}, "X-Grafana-User": {"alice"}}, "user:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,26 +56,26 @@ func TestIdentityApplyAndKey(t *testing.T) {
 // without a user, or with Grafana's scheduler as its user, is an alert
 // rule's evaluation; everyone else keeps their identity and their cache.
 func TestFromAlertIsNotAProof(t *testing.T) {
-	s := &Settings{Forwarding: Forwarding{OAuthPassThru: true, SendUserHeader: true}}
-	fwd := Forwarded{Authorization: "Bearer alice-tok"}
+	s := &Settings{Forwarding: identity.Forwarding{OAuthPassThru: true, SendUserHeader: true}}
+	fwd := identity.Forwarded{Authorization: "Bearer alice-tok"}
 	alice := &backend.User{Login: "alice", Email: "alice@example.com"}
-	scheduler := &backend.User{Login: SchedulerLogin, Role: "Admin"}
-	alertKey := s.IdentityOf(Forwarded{}, nil, true).Key()
+	scheduler := &backend.User{Login: identity.SchedulerLogin, Role: "Admin"}
+	alertKey := s.IdentityOf(identity.Forwarded{}, nil, true).Key()
 	for _, tc := range []struct {
 		name      string
 		user      *backend.User
-		fwd       Forwarded
+		fwd       identity.Forwarded
 		fromAlert bool
 		alert     bool
 		login     string
 	}{
 		{"a user who adds FromAlert", alice, fwd, true, false, "alice"},
-		{"a user who adds FromAlert, no token", alice, Forwarded{}, true, false, "alice"},
+		{"a user who adds FromAlert, no token", alice, identity.Forwarded{}, true, false, "alice"},
 		{"the same user without it", alice, fwd, false, false, "alice"},
-		{"no user (Grafana 9.x rules and previews)", nil, Forwarded{}, true, true, ""},
-		{"the scheduler (newer Grafana)", scheduler, Forwarded{}, true, true, ""},
-		{"the scheduler's login without FromAlert", scheduler, Forwarded{}, false, false, SchedulerLogin},
-		{"no user, no FromAlert", nil, Forwarded{}, false, false, ""},
+		{"no user (Grafana 9.x rules and previews)", nil, identity.Forwarded{}, true, true, ""},
+		{"the scheduler (newer Grafana)", scheduler, identity.Forwarded{}, true, true, ""},
+		{"the scheduler's login without FromAlert", scheduler, identity.Forwarded{}, false, false, identity.SchedulerLogin},
+		{"no user, no FromAlert", nil, identity.Forwarded{}, false, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id := s.IdentityOf(tc.fwd, tc.user, tc.fromAlert)
@@ -90,55 +92,16 @@ func TestFromAlertIsNotAProof(t *testing.T) {
 	}
 }
 
-// The browser's own headers reach resource calls beside Grafana's (9.3.2
-// passes all of them): only Grafana's value of each is forwarded, and an
-// ID token only with an OAuth Authorization. Map order must not matter, so
-// each case runs many times.
-func TestForwardedOfTakesGrafanasOwn(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		raw  map[string][]string
-		want Forwarded
-	}{
-		{"password user forges X-ID-Token on a resource", map[string][]string{
-			"X-Id-Token": {"forged"}, "Content-Type": {"application/json"}}, Forwarded{}},
-		{"OAuth user forges it, newer Grafana resource", map[string][]string{
-			"Authorization": {"Bearer real"}, "X-ID-Token": {"grafana-idt"}, "X-Id-Token": {"forged"}},
-			Forwarded{Authorization: "Bearer real", IDToken: "grafana-idt"}},
-		{"OAuth user forges it, Grafana 9.3.2 resource (appended after the browser's)", map[string][]string{
-			"Authorization": {"Bearer real"}, "X-Id-Token": {"forged", "grafana-idt"}},
-			Forwarded{Authorization: "Bearer real", IDToken: "grafana-idt"}},
-		{"SDK SetHTTPHeader spelling in a query's string map", map[string][]string{
-			"http_Authorization": {"Bearer real"}, "http_X-Id-Token": {"grafana-idt"}, "http_Cookie": {"sid=1"}},
-			Forwarded{Authorization: "Bearer real", IDToken: "grafana-idt", Cookie: "sid=1"}},
-		{"9.3.2 query map", map[string][]string{
-			"Authorization": {"Bearer real"}, "X-ID-Token": {"grafana-idt"}, "Cookie": {"sid=1"}},
-			Forwarded{Authorization: "Bearer real", IDToken: "grafana-idt", Cookie: "sid=1"}},
-		{"an empty Authorization Grafana wrote for a password user", map[string][]string{
-			"Authorization": {""}, "X-Id-Token": {"forged"}}, Forwarded{}},
-		{"FromAlert and other headers are not identity", map[string][]string{
-			"FromAlert": {"true"}, "X-Scope-OrgID": {"team-b"}, "X-Grafana-User": {"mallory"}}, Forwarded{}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			for range 50 {
-				if got := ForwardedOf(tc.raw); got != tc.want {
-					t.Fatalf("got %+v, want %+v", got, tc.want)
-				}
-			}
-		})
-	}
-}
-
 func TestUsersAndAlertsHaveTheirOwnKeys(t *testing.T) {
-	s := &Settings{Forwarding: Forwarding{OAuthPassThru: true}}
+	s := &Settings{Forwarding: identity.Forwarding{OAuthPassThru: true}}
 	keys := map[string]string{}
 	alice := &backend.User{Login: "alice"}
-	for name, id := range map[string]Identity{
-		"alice":       s.IdentityOf(Forwarded{Authorization: "Bearer a"}, alice, false),
-		"bob":         s.IdentityOf(Forwarded{Authorization: "Bearer b"}, alice, false),
-		"no token":    s.IdentityOf(Forwarded{}, alice, false),
-		"alert":       s.IdentityOf(Forwarded{}, nil, true),
-		"alice alert": s.IdentityOf(Forwarded{Authorization: "Bearer c"}, alice, true),
+	for name, id := range map[string]identity.Identity{
+		"alice":       s.IdentityOf(identity.Forwarded{Authorization: "Bearer a"}, alice, false),
+		"bob":         s.IdentityOf(identity.Forwarded{Authorization: "Bearer b"}, alice, false),
+		"no token":    s.IdentityOf(identity.Forwarded{}, alice, false),
+		"alert":       s.IdentityOf(identity.Forwarded{}, nil, true),
+		"alice alert": s.IdentityOf(identity.Forwarded{Authorization: "Bearer c"}, alice, true),
 	} {
 		if other, dup := keys[id.Key()]; dup {
 			t.Errorf("%s and %s share the key %q", name, other, id.Key())
@@ -148,9 +111,9 @@ func TestUsersAndAlertsHaveTheirOwnKeys(t *testing.T) {
 }
 
 func TestRequestScrubKnowsTheUsersTokens(t *testing.T) {
-	s := &Settings{Forwarding: Forwarding{OAuthPassThru: true, KeepCookies: []string{"sid"}}}
-	id := s.IdentityOf(Forwarded{Authorization: "Bearer a/tok-123456", IDToken: "idt-654321", Cookie: "sid=ck-999999"}, nil, false)
-	scrub := s.ScrubFor(WithIdentity(context.Background(), id))
+	s := &Settings{Forwarding: identity.Forwarding{OAuthPassThru: true, KeepCookies: []string{"sid"}}}
+	id := s.IdentityOf(identity.Forwarded{Authorization: "Bearer a/tok-123456", IDToken: "idt-654321", Cookie: "sid=ck-999999"}, nil, false)
+	scrub := s.ScrubFor(identity.With(context.Background(), id))
 	got := scrub(`echo Bearer a/tok-123456 "a\/tok-123456" idt-654321 ck-999999`)
 	for _, secret := range []string{"tok-123456", "idt-654321", "ck-999999"} {
 		if strings.Contains(got, secret) {
@@ -165,7 +128,7 @@ func TestForwardingSettings(t *testing.T) {
 		{`{"oauthPassThru": "yes"}`, "oauthPassThru must be true or false"},
 		{`{"keepCookies": "a,b"}`, "keepCookies must be a list of cookie names"},
 	} {
-		_, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://x", JSONData: []byte(tc.jsonData)})
+		_, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://x", JSONData: []byte(tc.jsonData)}, DefaultOperator())
 		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
 			t.Errorf("%s: %v, want %q", tc.jsonData, err, tc.err)
 		}

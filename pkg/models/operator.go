@@ -1,22 +1,78 @@
 package models
 
 import (
+	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 )
 
-// The operator's settings: what the Grafana operator sets for the whole
-// plugin process under [plugin.inhouse-metrics-datasource] in grafana.ini,
-// which Grafana passes as GF_PLUGIN_* variables. Each reader here returns
-// a usable value and, for an invalid one, an error to log; the plugin
-// package applies them at start-up.
+// Operator is what the Grafana operator sets for the whole plugin
+// process under [plugin.inhouse-metrics-datasource] in grafana.ini, which
+// Grafana passes as GF_PLUGIN_* variables. main reads it once
+// (ReadOperator) and passes it down; nothing else reads the environment.
+type Operator struct {
+	LogLevel log.Level
+	// MaxConcurrentCalls bounds the calls the process has in flight to
+	// in-house services (DefaultMaxConcurrentCalls when unset).
+	MaxConcurrentCalls int
+	// Ceilings are the operator's ceilings on settings.json's limits, by
+	// name (max_series, ...), in the setting's unit; absent is none.
+	Ceilings map[string]float64
+	// LiveMinInterval is a floor on every data source's "Minimum live
+	// interval"; 0 is none.
+	LiveMinInterval time.Duration
+	// MemoryLimit is the soft memory limit in bytes; 0 leaves Go's own.
+	MemoryLimit int64
+	// AllowedHosts are hosts every data source may be redirected to.
+	AllowedHosts []string
+}
+
+// DefaultOperator is what an operator who sets nothing gets.
+func DefaultOperator() Operator {
+	return Operator{LogLevel: log.Info, MaxConcurrentCalls: DefaultMaxConcurrentCalls}
+}
+
+// ReadOperator reads every operator setting through getenv (os.Getenv in
+// main). Each reader returns a usable value and, for an invalid one, an
+// error to log: a typo in grafana.ini never keeps the plugin from
+// starting.
+func ReadOperator(getenv func(string) string) (Operator, []error) {
+	var errs []error
+	keep := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	var op Operator
+	var err error
+	op.LogLevel, err = LogLevel(getenv)
+	keep(err)
+	op.MaxConcurrentCalls, err = MaxConcurrentCalls(getenv)
+	keep(err)
+	op.LiveMinInterval, err = LiveMinIntervalFloor(getenv)
+	keep(err)
+	op.MemoryLimit, err = MemoryLimit(getenv)
+	keep(err)
+	op.AllowedHosts, _ = hostList(json.RawMessage(strconv.Quote(getenv(AllowedHostsEnv))))
+	for _, r := range settingRules.Numbers {
+		if r.Ceiling == "" {
+			continue
+		}
+		n, err := Ceiling(getenv, r.Ceiling)
+		keep(err)
+		if n > 0 {
+			if op.Ceilings == nil {
+				op.Ceilings = map[string]float64{}
+			}
+			op.Ceilings[r.Ceiling] = n
+		}
+	}
+	return op, errs
+}
 
 // LogLevelEnv is where Grafana passes the operator's
 // [plugin.inhouse-metrics-datasource] log_level setting.
@@ -30,8 +86,8 @@ const LogLevelEnv = "GF_PLUGIN_LOG_LEVEL"
 // LogLevel reads LogLevelEnv. An unknown value falls back to info with an
 // error that says what is accepted, for the caller to log: a typo in
 // grafana.ini must not stop the plugin from starting.
-func LogLevel() (log.Level, error) {
-	v := strings.ToLower(strings.TrimSpace(os.Getenv(LogLevelEnv)))
+func LogLevel(getenv func(string) string) (log.Level, error) {
+	v := strings.ToLower(strings.TrimSpace(getenv(LogLevelEnv)))
 	switch v {
 	case "", "info":
 		return log.Info, nil
@@ -57,8 +113,8 @@ const DefaultMaxConcurrentCalls = 32
 
 // MaxConcurrentCalls reads MaxConcurrentCallsEnv; an invalid value falls
 // back to the default with an error for the caller to log.
-func MaxConcurrentCalls() (int, error) {
-	v := strings.TrimSpace(os.Getenv(MaxConcurrentCallsEnv))
+func MaxConcurrentCalls(getenv func(string) string) (int, error) {
+	v := strings.TrimSpace(getenv(MaxConcurrentCallsEnv))
 	if v == "" {
 		return DefaultMaxConcurrentCalls, nil
 	}
@@ -84,23 +140,10 @@ const MaxSeriesEnv = "GF_PLUGIN_MAX_SERIES"
 // name (as settings.json's "ceiling" gives it).
 func CeilingEnv(name string) string { return "GF_PLUGIN_" + strings.ToUpper(name) }
 
-// ceilings holds the operator's ceilings by name (float64, in the
-// setting's unit); absent is none.
-var ceilings sync.Map
-
-func ceilingOf(name string) float64 {
-	if name == "" {
-		return 0
-	}
-	v, _ := ceilings.Load(name)
-	f, _ := v.(float64)
-	return f
-}
-
 // Ceiling reads the operator's ceiling of that name: 0 when unset; an
 // invalid value is ignored (0) with an error for the caller to log.
-func Ceiling(name string) (float64, error) {
-	v := strings.TrimSpace(os.Getenv(CeilingEnv(name)))
+func Ceiling(getenv func(string) string, name string) (float64, error) {
+	v := strings.TrimSpace(getenv(CeilingEnv(name)))
 	if v == "" {
 		return 0, nil
 	}
@@ -111,58 +154,15 @@ func Ceiling(name string) (float64, error) {
 	return n, nil
 }
 
-// SetCeiling sets the operator's ceiling of that name for settings
-// loaded from now on; 0 removes it.
-func SetCeiling(name string, n float64) {
-	if n <= 0 {
-		ceilings.Delete(name)
-		return
-	}
-	ceilings.Store(name, n)
-}
-
-// ApplyCeilings reads and sets every ceiling settings.json names, and
-// returns the errors of invalid ones, for the caller to log.
-func ApplyCeilings() []error {
-	var errs []error
-	for _, r := range settingRules.Numbers {
-		if r.Ceiling == "" {
-			continue
-		}
-		n, err := Ceiling(r.Ceiling)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		SetCeiling(r.Ceiling, n)
-	}
-	return errs
-}
-
-// MaxSeriesCeiling reads MaxSeriesEnv: 0 when unset; an invalid value is
-// ignored (0) with an error for the caller to log.
-func MaxSeriesCeiling() (int, error) {
-	n, err := Ceiling("max_series")
-	return int(n), err
-}
-
-// SetMaxSeriesCeiling sets the operator's max_series; 0 removes it.
-func SetMaxSeriesCeiling(n int) { SetCeiling("max_series", float64(n)) }
-
 // LiveMinIntervalEnv is where Grafana passes the operator's
 // [plugin.inhouse-metrics-datasource] live_min_interval setting, in
 // seconds.
 const LiveMinIntervalEnv = "GF_PLUGIN_LIVE_MIN_INTERVAL"
 
-// liveFloor is the operator's live_min_interval (a time.Duration), 0 when
-// unset. It is a floor: every live stream polls the in-house services at
-// most this often, whatever a data source's "Minimum live interval" says,
-// since one Grafana server's streams all poll from this process.
-var liveFloor atomic.Int64
-
 // LiveMinIntervalFloor reads LiveMinIntervalEnv: 0 when unset; an invalid
 // value is ignored (0) with an error for the caller to log.
-func LiveMinIntervalFloor() (time.Duration, error) {
-	v := strings.TrimSpace(os.Getenv(LiveMinIntervalEnv))
+func LiveMinIntervalFloor(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(LiveMinIntervalEnv))
 	if v == "" {
 		return 0, nil
 	}
@@ -172,10 +172,6 @@ func LiveMinIntervalFloor() (time.Duration, error) {
 	}
 	return time.Duration(f * float64(time.Second)), nil
 }
-
-// SetLiveMinIntervalFloor sets the operator's floor for settings loaded
-// from now on; main sets it from LiveMinIntervalFloor, 0 removes it.
-func SetLiveMinIntervalFloor(d time.Duration) { liveFloor.Store(int64(d)) }
 
 // MemoryLimitEnv is where Grafana passes the operator's
 // [plugin.inhouse-metrics-datasource] memory_limit_mb setting.
@@ -187,8 +183,8 @@ const MemoryLimitEnv = "GF_PLUGIN_MEMORY_LIMIT_MB"
 // it, trading CPU for a lower peak on large answers; memory the answers
 // still hold is never refused. An invalid value is ignored (0) with an
 // error for the caller to log.
-func MemoryLimit() (int64, error) {
-	v := strings.TrimSpace(os.Getenv(MemoryLimitEnv))
+func MemoryLimit(getenv func(string) string) (int64, error) {
+	v := strings.TrimSpace(getenv(MemoryLimitEnv))
 	if v == "" {
 		return 0, nil
 	}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestLogLevel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			t.Setenv(LogLevelEnv, tt.env)
-			got, err := LogLevel()
+			got, err := LogLevel(os.Getenv)
 			if got != tt.want {
 				t.Errorf("level %v, want %v", got, tt.want)
 			}
@@ -56,7 +57,7 @@ func TestMemoryLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			t.Setenv(MemoryLimitEnv, tt.env)
-			got, err := MemoryLimit()
+			got, err := MemoryLimit(os.Getenv)
 			if got != tt.want {
 				t.Errorf("limit %d, want %d", got, tt.want)
 			}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/secrets"
 )
 
 // Defaults of the settings an operator may leave empty, as settings.json
@@ -76,7 +77,7 @@ type Settings struct {
 	// library error quoting the URL) can be scrubbed.
 	Secrets []string
 	// Forwarding is what of the signed-in user reaches the service.
-	Forwarding Forwarding
+	Forwarding identity.Forwarding
 	// TLSSkipVerify is on when the operator turned certificate
 	// verification off; Save & test warns about it.
 	TLSSkipVerify bool
@@ -108,9 +109,10 @@ func (l Limits) ListLimits(scrub func(string) string) contract.ListLimits {
 // [plugin.inhouse-metrics-datasource] allowed_hosts setting in it.
 const AllowedHostsEnv = "GF_PLUGIN_ALLOWED_HOSTS"
 
-// LoadSettings validates the settings Grafana stored for a data source.
-// Every error says which field is wrong and how to fix it.
-func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
+// LoadSettings validates the settings Grafana stored for a data source,
+// under the operator's ceilings, floor and allowed hosts. Every error
+// says which field is wrong and how to fix it.
+func LoadSettings(s backend.DataSourceInstanceSettings, op Operator) (*Settings, error) {
 	out := &Settings{
 		UID:       s.UID,
 		APIKey:    strings.TrimSpace(s.DecryptedSecureJSONData["apiKey"]),
@@ -135,7 +137,7 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 			return nil, err
 		}
 		setting, raise := fmt.Sprintf("%q in the data source's settings", r.Label), "raise the setting"
-		if c := ceilingOf(r.Ceiling); c > 0 && c < v {
+		if c := op.Ceilings[r.Ceiling]; r.Ceiling != "" && c > 0 && c < v {
 			v = c
 			setting = fmt.Sprintf("%s in [plugin.inhouse-metrics-datasource] of grafana.ini (the Grafana operator's ceiling on every data source's %q)", r.Ceiling, r.Label)
 			raise = "ask the Grafana operator to raise it"
@@ -155,8 +157,8 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	if err != nil {
 		return nil, err
 	}
-	if floor := time.Duration(liveFloor.Load()); floor > out.LiveMinInterval {
-		out.LiveMinInterval = floor
+	if op.LiveMinInterval > out.LiveMinInterval {
+		out.LiveMinInterval = op.LiveMinInterval
 	}
 	if out.Downsample, err = boolSetting(jd, "downsample"); err != nil {
 		return nil, err
@@ -164,16 +166,15 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	if out.Wide, err = wideLayout(jd["layout"]); err != nil {
 		return nil, err
 	}
-	envHosts, _ := hostList(json.RawMessage(strconv.Quote(os.Getenv(AllowedHostsEnv))))
-	out.AllowedHosts = append(hosts, envHosts...)
-	if out.Forwarding, err = forwardingOf(jd); err != nil {
+	out.AllowedHosts = append(hosts, op.AllowedHosts...)
+	if out.Forwarding, err = identity.ForwardingOf(jd); err != nil {
 		return nil, err
 	}
 	if out.APIKey != "" && out.BasicAuth {
 		return nil, fmt.Errorf("both basic auth and an API key are configured, and both use the Authorization header; turn off basic auth or reset the API key")
 	}
 
-	out.Secrets = secretsOf(s, u)
+	out.Secrets = secrets.Of(s, u)
 	return out, nil
 }
 
@@ -185,17 +186,17 @@ func ParseServiceURL(raw string) (*url.URL, error) {
 	}
 	if !strings.Contains(raw, "://") {
 		// "host:8080" parses with "host" as its scheme; say what is meant.
-		return nil, fmt.Errorf("URL %q has no scheme: start it with http:// or https://", RedactURL(raw))
+		return nil, fmt.Errorf("URL %q has no scheme: start it with http:// or https://", secrets.RedactURL(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("URL %q is not a valid URL: %v", RedactURL(raw), unwrapURLError(err))
+		return nil, fmt.Errorf("URL %q is not a valid URL: %v", secrets.RedactURL(raw), unwrapURLError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("URL %q uses the scheme %q: only http and https are supported", RedactURL(raw), u.Scheme)
+		return nil, fmt.Errorf("URL %q uses the scheme %q: only http and https are supported", secrets.RedactURL(raw), u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("URL %q has no host: it should look like %s://metrics.internal:8080", RedactURL(raw), u.Scheme)
+		return nil, fmt.Errorf("URL %q has no host: it should look like %s://metrics.internal:8080", secrets.RedactURL(raw), u.Scheme)
 	}
 	return u, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -20,6 +21,10 @@ import (
 
 func TestLoadSettings(t *testing.T) {
 	t.Setenv(AllowedHostsEnv, "ops.internal")
+	op, errs := ReadOperator(os.Getenv)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
 	tests := []struct {
 		name     string
 		url      string
@@ -140,7 +145,7 @@ func TestLoadSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := LoadSettings(backend.DataSourceInstanceSettings{URL: tt.url, JSONData: json.RawMessage(tt.jsonData), DecryptedSecureJSONData: tt.secure, BasicAuthEnabled: tt.basic})
+			s, err := LoadSettings(backend.DataSourceInstanceSettings{URL: tt.url, JSONData: json.RawMessage(tt.jsonData), DecryptedSecureJSONData: tt.secure, BasicAuthEnabled: tt.basic}, op)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -176,16 +181,15 @@ func TestMaxSeriesCeiling(t *testing.T) {
 		{"lots", `{}`, 10_000, false, `max_series "lots" in [plugin.inhouse-metrics-datasource] (GF_PLUGIN_MAX_SERIES) is not a whole number`},
 		{"0", `{}`, 10_000, false, "is not a whole number of 1 or more"},
 	}
-	t.Cleanup(func() { SetMaxSeriesCeiling(0) })
 	for _, tt := range tests {
 		t.Run(tt.env+" "+tt.jsonData, func(t *testing.T) {
 			t.Setenv(MaxSeriesEnv, tt.env)
-			n, err := MaxSeriesCeiling()
+			op, errs := ReadOperator(os.Getenv)
+			err := errors.Join(errs...)
 			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) || tt.wantErr == "" && err != nil {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}
-			SetMaxSeriesCeiling(n)
-			s, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://m", JSONData: json.RawMessage(tt.jsonData)})
+			s, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://m", JSONData: json.RawMessage(tt.jsonData)}, op)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -269,7 +273,7 @@ func verdicts(t *testing.T) []verdict {
 			seen[string(value)] = true
 			jd, _ := json.Marshal(map[string]json.RawMessage{r.Key: value})
 			v := verdict{Key: r.Key, Value: value, OK: true}
-			if _, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://m", JSONData: jd}); err != nil {
+			if _, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://m", JSONData: jd}, DefaultOperator()); err != nil {
 				v.OK, v.Message = false, err.Error()
 			}
 			out = append(out, v)
@@ -355,16 +359,11 @@ func TestLimitCeilings(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			errs := ApplyCeilings()
-			t.Cleanup(func() {
-				for _, r := range settingRules.Numbers {
-					SetCeiling(r.Ceiling, 0)
-				}
-			})
+			op, errs := ReadOperator(os.Getenv)
 			if tt.name == "invalid ceiling ignored" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), `max_event_tags "many" in [plugin.inhouse-metrics-datasource] (GF_PLUGIN_MAX_EVENT_TAGS) is not a whole number`)) {
 				t.Errorf("errors %v", errs)
 			}
-			s, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://m", JSONData: json.RawMessage(tt.jsonData)})
+			s, err := LoadSettings(backend.DataSourceInstanceSettings{URL: "http://m", JSONData: json.RawMessage(tt.jsonData)}, op)
 			if err != nil {
 				t.Fatal(err)
 			}

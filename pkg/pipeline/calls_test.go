@@ -62,7 +62,7 @@ func hangUp(w http.ResponseWriter) {
 }
 
 // Variables fall back to /search as every list endpoint falls back
-// (client.FallbackFor).
+// (FallbackFor).
 func TestVariable(t *testing.T) {
 	services := []contract.FindValue{{Text: "checkout", Value: "checkout"}, {Text: "search", Value: "search"}}
 	const sentVariable = `/variable {"payload":{"target":"services"},"range":{"from":"2026-11-24T11:00:00.000Z","to":"2026-11-24T12:00:00.000Z","raw":{"from":"2026-11-24T11:00:00.000Z","to":"2026-11-24T12:00:00.000Z"}}}`

@@ -33,11 +33,11 @@ func TestPipelineCountsCacheAndSharedCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: srv.URL, JSONData: []byte(`{"cacheTTLSeconds": 60}`)})
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: srv.URL, JSONData: []byte(`{"cacheTTLSeconds": 60}`)}, models.DefaultOperator())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New(s, httpclient.Options{})
+	c, err := client.New(s, httpclient.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

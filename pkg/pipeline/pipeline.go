@@ -1,11 +1,14 @@
-// Package pipeline is the one path a query takes to the in-house service
-// and back: /query for panels and alert rules, /variable (or /search) for
-// template variables, /query or /annotations for annotations. It encodes the request, answers it from the cache or shares it
-// with an identical call already in flight, calls the service, decodes and
-// redacts the answer, and reports the request exactly as it was sent.
-// Every feature that reads /query (panels, alert rules, streams) goes
-// through it, so none of them can skip a step or send something the query
-// inspector does not show.
+// Package pipeline is the one road to the in-house service and back:
+// /query for panels, alert rules and live streams, /variable (or /search)
+// for template variables, /query or /annotations for annotations, the
+// query editor's lists (metrics, payload options, tag keys and values)
+// and Save & test's health check. It encodes the request, answers it from
+// the cache or shares it with an identical call already in flight, calls
+// the service through pkg/client (which only speaks HTTP), decodes and
+// redacts the answer, falls back to the older dialect's endpoint, and
+// reports the request exactly as it was sent. It is the only package that
+// calls the client, so no feature can skip a step or send something the
+// query inspector does not show.
 package pipeline
 
 import (
@@ -17,11 +20,13 @@ import (
 	"runtime/debug"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/cache"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/telemetry"
 )
@@ -36,10 +41,29 @@ type Pipeline struct {
 	metrics  *telemetry.Metrics
 	// decode reads an answer; tests replace it to inject faults.
 	decode func(context.Context, io.Reader, int) (*frames.Answer, error)
+	// probe remembers whether the service answered health and its metric
+	// list lately, to explain a 404 on a call it should serve.
+	probe probeMemo
 }
 
-// New builds the pipeline of one instance, counting its cache lookups and
-// shared calls on metrics (nil: not counted).
+// Open builds the pipeline of one instance and its HTTP client, from
+// validated settings and the SDK's HTTP options (auth, headers, TLS) for
+// the same data source; its calls take the process's slots, and it
+// counts its cache lookups and shared calls on metrics (nil: not counted).
+func Open(settings *models.Settings, opts httpclient.Options, slots *Slots, metrics *telemetry.Metrics) (*Pipeline, error) {
+	c, err := client.New(settings, opts, slots.acquire)
+	if err != nil {
+		return nil, err
+	}
+	return New(settings, c, metrics), nil
+}
+
+// Close releases the client's idle connections; the instance that owns
+// the pipeline is going away.
+func (p *Pipeline) Close() { p.client.Close() }
+
+// New builds the pipeline of one instance around its client, counting its
+// cache lookups and shared calls on metrics (nil: not counted).
 func New(settings *models.Settings, c *client.Client, metrics *telemetry.Metrics) *Pipeline {
 	p := &Pipeline{client: c, settings: settings, metrics: metrics, inflight: flights{joined: metrics.Coalesced}}
 	p.decode = func(ctx context.Context, r io.Reader, sizeHint int) (*frames.Answer, error) {
@@ -116,16 +140,16 @@ func (s Sent) String() string {
 // A 404 is explained when the service answers everything but /query.
 func (p *Pipeline) Query(ctx context.Context, q *models.Query, skipCache bool) (*Result, error) {
 	res, err := p.Run(ctx, p.queryCall(ctx, q, false), skipCache)
-	return res, p.client.ExplainNotFound(ctx, err)
+	return res, p.ExplainNotFound(ctx, err)
 }
 
 // Poll runs one window of a live stream: the query's call, uncached,
-// within the live polls' share of the calls in flight (client.LivePoll),
+// within the live polls' share of the calls in flight (LivePoll),
 // so streams against a slow service cannot starve dashboards.
 func (p *Pipeline) Poll(ctx context.Context, q *models.Query) (*Result, error) {
-	ctx = client.LivePoll(ctx)
+	ctx = LivePoll(ctx)
 	res, err := p.Run(ctx, p.queryCall(ctx, q, true), true)
-	return res, p.client.ExplainNotFound(ctx, err)
+	return res, p.ExplainNotFound(ctx, err)
 }
 
 func (p *Pipeline) queryCall(ctx context.Context, q *models.Query, uncached bool) Call {
@@ -149,7 +173,7 @@ func (p *Pipeline) Run(ctx context.Context, c Call, skipCache bool) (*Result, er
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the request to %s: %w", c.Path, err)
 	}
-	key := models.IdentityFrom(ctx).Key() + " " + c.Kind + " " + c.Path + "\n" + string(body)
+	key := identity.From(ctx).Key() + " " + c.Kind + " " + c.Path + "\n" + string(body)
 	if p.cache != nil && !skipCache && !c.Uncached {
 		res, ok := p.cache.Get(key)
 		p.metrics.CacheLookup(ok)

@@ -23,11 +23,11 @@ import (
 
 func newPipeline(t *testing.T, url, jsonData string, secure map[string]string) *Pipeline {
 	t.Helper()
-	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure})
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure}, models.DefaultOperator())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New(s, httpclient.Options{})
+	c, err := client.New(s, httpclient.Options{}, NewSlots(models.DefaultMaxConcurrentCalls).acquire)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 // Package plugin is the glue between Grafana's plugin SDK and the
 // in-house metrics service: instance lifecycle, query routing, health
 // checks and resource routes. Handlers stay thin; the work is in models
-// (validation), pipeline (the /query round trip), client (the wire) and
-// frames (conversion).
+// (validation), pipeline (every call to the service) and frames
+// (conversion).
 package plugin
 
 import (
@@ -14,7 +14,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
@@ -28,7 +27,6 @@ const PluginID = "inhouse-metrics-datasource"
 // settings, with its own HTTP client, connection pool and cache.
 type Datasource struct {
 	settings *models.Settings
-	client   *client.Client
 	pipeline *pipeline.Pipeline
 	mux      *datasource.QueryTypeMux
 	// streams are this instance's running live streams (stream.go).
@@ -43,6 +41,21 @@ var (
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
+// Process is what every data source instance of the plugin process
+// shares: the operator's settings, read once by main, the bound on calls
+// in flight that they size, and the process's one set of metrics.
+type Process struct {
+	operator models.Operator
+	slots    *pipeline.Slots
+	metrics  *telemetry.Metrics
+}
+
+// NewProcess is the plugin process under the operator's settings,
+// counting on metrics (nil: not counted).
+func NewProcess(op models.Operator, metrics *telemetry.Metrics) *Process {
+	return &Process{operator: op, slots: pipeline.NewSlots(op.MaxConcurrentCalls), metrics: metrics}
+}
+
 // NewInstance is the instance factory. Grafana's settings are validated
 // here; settings that do not validate make an invalidInstance, which
 // answers every call with what to fix.
@@ -51,8 +64,8 @@ var (
 // turns a plugin error into a public "An error occurred within the plugin"
 // (queries) or a bare 500 (resources), and for an error with a source the
 // SDK answers only the request's first query.
-func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings, metrics *telemetry.Metrics) (instancemgmt.Instance, error) {
-	settings, err := models.LoadSettings(s)
+func (p *Process) NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	settings, err := models.LoadSettings(s, p.operator)
 	if err != nil {
 		return newInvalidInstance(err), nil
 	}
@@ -62,18 +75,18 @@ func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings, metr
 	}
 	// The SDK's middlewares, with its tracing one replaced by the plugin's,
 	// which also counts, times and logs each call (pkg/telemetry).
-	opts.Middlewares = metrics.Middlewares(func(ctx context.Context, text string) string { return settings.ScrubFor(ctx)(text) })
-	c, err := client.New(settings, opts)
+	opts.Middlewares = p.metrics.Middlewares(func(ctx context.Context, text string) string { return settings.ScrubFor(ctx)(text) })
+	pl, err := pipeline.Open(settings, opts, p.slots, p.metrics)
 	if err != nil {
 		return newInvalidInstance(err), nil
 	}
-	return New(settings, c, metrics), nil
+	return New(settings, pl, p.metrics), nil
 }
 
-// New wires a data source around a client.
-func New(settings *models.Settings, c *client.Client, metrics *telemetry.Metrics) *Datasource {
-	d := &Datasource{settings: settings, client: c, pipeline: pipeline.New(settings, c, metrics), mux: datasource.NewQueryTypeMux(),
-		streams: live.NewRunning(), metrics: metrics}
+// New wires a data source around its pipeline; metrics counts its live
+// streams (nil: not counted).
+func New(settings *models.Settings, pl *pipeline.Pipeline, metrics *telemetry.Metrics) *Datasource {
+	d := &Datasource{settings: settings, pipeline: pl, mux: datasource.NewQueryTypeMux(), streams: live.NewRunning(), metrics: metrics}
 	d.mux.HandleFunc(models.QueryTypeMetrics, d.queryMetrics)
 	d.mux.HandleFunc(models.QueryTypeVariable, d.queryVariable)
 	d.mux.HandleFunc(models.QueryTypeAnnotations, d.queryAnnotations)
@@ -82,7 +95,7 @@ func New(settings *models.Settings, c *client.Client, metrics *telemetry.Metrics
 }
 
 // Dispose closes the old instance's idle connections when settings change.
-func (d *Datasource) Dispose() { d.client.Close() }
+func (d *Datasource) Dispose() { d.pipeline.Close() }
 
 // QueryData routes each query by its type. Queries saved without a type
 // (every dashboard made before types existed, and the JSON datasource's)
@@ -122,12 +135,12 @@ func unknownQueryType(_ context.Context, req *backend.QueryDataRequest) (*backen
 // invalid queries and settings (the user's input, not our bug); anything
 // else is ours.
 func errorResponse(err error) backend.DataResponse {
-	var ce *client.Error
 	var qe *queryError
 	var se *settingsError
+	status, fromService := pipeline.ServiceStatus(err)
 	switch {
-	case errors.As(err, &ce):
-		return backend.DataResponse{Error: err, Status: ce.Status(), ErrorSource: backend.ErrorSourceDownstream}
+	case fromService:
+		return backend.DataResponse{Error: err, Status: status, ErrorSource: backend.ErrorSourceDownstream}
 	case errors.As(err, &qe), errors.As(err, &se):
 		return backend.DataResponse{Error: err, Status: backend.StatusBadRequest, ErrorSource: backend.ErrorSourceDownstream}
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):

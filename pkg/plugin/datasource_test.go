@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,8 @@ import (
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/testsupport"
 )
 
 // update regenerates the golden files in testdata: go test ./pkg/plugin -update
@@ -27,21 +27,13 @@ var (
 	alerting = map[string]string{backend.FromAlertHeaderName: "true"}
 )
 
-// serve starts handler on a loopback port for the test.
-func serve(t *testing.T, handler http.Handler) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(handler)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 // instance builds a data source instance the way Grafana's instance
 // manager does, from stored settings.
 func instance(t *testing.T, url, jsonData string, secure map[string]string) instancemgmt.Instance {
 	t.Helper()
-	inst, err := NewInstance(context.Background(), backend.DataSourceInstanceSettings{
+	inst, err := NewProcess(models.DefaultOperator(), nil).NewInstance(context.Background(), backend.DataSourceInstanceSettings{
 		UID: "test", Type: PluginID, URL: url, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure,
-	}, nil)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,33 +106,9 @@ func TestErrorResponse(t *testing.T) {
 	}
 }
 
-// simpleJSONServer speaks the older SimpleJSON dialect: /search instead
-// of /metrics and /variable, /annotations, and no ad hoc filters.
-func simpleJSONServer() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, ".") })
-	mux.HandleFunc("POST /search", func(w http.ResponseWriter, r *http.Request) {
-		var req struct{ Target string }
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		out := []string{}
-		for _, m := range []string{"upload_rate", "download_rate", "errors"} {
-			if strings.Contains(m, req.Target) {
-				out = append(out, m)
-			}
-		}
-		_ = json.NewEncoder(w).Encode(out)
-	})
-	mux.HandleFunc("POST /query", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, `[{"target":"upload_rate","datapoints":[[1,1795518000000],[2,1795518060000]]}]`)
-	})
-	mux.HandleFunc("POST /annotations", func(w http.ResponseWriter, r *http.Request) {
-		var req struct{ Annotation struct{ Name, Query string } }
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		// As the widely copied example answers: the annotation echoed,
-		// title and tags as it has them.
-		_ = json.NewEncoder(w).Encode([]map[string]any{
-			{"annotation": req.Annotation, "time": 1795518600000, "title": "Release", "text": "query " + req.Annotation.Query, "tags": []string{"release", "web"}},
-		})
-	})
-	return mux
-}
+// The test support shared with the end-to-end tests, by the names these
+// tests use.
+var (
+	serve            = testsupport.Serve
+	simpleJSONServer = testsupport.SimpleJSONServer
+)

@@ -5,7 +5,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 )
 
 // withIdentity carries what Grafana sent of the signed-in user (its own
@@ -14,6 +14,6 @@ import (
 // settings allow, to the pipeline, which keys the cache and shared calls
 // on it, and to the scrubber, which must know the request's tokens to
 // keep them out of every answer.
-func (d *Datasource) withIdentity(ctx context.Context, pc backend.PluginContext, fwd models.Forwarded, fromAlert bool) context.Context {
-	return models.WithIdentity(ctx, d.settings.IdentityOf(fwd, pc.User, fromAlert))
+func (d *Datasource) withIdentity(ctx context.Context, pc backend.PluginContext, fwd identity.Forwarded, fromAlert bool) context.Context {
+	return identity.With(ctx, d.settings.IdentityOf(fwd, pc.User, fromAlert))
 }

@@ -7,10 +7,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
-
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/telemetry"
 )
 
 // NewManagedInstance is the factory main gives the SDK. The SDK rebuilds
@@ -20,21 +17,19 @@ import (
 // good. The instance it returns compares the settings themselves on every
 // call and rebuilds what it holds (NewInstance) when they differ. Every
 // instance counts on the process's one set of metrics.
-func NewManagedInstance(metrics *telemetry.Metrics) datasource.InstanceFactoryFunc {
-	return func(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-		inst, err := NewInstance(ctx, s, metrics)
-		if err != nil {
-			return nil, err
-		}
-		return &managed{settings: s, inst: inst, metrics: metrics}, nil
+func (p *Process) NewManagedInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	inst, err := p.NewInstance(ctx, s)
+	if err != nil {
+		return nil, err
 	}
+	return &managed{process: p, settings: s, inst: inst}, nil
 }
 
 type managed struct {
+	process  *Process
 	mu       sync.Mutex
 	settings backend.DataSourceInstanceSettings
 	inst     instancemgmt.Instance
-	metrics  *telemetry.Metrics
 }
 
 var (
@@ -61,7 +56,7 @@ func (m *managed) current(ctx context.Context, pc backend.PluginContext) handler
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if s := pc.DataSourceInstanceSettings; s != nil && !sameSettings(*s, m.settings) {
-		if next, err := NewInstance(ctx, *s, m.metrics); err == nil {
+		if next, err := m.process.NewInstance(ctx, *s); err == nil {
 			dispose(m.inst)
 			m.inst, m.settings = next, *s
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/experimental/concurrent"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
@@ -22,7 +23,7 @@ type flags struct {
 	// forAlerting: the request says it comes from an alert rule (the
 	// FromAlert header), so it gets the frames a rule evaluates. Any user
 	// can send the header and the rule editor's preview does: who asks is
-	// decided apart, by the plugin context's user (models.AlertEvaluation).
+	// decided apart, by the plugin context's user (identity.AlertEvaluation).
 	forAlerting bool
 	skipCache   bool   // the caller wants a fresh answer
 	org         string // live.Org of the request
@@ -37,7 +38,7 @@ func (d *Datasource) runEach(ctx context.Context, req *backend.QueryDataRequest,
 		skipCache:   req.Headers[cacheSkipHeader] == "true" || req.GetHTTPHeader(cacheSkipHeader) == "true",
 		org:         live.Org(req.PluginContext),
 	}
-	ctx = d.withIdentity(ctx, req.PluginContext, models.ForwardedOfStrings(req.Headers), f.forAlerting)
+	ctx = d.withIdentity(ctx, req.PluginContext, identity.ForwardedOfStrings(req.Headers), f.forAlerting)
 	return concurrent.QueryData(ctx, req, func(ctx context.Context, q concurrent.Query) backend.DataResponse {
 		return run(ctx, q.DataQuery, f)
 	}, d.settings.Concurrency)

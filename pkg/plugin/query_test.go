@@ -17,10 +17,9 @@ import (
 	"github.com/grafana/dataplane/sdata/timeseries"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/secrets"
 )
 
 // Each case's whole response (frames, types, labels, notices, errors) is
@@ -82,15 +81,7 @@ func TestQueryDataGolden(t *testing.T) {
 				jsonData = tt.jsonData
 			}
 			res := query(t, instance(t, url, jsonData, nil), tt.headers, dataQuery("A", tt.query))
-			dr := res.Responses["A"]
-			for _, f := range dr.Frames {
-				// The port changes every run; the golden file names the
-				// service by a fixed address.
-				if f.Meta != nil {
-					f.Meta.ExecutedQueryString = strings.ReplaceAll(f.Meta.ExecutedQueryString, url, "http://service")
-				}
-			}
-			experimental.CheckGoldenJSONResponse(t, "testdata", tt.name, &dr, *update)
+			golden(t, tt.name, url, res.Responses["A"])
 		})
 	}
 }
@@ -211,7 +202,7 @@ func TestInspectorShowsTheRequestSent(t *testing.T) {
 					t.Error(err)
 				}
 				// Query values may be tokens: the inspector names their keys.
-				received = r.Method + " " + models.RedactURL("http://"+r.Host+r.URL.RequestURI()) + "\n" + indented.String()
+				received = r.Method + " " + secrets.RedactURL("http://"+r.Host+r.URL.RequestURI()) + "\n" + indented.String()
 				_, _ = io.WriteString(w, `[]`)
 			}))
 			inst := instance(t, srv.URL+tt.base, `{}`, nil)

@@ -12,9 +12,10 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/identity"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
 )
 
 // maxResourceBody bounds what the query editor may post to a resource.
@@ -22,52 +23,13 @@ const maxResourceBody = 64 << 10
 
 // CallResource serves the editors: "metrics" lists metrics and their
 // payload fields, "metric-payload-options" the options of one field,
-// "tag-keys" and "tag-values" the keys and values of ad hoc filters.
+// "tag-keys" and "tag-values" the keys and values of ad hoc filters. The
+// pipeline scrubs every string of the service's lists, and the client
+// every error, before they reach the browser.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
-	ctx = d.withIdentity(ctx, req.PluginContext, models.ForwardedOf(req.Headers), false)
+	ctx = d.withIdentity(ctx, req.PluginContext, identity.ForwardedOf(req.Headers), false)
 	status, body := d.resource(ctx, req)
-	return sendJSON(sender, status, d.scrubbed(ctx, body))
-}
-
-// scrubbed passes every string of a resource answer, keys and values,
-// through the scrubber before it reaches the browser: a service that
-// echoes our headers into metric labels, options or payload definitions
-// must not hand the API key to whoever can open the query editor. It
-// works on the encoded JSON's tree, so every route, including ones added
-// later, is covered without knowing its types.
-func (d *Datasource) scrubbed(ctx context.Context, body any) any {
-	if !d.settings.HasSecrets(ctx) {
-		return body
-	}
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return body // sendJSON reports the encoding failure
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // numbers pass through exactly
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		return body
-	}
-	return scrubTree(tree, d.settings.ScrubFor(ctx))
-}
-
-func scrubTree(v any, scrub func(string) string) any {
-	switch x := v.(type) {
-	case string:
-		return scrub(x)
-	case []any:
-		for i := range x {
-			x[i] = scrubTree(x[i], scrub)
-		}
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			out[scrub(k)] = scrubTree(val, scrub)
-		}
-		return out
-	}
-	return v
+	return sendJSON(sender, status, body)
 }
 
 func sendJSON(sender backend.CallResourceResponseSender, status int, body any) error {
@@ -146,7 +108,7 @@ func (d *Datasource) routes() map[string]route {
 			if err := decodeBody(body, &r); err != nil {
 				return nil, err
 			}
-			return d.client.Metrics(ctx, r)
+			return d.pipeline.Metrics(ctx, r)
 		},
 		models.ResourceMetricPayloadOptions: func(ctx context.Context, body []byte) (any, error) {
 			var r contract.MetricPayloadOptionsRequest
@@ -156,7 +118,7 @@ func (d *Datasource) routes() map[string]route {
 			if r.Metric == "" || r.Name == "" {
 				return nil, &badRequest{errors.New(`"metric" and "name" are required`)}
 			}
-			return d.client.PayloadOptions(ctx, r)
+			return d.pipeline.PayloadOptions(ctx, r)
 		},
 		// Ad hoc filters: both answer Grafana's MetricFindValue list, and
 		// an empty one when the service has no such endpoint.
@@ -165,7 +127,7 @@ func (d *Datasource) routes() map[string]route {
 			if err := decodeBody(body, &r); err != nil {
 				return nil, err
 			}
-			return d.client.TagKeys(ctx, r)
+			return d.pipeline.TagKeys(ctx, r)
 		},
 		models.ResourceTagValues: func(ctx context.Context, body []byte) (any, error) {
 			var r contract.TagValuesRequest
@@ -175,7 +137,7 @@ func (d *Datasource) routes() map[string]route {
 			if strings.TrimSpace(r.Key) == "" {
 				return nil, &badRequest{errors.New(`"key" is required: the ad hoc filter key whose values to list`)}
 			}
-			return d.client.TagValues(ctx, r)
+			return d.pipeline.TagValues(ctx, r)
 		},
 	}
 }
@@ -196,11 +158,11 @@ func decodeBody(body []byte, v any) error {
 }
 
 func resourceError(err error) (int, any) {
-	var ce *client.Error
 	var br *badRequest
+	if status, ok := pipeline.ServiceStatus(err); ok {
+		return int(status), errorBody(err)
+	}
 	switch {
-	case errors.As(err, &ce):
-		return int(ce.Status()), errorBody(err)
 	case errors.As(err, &br):
 		return http.StatusBadRequest, errorBody(err)
 	}

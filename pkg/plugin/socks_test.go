@@ -17,6 +17,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/proxy"
 	"github.com/grafana/grafana-plugin-sdk-go/config"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
 // The configuration page offers Grafana's secure SOCKS proxy toggle, which
@@ -90,7 +92,7 @@ func TestSocksProxyCarriesCalls(t *testing.T) {
 			socks := startSocks5(t)
 			ctx := socksContext(true, socks.addr)
 			s := socksSettings(t, service.URL, map[string]any{"enableSecureSocksProxy": tc.toggle})
-			inst, err := NewInstance(ctx, s, nil)
+			inst, err := NewProcess(models.DefaultOperator(), nil).NewInstance(ctx, s)
 			if err != nil {
 				t.Fatalf("NewInstance: %v", err)
 			}

@@ -61,13 +61,7 @@ func (d *Datasource) liveResponse(q *models.Query, model json.RawMessage, org st
 	}
 	cut := live.NewLayout(q.Alias).Bound(live.BoundsFor(q, d.settings.Limits.Series.Max)).Cut(res.Answer, time.Time{}, time.Now())
 	frame := live.Answer(cut.Frame, q.RefID, live.Meta{Channel: live.Channel(d.settings.UID, path), Data: model}, res.Sent.String())
-	for i, n := range res.Answer.Notices {
-		if i == maxLiveNotices {
-			frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf("and %d more notices", len(res.Answer.Notices)-i)})
-			break
-		}
-		frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
-	}
+	frames.AppendWarnings(frame, res.Answer.Notices)
 	out := data.Frames{frame}
 	for _, t := range res.Answer.Tables {
 		tf := t.Frame()
@@ -76,8 +70,6 @@ func (d *Datasource) liveResponse(q *models.Query, model json.RawMessage, org st
 	}
 	return backend.DataResponse{Frames: out}
 }
-
-const maxLiveNotices = 10
 
 // streamQuery checks a subscription and reads its query. A refusal is
 // logged with its reason, since Grafana shows the subscriber only a

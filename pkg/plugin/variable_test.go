@@ -22,7 +22,9 @@ func typed(queryType, ref, model string) backend.DataQuery {
 }
 
 // golden checks one response against testdata/<name>.jsonc, with the
-// test server's address replaced by a fixed one.
+// test server's address replaced by a fixed one (the port changes every
+// run); -update regenerates the file. Every golden test of the package
+// checks through it.
 func golden(t *testing.T, name, url string, dr backend.DataResponse) {
 	t.Helper()
 	for _, f := range dr.Frames {

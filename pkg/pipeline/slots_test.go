@@ -1,4 +1,4 @@
-package client
+package pipeline
 
 import (
 	"context"
@@ -10,14 +10,37 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
+
+// boundClient is a client under the process's bound on calls in flight,
+// without retries.
+func boundClient(t *testing.T, url string, slots *Slots) *client.Client {
+	t.Helper()
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: []byte(`{}`)}, models.DefaultOperator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(s, httpclient.Options{}, slots.acquire)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetBackoff(nil)
+	t.Cleanup(c.Close)
+	return c
+}
 
 // However many clients and callers there are, no more calls than the
 // process-wide bound are in flight at once, and a slot is held until the
 // answer's body is read and closed.
 func TestCallsInFlightAreBounded(t *testing.T) {
-	SetMaxConcurrentCalls(3)
-	t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+	callSlots := NewSlots(3)
 	var now, peak atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := now.Add(1)
@@ -28,11 +51,11 @@ func TestCallsInFlightAreBounded(t *testing.T) {
 		_, _ = io.WriteString(w, `[]`)
 	}))
 	defer srv.Close()
-	clients := []*Client{newClientWith(t, srv.URL, `{}`, nil), newClientWith(t, srv.URL+"/", `{}`, nil)}
+	clients := []*client.Client{boundClient(t, srv.URL, callSlots), boundClient(t, srv.URL+"/", callSlots)}
 	var wg sync.WaitGroup
 	for i := range 24 {
 		wg.Go(func() {
-			if _, err := clients[i%2].Query(context.Background(), []byte(`{}`), func(r io.Reader) error {
+			if _, err := clients[i%2].Post(context.Background(), contract.PathQuery, []byte(`{}`), func(r io.Reader) error {
 				_, err := io.ReadAll(r)
 				return err
 			}); err != nil {
@@ -49,17 +72,16 @@ func TestCallsInFlightAreBounded(t *testing.T) {
 // A caller that cannot get a slot before its deadline gets an error that
 // names the bound and who can raise it.
 func TestWaitingForASlotEndsWithTheContext(t *testing.T) {
-	SetMaxConcurrentCalls(1)
-	t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+	callSlots := NewSlots(1)
 	release, err := callSlots.acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
-	c := newClientWith(t, "http://127.0.0.1:1", `{}`, nil)
+	c := boundClient(t, "http://127.0.0.1:1", callSlots)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	_, err = c.Query(ctx, []byte(`{}`), func(io.Reader) error { return nil })
+	_, err = c.Post(ctx, contract.PathQuery, []byte(`{}`), func(io.Reader) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "max_concurrent_calls") {
 		t.Errorf("error %v", err)
 	}
@@ -77,8 +99,7 @@ func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
 		{1, 1}, // one slot: streams still run, queries wait their turn
 	} {
 		t.Run("", func(t *testing.T) {
-			SetMaxConcurrentCalls(tt.slots)
-			t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+			callSlots := NewSlots(tt.slots)
 			hold := make(chan struct{})
 			var live, peak atomic.Int64
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -94,12 +115,12 @@ func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
 			}))
 			defer srv.Close()
 			defer close(hold)
-			c := newClientWith(t, srv.URL, `{}`, nil)
+			c := boundClient(t, srv.URL, callSlots)
 			ctx, cancel := context.WithCancel(LivePoll(context.Background()))
 			defer cancel()
 			for range 10 {
 				go func() {
-					_, _ = c.Query(ctx, []byte(`live`), func(r io.Reader) error { _, err := io.ReadAll(r); return err })
+					_, _ = c.Post(ctx, contract.PathQuery, []byte(`live`), func(r io.Reader) error { _, err := io.ReadAll(r); return err })
 				}()
 			}
 			for deadline := time.Now().Add(5 * time.Second); live.Load() < int64(tt.wantLive) && time.Now().Before(deadline); {
@@ -114,7 +135,7 @@ func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
 			}
 			qctx, qcancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer qcancel()
-			if _, err := c.Query(qctx, []byte(`{}`), func(r io.Reader) error { _, err := io.ReadAll(r); return err }); err != nil {
+			if _, err := c.Post(qctx, contract.PathQuery, []byte(`{}`), func(r io.Reader) error { _, err := io.ReadAll(r); return err }); err != nil {
 				t.Errorf("an ordinary query while streams wait on the service: %v", err)
 			}
 		})
@@ -124,8 +145,7 @@ func TestLivePollsLeaveSlotsToQueries(t *testing.T) {
 // A live poll that cannot get one of the streams' share says so, and
 // what helps.
 func TestLivePollWaitingEndsWithTheContext(t *testing.T) {
-	SetMaxConcurrentCalls(2)
-	t.Cleanup(func() { SetMaxConcurrentCalls(32) })
+	callSlots := NewSlots(2)
 	release, err := callSlots.acquire(LivePoll(context.Background()))
 	if err != nil {
 		t.Fatal(err)

@@ -1,40 +1,42 @@
-package contract
+package decode
 
 import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 func TestDecodeFindValues(t *testing.T) {
-	ab := []FindValue{{Text: "A", Value: "a"}, {Text: "B", Value: "b"}}
-	same := func(vs ...string) []FindValue {
-		out := []FindValue{}
+	ab := []contract.FindValue{{Text: "A", Value: "a"}, {Text: "B", Value: "b"}}
+	same := func(vs ...string) []contract.FindValue {
+		out := []contract.FindValue{}
 		for _, v := range vs {
-			out = append(out, FindValue{Text: v, Value: v})
+			out = append(out, contract.FindValue{Text: v, Value: v})
 		}
 		return out
 	}
 	tests := []struct {
 		name, body string
-		want       []FindValue
+		want       []contract.FindValue
 		wantErr    string
 	}{
-		{name: "empty body", body: ``, want: []FindValue{}},
-		{name: "null", body: `null`, want: []FindValue{}},
+		{name: "empty body", body: ``, want: []contract.FindValue{}},
+		{name: "null", body: `null`, want: []contract.FindValue{}},
 		{name: "__text and __value (JSON datasource)", body: `[{"__text":"A","__value":"a"},{"__text":"B","__value":"b"}]`, want: ab},
 		{name: "text and value (SimpleJSON)", body: `[{"text":"A","value":"a"},{"text":"B","value":"b"}]`, want: ab},
-		{name: "numbers as values", body: `[{"__text":"one","__value":1},{"text":"two","value":2.5}]`, want: []FindValue{{"one", "1"}, {"two", "2.5"}}},
+		{name: "numbers as values", body: `[{"__text":"one","__value":1},{"text":"two","value":2.5}]`, want: []contract.FindValue{{Text: "one", Value: "1"}, {Text: "two", Value: "2.5"}}},
 		{name: "plain strings and numbers", body: `["eu-west", 7, true, null]`, want: same("eu-west", "7", "true")},
 		{name: "tag keys {type, text}", body: `[{"type":"string","text":"region"}]`, want: same("region")},
 		{name: "tag values {text}", body: `[{"text":"eu-west"},{"text":"us-east"}]`, want: same("eu-west", "us-east")},
 		{name: "value only", body: `[{"value":"x"}]`, want: same("x")},
-		{name: "empty options skipped", body: `["", {"text":""}]`, want: []FindValue{}},
+		{name: "empty options skipped", body: `["", {"text":""}]`, want: []contract.FindValue{}},
 		{name: "frame with __text and __value", body: `[{"fields":[{"name":"__text","values":["A","B"]},{"name":"__value","values":["a","b"]}]}]`, want: ab},
 		{name: "frame alone, text and value", body: `{"fields":[{"name":"value","values":["a","b"]},{"name":"text","values":["A","B"]}]}`, want: ab},
 		{name: "frame with other fields: every value", body: `[{"fields":[{"name":"region","values":["eu","us"]},{"name":"n","values":[1,null]}]}]`, want: same("eu", "us", "1")},
 		{name: "Grafana's frame JSON", body: `{"schema":{"fields":[{"name":"text"},{"name":"value"}]},"data":{"values":[["A","B"],["a","b"]]}}`, want: ab},
-		{name: "mixed items", body: `["x",{"__text":"A","__value":"a"},{"fields":[{"name":"f","values":["y"]}]}]`, want: []FindValue{{"x", "x"}, {"A", "a"}, {"y", "y"}}},
+		{name: "mixed items", body: `["x",{"__text":"A","__value":"a"},{"fields":[{"name":"f","values":["y"]}]}]`, want: []contract.FindValue{{Text: "x", Value: "x"}, {Text: "A", Value: "a"}, {Text: "y", Value: "y"}}},
 		{name: "not JSON", body: `ok`, wantErr: `not the contract's JSON`},
 		{name: "object without options", body: `[{"label":"x"}]`, wantErr: `option 0 has none of "__text"`},
 		{name: "nested list", body: `[["a"]]`, wantErr: `option 0 must be a string, a number or an object`},

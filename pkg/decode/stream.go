@@ -1,4 +1,11 @@
-package contract
+// Package decode reads the service's list answers as they stream, within
+// the data source's list limits: metrics and payload options (lists.go),
+// variable options and ad hoc filter keys and values (variables.go),
+// annotation events, SimpleJSON's and tables of a /query answer
+// (annotations.go), all through one list reader (stream.go). pkg/contract
+// holds the wire types they produce; the /query answer's series and
+// tables are read by pkg/frames.
+package decode
 
 import (
 	"bytes"
@@ -8,6 +15,8 @@ import (
 	"io"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/jsonscan"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // listReader reads a list answer as it streams, the way pkg/frames reads
@@ -22,7 +31,7 @@ type listReader struct {
 	head     *headBytes
 	endpoint string
 	want     string // what the answer should be, for ErrNotContract
-	lim      ListLimits
+	lim      contract.ListLimits
 	what     string // what Items counts: "options" or "events"
 	narrow   string // how to ask for fewer
 	items    int
@@ -32,8 +41,8 @@ type listReader struct {
 	cellsAreItems bool
 }
 
-func newListReader(endpoint, want string, r io.Reader, lim ListLimits) *listReader {
-	lim = lim.withDefaults()
+func newListReader(endpoint, want string, r io.Reader, lim contract.ListLimits) *listReader {
+	lim = lim.WithDefaults()
 	head := &headBytes{r: r}
 	s := jsonscan.NewScanner(head, nil)
 	// Two bytes more for a string's quotes: ItemBytes is about the text.
@@ -65,24 +74,24 @@ func (h *headBytes) Read(p []byte) (int, error) {
 func (lr *listReader) fail(err error) error {
 	var long *jsonscan.TokenTooLong
 	if errors.As(err, &long) {
-		return &LimitError{What: "bytes in one value", Limit: lr.lim.ItemBytes, Narrow: lr.narrow}
+		return &contract.LimitError{What: "bytes in one value", Limit: lr.lim.ItemBytes, Narrow: lr.narrow}
 	}
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
 	return &ErrNotContract{Endpoint: lr.endpoint, Want: lr.want,
-		Got: fmt.Sprintf("%s (%v)", Snippet([]byte(lr.lim.Scrub(string(lr.head.head))), 60), err)}
+		Got: fmt.Sprintf("%s (%v)", contract.Snippet([]byte(lr.lim.Scrub(string(lr.head.head))), 60), err)}
 }
 
 // quote is an item's JSON for an error, scrubbed before it is cut.
 func (lr *listReader) quote(raw []byte, n int) string {
-	return Snippet([]byte(lr.lim.Scrub(string(raw))), n)
+	return contract.Snippet([]byte(lr.lim.Scrub(string(raw))), n)
 }
 
 func (lr *listReader) addItem() error {
 	lr.items++
 	if lr.items > lr.lim.Items.Max {
-		return &LimitError{What: lr.what, Limit: lr.lim.Items, Narrow: lr.narrow}
+		return &contract.LimitError{What: lr.what, Limit: lr.lim.Items, Narrow: lr.narrow}
 	}
 	return nil
 }
@@ -99,7 +108,7 @@ func (lr *listReader) addCell() error {
 func (lr *listReader) addMember() error {
 	lr.cells++
 	if lr.cells > lr.lim.Cells.Max {
-		return &LimitError{What: "table cells", Limit: lr.lim.Cells, Narrow: lr.narrow}
+		return &contract.LimitError{What: "table cells", Limit: lr.lim.Cells, Narrow: lr.narrow}
 	}
 	return nil
 }
@@ -120,7 +129,7 @@ func (lr *listReader) each(lone bool, item func(i int) error) error {
 	case k == '{' && lone:
 		return item(0)
 	case k != '[':
-		return &ErrNotContract{Endpoint: lr.endpoint, Want: lr.want, Got: Snippet([]byte(lr.lim.Scrub(string(lr.head.head))), 60)}
+		return &ErrNotContract{Endpoint: lr.endpoint, Want: lr.want, Got: contract.Snippet([]byte(lr.lim.Scrub(string(lr.head.head))), 60)}
 	}
 	if _, err := lr.s.ReadToken(); err != nil {
 		return lr.fail(err)
@@ -149,7 +158,7 @@ func (lr *listReader) raw() (json.RawMessage, error) {
 		return nil, lr.fail(err)
 	}
 	if len(v) > lr.lim.ItemBytes.Max+2 {
-		return nil, &LimitError{What: "bytes in one value", Limit: lr.lim.ItemBytes, Narrow: lr.narrow}
+		return nil, &contract.LimitError{What: "bytes in one value", Limit: lr.lim.ItemBytes, Narrow: lr.narrow}
 	}
 	return bytes.Clone(v), nil
 }

@@ -1,11 +1,12 @@
-package contract
+package decode
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // ErrNotContract reports an answer whose body is not the JSON the contract
@@ -21,41 +22,23 @@ func (e *ErrNotContract) Error() string {
 	return fmt.Sprintf("%s answered with something that is not the contract's JSON (want %s, got %s)", e.Endpoint, e.Want, e.Got)
 }
 
-// Snippet returns the first n bytes of body as printable text, for error
-// messages about bodies that are not what was expected.
-func Snippet(body []byte, n int) string {
-	body = bytes.TrimSpace(body)
-	cut := len(body) > n
-	if cut {
-		body = body[:n]
-	}
-	s := strconv.Quote(string(bytes.ToValidUTF8(body, []byte("?"))))
-	if cut {
-		s += "..."
-	}
-	if len(body) == 0 {
-		return "an empty body"
-	}
-	return s
-}
-
 // DecodeMetrics reads the answer of POST /metrics or POST /search. Real
 // servers send bare strings, {text, value} pairs, or metrics whose label or
 // payloads are missing or null; all of them become Metrics. An empty body
 // is an empty list. Entries without a name ("" is common in /search
 // answers) are skipped; only an answer with entries but no usable one is
 // an error.
-func DecodeMetrics(endpoint string, body []byte) ([]Metric, error) {
-	return ReadMetrics(endpoint, bytes.NewReader(body), ListLimits{})
+func DecodeMetrics(endpoint string, body []byte) ([]contract.Metric, error) {
+	return ReadMetrics(endpoint, bytes.NewReader(body), contract.ListLimits{})
 }
 
 // ReadMetrics reads what DecodeMetrics reads, one metric at a time,
 // within lim: more metrics than lim.Items, or one longer than
 // lim.ItemBytes, is refused with a *LimitError.
-func ReadMetrics(endpoint string, r io.Reader, lim ListLimits) ([]Metric, error) {
+func ReadMetrics(endpoint string, r io.Reader, lim contract.ListLimits) ([]contract.Metric, error) {
 	lr := newListReader(endpoint, "an array of metrics", r, lim)
 	lr.what, lr.narrow = "metrics", "a more specific payload"
-	out := []Metric{}
+	out := []contract.Metric{}
 	items := 0
 	err := lr.each(false, func(i int) error {
 		if err := lr.addItem(); err != nil {
@@ -66,16 +49,16 @@ func ReadMetrics(endpoint string, r io.Reader, lim ListLimits) ([]Metric, error)
 			return err
 		}
 		items++
-		var m Metric
+		var m contract.Metric
 		switch firstByte(raw) {
 		case '"', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 			m.Value = scalarText(raw)
 		case '{':
 			var obj struct {
-				Label    *string         `json:"label"`
-				Text     *string         `json:"text"`
-				Value    json.RawMessage `json:"value"`
-				Payloads []PayloadDef    `json:"payloads"`
+				Label    *string               `json:"label"`
+				Text     *string               `json:"text"`
+				Value    json.RawMessage       `json:"value"`
+				Payloads []contract.PayloadDef `json:"payloads"`
 			}
 			if err := json.Unmarshal(raw, &obj); err != nil {
 				return fmt.Errorf("%s: metric %d: %v", endpoint, i, err)
@@ -101,7 +84,7 @@ func ReadMetrics(endpoint string, r io.Reader, lim ListLimits) ([]Metric, error)
 			m.Label = m.Value
 		}
 		if m.Payloads == nil {
-			m.Payloads = []PayloadDef{}
+			m.Payloads = []contract.PayloadDef{}
 		}
 		out = append(out, m)
 		return nil
@@ -130,16 +113,16 @@ func (e *UnnamedMetricsError) Error() string {
 
 // DecodeOptions reads the answer of POST /metric-payload-options (or
 // /options): label/value pairs, or bare strings.
-func DecodeOptions(endpoint string, body []byte) ([]SelectOption, error) {
-	return ReadOptions(endpoint, bytes.NewReader(body), ListLimits{})
+func DecodeOptions(endpoint string, body []byte) ([]contract.SelectOption, error) {
+	return ReadOptions(endpoint, bytes.NewReader(body), contract.ListLimits{})
 }
 
 // ReadOptions reads what DecodeOptions reads, one option at a time,
 // within lim.
-func ReadOptions(endpoint string, r io.Reader, lim ListLimits) ([]SelectOption, error) {
+func ReadOptions(endpoint string, r io.Reader, lim contract.ListLimits) ([]contract.SelectOption, error) {
 	lr := newListReader(endpoint, "an array of {label, value} options", r, lim)
 	lr.what, lr.narrow = "options", "a more specific payload"
-	out := []SelectOption{}
+	out := []contract.SelectOption{}
 	err := lr.each(false, func(i int) error {
 		if err := lr.addItem(); err != nil {
 			return err
@@ -150,7 +133,7 @@ func ReadOptions(endpoint string, r io.Reader, lim ListLimits) ([]SelectOption, 
 		}
 		if firstByte(raw) != '{' {
 			v := scalarText(raw)
-			out = append(out, SelectOption{Label: v, Value: v})
+			out = append(out, contract.SelectOption{Label: v, Value: v})
 			return nil
 		}
 		var o struct {
@@ -161,7 +144,7 @@ func ReadOptions(endpoint string, r io.Reader, lim ListLimits) ([]SelectOption, 
 		if err := json.Unmarshal(raw, &o); err != nil {
 			return fmt.Errorf("%s: option %d: %v", endpoint, i, err)
 		}
-		opt := SelectOption{Value: o.Value}
+		opt := contract.SelectOption{Value: o.Value}
 		switch {
 		case o.Label != nil:
 			opt.Label = *o.Label

@@ -1,4 +1,9 @@
-package models
+// Package secrets finds the forms a secret can take on the wire and
+// removes them from text: the data source's secureJsonData, basic auth
+// pairs and URL credentials (Of), and any list a caller adds (the
+// request's user's tokens, pkg/identity). Callers scrub before they
+// shorten a text, so no part of a secret survives a cut.
+package secrets
 
 import (
 	"encoding/base64"
@@ -10,24 +15,24 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
-// minQuerySecret is the shortest URL query value treated as a secret.
+// MinQuerySecret is the shortest URL query value treated as a secret.
 // Shorter values ("eu", "x") cannot be tokens, and scrubbing them from
 // every series name and label would mangle the data itself.
-const minQuerySecret = 6
+const MinQuerySecret = 6
 
-// secretsOf lists every form in which a secret of the data source can
+// Of lists every form in which a secret of the data source can
 // reach the service or come back in an echo: each secureJsonData value as
 // saved and trimmed (the API key is sent trimmed), JSON-escaped (a service
 // that echoes a header inside a JSON string escapes it, and may write
 // "/" as "\/"), the base64 basic-auth pairs (Grafana's and the legacy
 // user/password fields), the URL's user info, and its query values. The
 // longest come first, so a secret that contains another is scrubbed whole.
-func secretsOf(s backend.DataSourceInstanceSettings, u *url.URL) []string {
+func Of(s backend.DataSourceInstanceSettings, u *url.URL) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(v string) {
 		for _, form := range []string{v, strings.TrimSpace(v)} {
-			for _, f := range []string{form, jsonEscaped(form), strings.ReplaceAll(jsonEscaped(form), "/", `\/`)} {
+			for _, f := range []string{form, JSONEscaped(form), strings.ReplaceAll(JSONEscaped(form), "/", `\/`)} {
 				if strings.TrimSpace(f) != "" && !seen[f] {
 					seen[f] = true
 					out = append(out, f)
@@ -54,7 +59,7 @@ func secretsOf(s backend.DataSourceInstanceSettings, u *url.URL) []string {
 	if u != nil {
 		for _, values := range u.Query() {
 			for _, v := range values {
-				if len(v) >= minQuerySecret {
+				if len(v) >= MinQuerySecret {
 					add(v)
 					add(url.QueryEscape(v))
 				}
@@ -65,15 +70,11 @@ func secretsOf(s backend.DataSourceInstanceSettings, u *url.URL) []string {
 	return out
 }
 
-func jsonEscaped(v string) string {
+// JSONEscaped is v as it reads inside a JSON string.
+func JSONEscaped(v string) string {
 	b, _ := json.Marshal(v)
 	return string(b[1 : len(b)-1])
 }
-
-// Scrub removes every secret from text that may have come from the
-// service (which could echo our headers) or from a library error. Callers
-// scrub before they shorten a text, so no part of a secret survives a cut.
-func (s *Settings) Scrub(text string) string { return scrubText(text, s.Secrets) }
 
 // redacted replaces a secret, or the piece of one a cut left.
 const redacted = "[redacted]"
@@ -90,9 +91,9 @@ const cutMark = "..."
 // reveal nothing of a token.
 const minCutPiece = 4
 
-// scrubText replaces every secret of the lists in text, then the start
+// Scrub replaces every secret of the lists in text, then the start
 // of a secret left just before a cut mark.
-func scrubText(text string, lists ...[]string) string {
+func Scrub(text string, lists ...[]string) string {
 	for _, list := range lists {
 		for _, secret := range list {
 			text = strings.ReplaceAll(text, secret, redacted)
@@ -187,13 +188,13 @@ func pieceBefore(text string, end, minLen int, lists ...[]string) int {
 	return best
 }
 
-// scrubWindow scrubs the first bytes of a body read for a quote. A secret
+// Window scrubs the first bytes of a body read for a quote. A secret
 // that begins inside the window may run past its end (a 5 KB OAuth token
 // in a 4 KB window), where no whole match can catch it: when the body
 // went on past the window (cut), any start of a secret at its end goes,
 // however short; when that is not known, minLen of it.
-func scrubWindow(text string, cut bool, lists ...[]string) string {
-	text = scrubText(text, lists...)
+func Window(text string, cut bool, lists ...[]string) string {
+	text = Scrub(text, lists...)
 	minLen := minCutPiece
 	if cut {
 		minLen = 1
@@ -204,9 +205,9 @@ func scrubWindow(text string, cut bool, lists ...[]string) string {
 	return text
 }
 
-// longest is the length of the longest secret of the lists (each list is
+// Longest is the length of the longest secret of the lists (each list is
 // sorted longest first).
-func longest(lists ...[]string) int {
+func Longest(lists ...[]string) int {
 	n := 0
 	for _, l := range lists {
 		if len(l) > 0 {
@@ -264,13 +265,4 @@ func redactUnparsed(raw string) string {
 		rest += "?..."
 	}
 	return rest
-}
-
-// tlsSkipVerify reads Grafana's standard jsonData.tlsSkipVerify.
-func tlsSkipVerify(jsonData json.RawMessage) bool {
-	var jd struct {
-		TLSSkipVerify bool `json:"tlsSkipVerify"`
-	}
-	_ = json.Unmarshal(jsonData, &jd)
-	return jd.TLSSkipVerify
 }

@@ -1,4 +1,4 @@
-package contract
+package decode
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // DecodeFindValues reads a list of options: the answer of POST /variable
@@ -23,18 +25,18 @@ import (
 //
 // Nulls and options with neither text nor value are skipped. An empty
 // body or null is an empty list.
-func DecodeFindValues(endpoint string, body []byte) ([]FindValue, error) {
-	return ReadFindValues(endpoint, bytes.NewReader(body), ListLimits{})
+func DecodeFindValues(endpoint string, body []byte) ([]contract.FindValue, error) {
+	return ReadFindValues(endpoint, bytes.NewReader(body), contract.ListLimits{})
 }
 
 // ReadFindValues reads what DecodeFindValues reads, as it streams, within
 // lim: an answer with more options than lim.Items, or a longer value than
 // lim.ItemBytes, is refused with a *LimitError at the first one past it.
-func ReadFindValues(endpoint string, r io.Reader, lim ListLimits) ([]FindValue, error) {
+func ReadFindValues(endpoint string, r io.Reader, lim contract.ListLimits) ([]contract.FindValue, error) {
 	lr := newListReader(endpoint, `an array of {"text", "value"} options, strings, or a frame`, r, lim)
 	lr.what, lr.narrow, lr.cellsAreItems = "options", "a more specific query or filter", true
-	out := []FindValue{}
-	add := func(v FindValue) error {
+	out := []contract.FindValue{}
+	add := func(v contract.FindValue) error {
 		if v.Text == "" {
 			v.Text = v.Value
 		}
@@ -55,7 +57,7 @@ func ReadFindValues(endpoint string, r io.Reader, lim ListLimits) ([]FindValue, 
 			var f frame
 			obj, err := lr.object(func(name string) (bool, error) { return lr.frameMember(&f, name) })
 			if err != nil {
-				if _, limit := err.(*LimitError); limit {
+				if _, limit := err.(*contract.LimitError); limit {
 					return err
 				}
 				if f.hasFields || f.hasSchema {
@@ -74,7 +76,7 @@ func ReadFindValues(endpoint string, r io.Reader, lim ListLimits) ([]FindValue, 
 			if err := lr.addItem(); err != nil {
 				return err
 			}
-			return add(FindValue{Text: optionText(text), Value: optionText(value)})
+			return add(contract.FindValue{Text: optionText(text), Value: optionText(value)})
 		case '[':
 			raw, err := lr.raw()
 			if err != nil {
@@ -89,7 +91,7 @@ func ReadFindValues(endpoint string, r io.Reader, lim ListLimits) ([]FindValue, 
 		if err != nil {
 			return err
 		}
-		return add(FindValue{Text: optionText(raw)})
+		return add(contract.FindValue{Text: optionText(raw)})
 	})
 	if err != nil {
 		return nil, err
@@ -118,7 +120,7 @@ func optionText(raw []byte) string {
 
 // frameValues adds a frame's options: from its __text/__value or
 // text/value fields, or else every value of every field.
-func frameValues(f *frame, add func(FindValue) error) error {
+func frameValues(f *frame, add func(contract.FindValue) error) error {
 	names, columns := f.columns()
 	textCol, valueCol := -1, -1
 	for i, n := range names {
@@ -136,7 +138,7 @@ func frameValues(f *frame, add func(FindValue) error) error {
 	if textCol < 0 && valueCol < 0 {
 		for _, col := range columns {
 			for _, cell := range col {
-				if err := add(FindValue{Text: optionText(cell)}); err != nil {
+				if err := add(contract.FindValue{Text: optionText(cell)}); err != nil {
 					return err
 				}
 			}
@@ -156,7 +158,7 @@ func frameValues(f *frame, add func(FindValue) error) error {
 		}
 	}
 	for r := range rows {
-		if err := add(FindValue{Text: cell(textCol, r), Value: cell(valueCol, r)}); err != nil {
+		if err := add(contract.FindValue{Text: cell(textCol, r), Value: cell(valueCol, r)}); err != nil {
 			return err
 		}
 	}

@@ -1,31 +1,33 @@
-package contract
+package decode
 
 import (
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 func TestDecodeMetrics(t *testing.T) {
 	tests := []struct {
 		name    string
 		body    string
-		want    []Metric
+		want    []contract.Metric
 		wantErr string
 	}{
-		{name: "empty body", body: "", want: []Metric{}},
-		{name: "null", body: "null", want: []Metric{}},
+		{name: "empty body", body: "", want: []contract.Metric{}},
+		{name: "null", body: "null", want: []contract.Metric{}},
 		{name: "full", body: `[{"label":"CPU","value":"cpu","payloads":[{"name":"r","type":"select","options":[{"label":"a","value":"a"}]}]}]`,
-			want: []Metric{{Label: "CPU", Value: "cpu", Payloads: []PayloadDef{{Name: "r", Type: "select", Options: []SelectOption{{Label: "a", Value: "a"}}}}}}},
-		{name: "no label, payloads null, extra fields", body: `[{"value":"cpu","payloads":null,"x":1}]`, want: []Metric{{Label: "cpu", Value: "cpu", Payloads: []PayloadDef{}}}},
-		{name: "bare strings and numbers", body: `["a", 7]`, want: []Metric{{Label: "a", Value: "a", Payloads: []PayloadDef{}}, {Label: "7", Value: "7", Payloads: []PayloadDef{}}}},
-		{name: "text/value pairs (SimpleJSON)", body: `[{"text":"Upload","value":"up"}]`, want: []Metric{{Label: "Upload", Value: "up", Payloads: []PayloadDef{}}}},
-		{name: "label only", body: `[{"label":"x"}]`, want: []Metric{{Label: "x", Value: "x", Payloads: []PayloadDef{}}}},
+			want: []contract.Metric{{Label: "CPU", Value: "cpu", Payloads: []contract.PayloadDef{{Name: "r", Type: "select", Options: []contract.SelectOption{{Label: "a", Value: "a"}}}}}}},
+		{name: "no label, payloads null, extra fields", body: `[{"value":"cpu","payloads":null,"x":1}]`, want: []contract.Metric{{Label: "cpu", Value: "cpu", Payloads: []contract.PayloadDef{}}}},
+		{name: "bare strings and numbers", body: `["a", 7]`, want: []contract.Metric{{Label: "a", Value: "a", Payloads: []contract.PayloadDef{}}, {Label: "7", Value: "7", Payloads: []contract.PayloadDef{}}}},
+		{name: "text/value pairs (SimpleJSON)", body: `[{"text":"Upload","value":"up"}]`, want: []contract.Metric{{Label: "Upload", Value: "up", Payloads: []contract.PayloadDef{}}}},
+		{name: "label only", body: `[{"label":"x"}]`, want: []contract.Metric{{Label: "x", Value: "x", Payloads: []contract.PayloadDef{}}}},
 		{name: "plain ok", body: "ok", wantErr: `got "ok"`},
 		{name: "object", body: `{"metrics":[]}`, wantErr: "want an array of metrics"},
 		{name: "no value", body: `[{"payloads":[]}]`, wantErr: `none of the 1 metrics has a name`},
-		{name: "empty names skipped (SimpleJSON /search)", body: `["", "cpu", {"text":""}]`, want: []Metric{{Label: "cpu", Value: "cpu", Payloads: []PayloadDef{}}}},
+		{name: "empty names skipped (SimpleJSON /search)", body: `["", "cpu", {"text":""}]`, want: []contract.Metric{{Label: "cpu", Value: "cpu", Payloads: []contract.PayloadDef{}}}},
 		{name: "only empty names", body: `["", ""]`, wantErr: `none of the 2 metrics has a name`},
 		{name: "bool item", body: `[true]`, wantErr: "metric 0 must be a string or an object"},
 	}
@@ -53,7 +55,7 @@ func TestDecodeOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []SelectOption{{Label: "A", Value: 1.0}, {Label: "B", Value: "b"}, {Label: "c", Value: "c"}, {Label: "d", Value: "d"}}
+	want := []contract.SelectOption{{Label: "A", Value: 1.0}, {Label: "B", Value: "b"}, {Label: "c", Value: "c"}, {Label: "d", Value: "d"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
@@ -61,13 +63,5 @@ func TestDecodeOptions(t *testing.T) {
 	var nc *ErrNotContract
 	if !errors.As(err, &nc) {
 		t.Errorf("err = %v, want ErrNotContract", err)
-	}
-}
-
-func TestSnippet(t *testing.T) {
-	for in, want := range map[string]string{"": "an empty body", " ok\n": `"ok"`, strings.Repeat("x", 10): `"xxxx"...`} {
-		if got := Snippet([]byte(in), 4); got != want {
-			t.Errorf("Snippet(%q) = %s, want %s", in, got, want)
-		}
 	}
 }

@@ -1,10 +1,9 @@
-package client
+package pipeline
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -13,19 +12,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/client"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 )
 
-// hangUp closes the connection without writing a byte, as some minimal
-// servers do for a path they do not route.
-func hangUp(w http.ResponseWriter) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err == nil {
-		if tc, ok := conn.(*net.TCPConn); ok {
-			_ = tc.SetLinger(0)
-		}
-		_ = conn.Close()
+// listPipeline is a pipeline with short retries and the given timeout.
+func listPipeline(t *testing.T, url string, timeout time.Duration) *Pipeline {
+	t.Helper()
+	s, err := models.LoadSettings(backend.DataSourceInstanceSettings{URL: url, JSONData: []byte(`{}`)}, models.DefaultOperator())
+	if err != nil {
+		t.Fatal(err)
 	}
+	s.Timeout = timeout
+	c, err := client.New(s, httpclient.Options{}, NewSlots(models.DefaultMaxConcurrentCalls).acquire)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetBackoff([]time.Duration{time.Millisecond, time.Millisecond})
+	t.Cleanup(c.Close)
+	return New(s, c, nil)
 }
 
 // The metric list comes from /metrics, or from SimpleJSON's /search when
@@ -77,7 +86,7 @@ func TestMetrics(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			m, err := newClient(t, srv.URL, 2*time.Second).Metrics(context.Background(), contract.MetricsRequest{})
+			m, err := listPipeline(t, srv.URL, 2*time.Second).Metrics(context.Background(), contract.MetricsRequest{})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)
@@ -148,7 +157,7 @@ func TestPayloadOptions(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			opts, err := newClient(t, srv.URL, 2*time.Second).PayloadOptions(context.Background(), contract.MetricPayloadOptionsRequest{Metric: "m", Name: "f"})
+			opts, err := listPipeline(t, srv.URL, 2*time.Second).PayloadOptions(context.Background(), contract.MetricPayloadOptionsRequest{Metric: "m", Name: "f"})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)
@@ -205,7 +214,7 @@ func TestTagKeysAndValues(t *testing.T) {
 				_, _ = io.WriteString(w, tt.answer)
 			}))
 			defer srv.Close()
-			c := newClient(t, srv.URL, time.Second)
+			c := listPipeline(t, srv.URL, time.Second)
 			var got []contract.FindValue
 			var err error
 			wantBody := "POST /tag-keys {}"

@@ -1,10 +1,12 @@
-package contract
+package decode
 
 import (
 	"errors"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // endless repeats an element for ever: a reader that does not stop at its
@@ -30,11 +32,11 @@ func rep(elem string, n int) string {
 // their limit, with a *LimitError that says what to narrow and which
 // setting to raise; endless answers stop there too.
 func TestListLimits(t *testing.T) {
-	small := ListLimits{
-		Items:     Limit{Max: 3, Setting: `"Maximum list items" in the data source's settings`, Raise: "raise the setting"},
-		ItemBytes: Limit{Max: 16, Setting: `"Maximum item size"`, Raise: "raise the setting"},
-		EventTags: Limit{Max: 2, Setting: `"Maximum tags per event"`, Raise: "raise the setting"},
-		Cells:     Limit{Max: 40},
+	small := contract.ListLimits{
+		Items:     contract.Limit{Max: 3, Setting: `"Maximum list items" in the data source's settings`, Raise: "raise the setting"},
+		ItemBytes: contract.Limit{Max: 16, Setting: `"Maximum item size"`, Raise: "raise the setting"},
+		EventTags: contract.Limit{Max: 2, Setting: `"Maximum tags per event"`, Raise: "raise the setting"},
+		Cells:     contract.Limit{Max: 40},
 	}
 	options := func(r io.Reader) error { _, err := ReadFindValues("POST /variable", r, small); return err }
 	events := func(r io.Reader) error { _, err := ReadAnnotations("POST /annotations", r, small); return err }
@@ -87,7 +89,7 @@ func TestListLimits(t *testing.T) {
 				}
 				return
 			}
-			var le *LimitError
+			var le *contract.LimitError
 			if !errors.As(err, &le) || le.What != tt.want {
 				t.Fatalf("error %v (%T), want a limit on %s", err, err, tt.want)
 			}
@@ -100,7 +102,7 @@ func TestListLimits(t *testing.T) {
 
 // The limits' error names the setting and who can raise it.
 func TestListLimitText(t *testing.T) {
-	_, err := ReadFindValues("POST /tag-values", strings.NewReader(`["a","b"]`), ListLimits{Items: Limit{Max: 1, Setting: `"Maximum list items" in the data source's settings`, Raise: "raise the setting"}})
+	_, err := ReadFindValues("POST /tag-values", strings.NewReader(`["a","b"]`), contract.ListLimits{Items: contract.Limit{Max: 1, Setting: `"Maximum list items" in the data source's settings`, Raise: "raise the setting"}})
 	want := `the answer has more than 1 options, the limit set by "Maximum list items" in the data source's settings; narrow the query (a more specific query or filter) or raise the setting`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
@@ -117,7 +119,7 @@ func TestListErrorsScrubBeforeTheCut(t *testing.T) {
 		`oops ` + strings.Repeat("x", 40) + secret,
 		`[["` + strings.Repeat("x", 30) + secret + `"]]`,
 	} {
-		_, err := ReadFindValues("POST /variable", strings.NewReader(b), ListLimits{Scrub: scrub, ItemBytes: Limit{Max: 1 << 20}})
+		_, err := ReadFindValues("POST /variable", strings.NewReader(b), contract.ListLimits{Scrub: scrub, ItemBytes: contract.Limit{Max: 1 << 20}})
 		if err == nil || strings.Contains(err.Error(), "Bearer k") {
 			t.Errorf("error %v quotes the secret", err)
 		}

@@ -1,30 +1,32 @@
-package contract
+package decode
 
 import (
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 const at = int64(1795903749000)
 
 func TestDecodeAnnotations(t *testing.T) {
-	deploy := Annotation{Time: at, Title: "Deploy", Text: "v2", Tags: []string{"checkout", "eu"}}
+	deploy := contract.Annotation{Time: at, Title: "Deploy", Text: "v2", Tags: []string{"checkout", "eu"}}
 	tests := []struct {
 		name, body string
-		want       []Annotation
+		want       []contract.Annotation
 		wantErr    string
 	}{
-		{name: "empty", body: ``, want: []Annotation{}},
-		{name: "SimpleJSON answer", body: `[{"time":1795903749000,"title":"Deploy","text":"v2","tags":["checkout","eu"]}]`, want: []Annotation{deploy}},
-		{name: "float time, comma-separated tags", body: `[{"time":1795903749000.0,"title":"Deploy","text":"v2","tags":"checkout, eu"}]`, want: []Annotation{deploy}},
-		{name: "annotation echoed as an object", body: `[{"annotation":{"name":"x","enable":true},"time":1795903749000,"title":"Deploy","text":"v2","tags":["checkout","eu"]}]`, want: []Annotation{deploy}},
-		{name: "annotation echoed as a string", body: `[{"annotation":"x","time":"1795903749000","title":"Deploy","text":"v2","tags":["checkout","eu"]}]`, want: []Annotation{deploy}},
-		{name: "no title, no tags", body: `[{"time":1795903749000,"text":"v2"}]`, want: []Annotation{{Time: at, Text: "v2", Tags: []string{}}}},
-		{name: "region", body: `[{"time":1795903749000,"timeEnd":1795903809000,"text":"r","tags":null}]`, want: []Annotation{{Time: at, TimeEnd: at + 60000, Text: "r", Tags: []string{}}}},
-		{name: "RFC3339 time", body: `[{"time":"2026-11-28T22:09:09Z","text":"r"}]`, want: []Annotation{{Time: at, Text: "r", Tags: []string{}}}},
-		{name: "the same event twice", body: `[{"time":1795903749000,"title":"Deploy","text":"v2","tags":["checkout","eu"]},{"time":1795903749000.0,"title":"Deploy","text":"v2","tags":"checkout,eu"}]`, want: []Annotation{deploy}},
+		{name: "empty", body: ``, want: []contract.Annotation{}},
+		{name: "SimpleJSON answer", body: `[{"time":1795903749000,"title":"Deploy","text":"v2","tags":["checkout","eu"]}]`, want: []contract.Annotation{deploy}},
+		{name: "float time, comma-separated tags", body: `[{"time":1795903749000.0,"title":"Deploy","text":"v2","tags":"checkout, eu"}]`, want: []contract.Annotation{deploy}},
+		{name: "annotation echoed as an object", body: `[{"annotation":{"name":"x","enable":true},"time":1795903749000,"title":"Deploy","text":"v2","tags":["checkout","eu"]}]`, want: []contract.Annotation{deploy}},
+		{name: "annotation echoed as a string", body: `[{"annotation":"x","time":"1795903749000","title":"Deploy","text":"v2","tags":["checkout","eu"]}]`, want: []contract.Annotation{deploy}},
+		{name: "no title, no tags", body: `[{"time":1795903749000,"text":"v2"}]`, want: []contract.Annotation{{Time: at, Text: "v2", Tags: []string{}}}},
+		{name: "region", body: `[{"time":1795903749000,"timeEnd":1795903809000,"text":"r","tags":null}]`, want: []contract.Annotation{{Time: at, TimeEnd: at + 60000, Text: "r", Tags: []string{}}}},
+		{name: "RFC3339 time", body: `[{"time":"2026-11-28T22:09:09Z","text":"r"}]`, want: []contract.Annotation{{Time: at, Text: "r", Tags: []string{}}}},
+		{name: "the same event twice", body: `[{"time":1795903749000,"title":"Deploy","text":"v2","tags":["checkout","eu"]},{"time":1795903749000.0,"title":"Deploy","text":"v2","tags":"checkout,eu"}]`, want: []contract.Annotation{deploy}},
 		{name: "no time", body: `[{"title":"x"}]`, wantErr: `event 0: "time" is missing`},
 		{name: "time not a time", body: `[{"time":"yesterday"}]`, wantErr: `event 0: time: want epoch milliseconds or an RFC3339 time, got "yesterday"`},
 		{name: "time out of range", body: `[{"time":1e20}]`, wantErr: `not a time between the years 1678 and 2262`},
@@ -54,27 +56,27 @@ func TestDecodeAnnotations(t *testing.T) {
 func TestDecodeAnnotationTables(t *testing.T) {
 	tests := []struct {
 		name, body string
-		want       []Annotation
+		want       []contract.Annotation
 		wantErr    string
 	}{
 		{name: "table", body: `[{"type":"table","columns":[{"text":"Time","type":"time"},{"text":"timeEnd"},{"text":"title"},{"text":"text"},{"text":"tags"}],"rows":[[1795903749000,null,"Deploy","v2",["a","b"]],[1795903749000.0,1795903809000,"Incident","",["c"]]]}]`,
-			want: []Annotation{{Time: at, Title: "Deploy", Text: "v2", Tags: []string{"a", "b"}}, {Time: at, TimeEnd: at + 60000, Title: "Incident", Tags: []string{"c"}}}},
+			want: []contract.Annotation{{Time: at, Title: "Deploy", Text: "v2", Tags: []string{"a", "b"}}, {Time: at, TimeEnd: at + 60000, Title: "Incident", Tags: []string{"c"}}}},
 		{name: "bare column names, tags as a string", body: `[{"columns":["time","text","tags"],"rows":[["2026-11-28T22:09:09.000Z","t","x,y"]]}]`,
-			want: []Annotation{{Time: at, Text: "t", Tags: []string{"x", "y"}}}},
+			want: []contract.Annotation{{Time: at, Text: "t", Tags: []string{"x", "y"}}}},
 		{name: "frame", body: `[{"name":"events","fields":[{"name":"time","type":"time","values":[1795903749000]},{"name":"title","values":["T"]},{"name":"tags","values":[["a"]]}]}]`,
-			want: []Annotation{{Time: at, Title: "T", Text: "T", Tags: []string{"a"}}}},
+			want: []contract.Annotation{{Time: at, Title: "T", Text: "T", Tags: []string{"a"}}}},
 		{name: "no text column: the first column of strings is the text, as in Grafana",
 			body: `[{"columns":[{"text":"Time","type":"time"},{"text":"Number","type":"number"},{"text":"Country","type":"string"}],"rows":[[1795903749000,1,"SE"],[1795903749000,2,"DE"],[1795903749000,null,"US"]]}]`,
-			want: []Annotation{{Time: at, Text: "SE", Tags: []string{}}, {Time: at, Text: "DE", Tags: []string{}}, {Time: at, Text: "US", Tags: []string{}}}},
+			want: []contract.Annotation{{Time: at, Text: "SE", Tags: []string{}}, {Time: at, Text: "DE", Tags: []string{}}, {Time: at, Text: "US", Tags: []string{}}}},
 		{name: "string times are not the text", body: `[{"columns":["Time","Country"],"rows":[["2026-11-28T22:09:09.000Z",null],["2026-11-28T22:09:09.000Z","SE"]]}]`,
-			want: []Annotation{{Time: at, Tags: []string{}}, {Time: at, Text: "SE", Tags: []string{}}}},
+			want: []contract.Annotation{{Time: at, Tags: []string{}}, {Time: at, Text: "SE", Tags: []string{}}}},
 		{name: "a text column wins over earlier strings", body: `[{"schema":{"fields":[{"name":"time"},{"name":"host"},{"name":"TEXT"},{"name":"id"}]},"data":{"values":[[1795903749000],["a"],["deployed"],[7]]}}]`,
-			want: []Annotation{{Time: at, ID: "7", Text: "deployed", Tags: []string{}}}},
+			want: []contract.Annotation{{Time: at, ID: "7", Text: "deployed", Tags: []string{}}}},
 		{name: "a table's text column wins; the columns no event reads are skipped", body: `[{"columns":["time","host","text","extra"],"rows":[[1795903749000,"web-1","deployed",{"deep":[1,2,3]}]]}]`,
-			want: []Annotation{{Time: at, Text: "deployed", Tags: []string{}}}},
+			want: []contract.Annotation{{Time: at, Text: "deployed", Tags: []string{}}}},
 		{name: "no column of strings: events without text, as in Grafana", body: `[{"columns":["time","Number"],"rows":[[1795903749000,1]]}]`,
-			want: []Annotation{{Time: at, Tags: []string{}}}},
-		{name: "empty", body: `[]`, want: []Annotation{}},
+			want: []contract.Annotation{{Time: at, Tags: []string{}}}},
+		{name: "empty", body: `[]`, want: []contract.Annotation{}},
 		{name: "time series", body: `[{"target":"x","datapoints":[[1,2]]}]`, wantErr: `item 0: it is a time series; an annotation query must answer a table or a frame with a "time" column`},
 		{name: "no time column", body: `[{"columns":[{"text":"title"}],"rows":[["x"]]}]`, wantErr: `no "time" column`},
 		{name: "short row", body: `[{"columns":[{"text":"time"},{"text":"title"}],"rows":[[1795903749000]]}]`, wantErr: `row 0 has 1 cells for 2 columns`},
@@ -111,7 +113,7 @@ func FuzzDecodeAnnotations(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, decode := range []func(string, []byte) ([]Annotation, error){DecodeAnnotations, DecodeAnnotationTables} {
+		for _, decode := range []func(string, []byte) ([]contract.Annotation, error){DecodeAnnotations, DecodeAnnotationTables} {
 			events, err := decode("POST /x", body)
 			if err != nil {
 				continue

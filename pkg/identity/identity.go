@@ -1,9 +1,12 @@
-package models
+// Package identity is the signed-in user's part of a request: what of
+// them a data source forwards (Forwarding), what Grafana sent
+// (Forwarded), the Identity that reaches the service, the key that keeps
+// users' answers apart, and the forms of their tokens to scrub.
+package identity
 
 import (
 	"context"
 	"crypto/sha256"
-	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/secrets"
 )
 
 // Forwarding is what a data source lets through of the signed-in user's
@@ -27,27 +32,8 @@ type Forwarding struct {
 // whether answers must be kept apart per user.
 func (f Forwarding) On() bool { return f.OAuthPassThru || f.SendUserHeader || len(f.KeepCookies) > 0 }
 
-// identity.json is the one statement of the forwarding settings' labels
-// and explanations: the configuration page imports it too.
-//
-//go:embed identity.json
-var identityJSON []byte
-
-var identityRules = func() (r struct {
-	Settings []struct{ Key, Label, Description string }
-	Winner   string
-}) {
-	if err := json.Unmarshal(identityJSON, &r); err != nil || r.Winner == "" || len(r.Settings) != 3 {
-		panic(fmt.Sprintf("identity.json: %v", err))
-	}
-	return r
-}()
-
-// WinnerNote is what Save & test says when forwarding and the data
-// source's own credentials are both set; the page says the same.
-func WinnerNote() string { return identityRules.Winner }
-
-func forwardingOf(jd map[string]json.RawMessage) (Forwarding, error) {
+// ForwardingOf reads Grafana's standard forwarding keys of jsonData.
+func ForwardingOf(jd map[string]json.RawMessage) (Forwarding, error) {
 	var f Forwarding
 	for key, dst := range map[string]*bool{"oauthPassThru": &f.OAuthPassThru, "sendUserHeader": &f.SendUserHeader} {
 		if raw := jd[key]; len(raw) > 0 && string(raw) != "null" {
@@ -177,11 +163,10 @@ func AlertEvaluation(user *backend.User, fromAlert bool) bool {
 	return fromAlert && (user == nil || user.Login == SchedulerLogin)
 }
 
-// IdentityOf reads the user's identity from what Grafana sent with a
-// request: the forwarded headers (Grafana's own values, ForwardedOf), the
+// Of reads the user's identity from what Grafana sent with a request,
+// under the data source's forwarding f: the forwarded headers (Grafana's own values, ForwardedOf), the
 // user of the plugin context and the FromAlert header.
-func (s *Settings) IdentityOf(fwd Forwarded, user *backend.User, fromAlert bool) Identity {
-	f := s.Forwarding
+func Of(f Forwarding, fwd Forwarded, user *backend.User, fromAlert bool) Identity {
 	if !f.On() {
 		// Nothing of the user reaches the service: everyone, alert rules
 		// included, gets the same answer, as before forwarding existed.
@@ -247,7 +232,7 @@ func (id Identity) Apply(h http.Header) {
 func (id Identity) Key() string {
 	switch {
 	case id.Alert:
-		// IdentityOf gives an alert rule nothing of a user.
+		// Of gives an alert rule nothing of a user.
 		return "alert"
 	case id.Authorization == "" && id.IDToken == "" && id.Cookie == "" && id.User == "":
 		return "anonymous"
@@ -259,17 +244,17 @@ func (id Identity) Key() string {
 	return "user:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// secrets are the forms of the user's tokens and cookies an echo may
+// Secrets are the forms of the user's tokens and cookies an echo may
 // carry back: each whole, the token without its scheme, each cookie's
 // value, JSON-escaped too.
-func (id Identity) secrets() []string {
+func (id Identity) Secrets() []string {
 	var raw []string
 	for _, tok := range []string{id.Authorization, id.IDToken} {
 		if tok == "" {
 			continue
 		}
 		raw = append(raw, tok)
-		if _, bare, ok := strings.Cut(tok, " "); ok && len(bare) >= minQuerySecret {
+		if _, bare, ok := strings.Cut(tok, " "); ok && len(bare) >= secrets.MinQuerySecret {
 			raw = append(raw, bare)
 		}
 	}
@@ -277,14 +262,14 @@ func (id Identity) secrets() []string {
 		raw = append(raw, id.Cookie)
 		r := http.Request{Header: http.Header{"Cookie": {id.Cookie}}}
 		for _, c := range r.Cookies() {
-			if len(c.Value) >= minQuerySecret {
+			if len(c.Value) >= secrets.MinQuerySecret {
 				raw = append(raw, c.Value)
 			}
 		}
 	}
 	var out []string
 	for _, v := range raw {
-		out = append(out, v, jsonEscaped(v), strings.ReplaceAll(jsonEscaped(v), "/", `\/`))
+		out = append(out, v, secrets.JSONEscaped(v), strings.ReplaceAll(secrets.JSONEscaped(v), "/", `\/`))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
@@ -292,42 +277,14 @@ func (id Identity) secrets() []string {
 
 type identityKey struct{}
 
-// WithIdentity carries a request's identity to the client, the pipeline
+// With carries a request's identity to the client, the pipeline
 // and the scrubber.
-func WithIdentity(ctx context.Context, id Identity) context.Context {
+func With(ctx context.Context, id Identity) context.Context {
 	return context.WithValue(ctx, identityKey{}, id)
 }
 
-// IdentityFrom is the request's identity; a context without one has none.
-func IdentityFrom(ctx context.Context) Identity {
+// From is the request's identity; a context without one has none.
+func From(ctx context.Context) Identity {
 	id, _ := ctx.Value(identityKey{}).(Identity)
 	return id
-}
-
-// ScrubFor scrubs the data source's secrets and those of the request's
-// user: the per-instance list does not know a request's tokens.
-func (s *Settings) ScrubFor(ctx context.Context) func(string) string {
-	user := IdentityFrom(ctx).secrets()
-	if len(user) == 0 {
-		return s.Scrub
-	}
-	return func(text string) string { return scrubText(text, user, s.Secrets) }
-}
-
-// ScrubWindowFor scrubs the first bytes of a body read to be quoted; cut
-// tells that the body went on past them (see scrubWindow).
-func (s *Settings) ScrubWindowFor(ctx context.Context) func(text string, cut bool) string {
-	user := IdentityFrom(ctx).secrets()
-	return func(text string, cut bool) string { return scrubWindow(text, cut, user, s.Secrets) }
-}
-
-// LongestSecretFor is the length of the longest secret a request may see
-// echoed: a window read to be quoted must hold one whole past the quote.
-func (s *Settings) LongestSecretFor(ctx context.Context) int {
-	return longest(IdentityFrom(ctx).secrets(), s.Secrets)
-}
-
-// HasSecrets tells whether anything needs scrubbing for this request.
-func (s *Settings) HasSecrets(ctx context.Context) bool {
-	return len(s.Secrets) > 0 || len(IdentityFrom(ctx).secrets()) > 0
 }

@@ -1,4 +1,4 @@
-package contract
+package decode
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 )
 
 // DecodeAnnotations reads the answer of POST /annotations (SimpleJSON):
@@ -18,8 +20,8 @@ import (
 // echo the annotation back (as an object or a string), send tags as a
 // list or as a comma-separated string, and repeat an event: none of that
 // is an error; repeats are kept once.
-func DecodeAnnotations(endpoint string, body []byte) ([]Annotation, error) {
-	return ReadAnnotations(endpoint, bytes.NewReader(body), ListLimits{})
+func DecodeAnnotations(endpoint string, body []byte) ([]contract.Annotation, error) {
+	return ReadAnnotations(endpoint, bytes.NewReader(body), contract.ListLimits{})
 }
 
 // eventsNarrow says how to ask for fewer events.
@@ -27,10 +29,10 @@ const eventsNarrow = "a shorter time range or a more specific annotation query"
 
 // ReadAnnotations reads what DecodeAnnotations reads, as it streams,
 // within lim (events, bytes of one value, tags of one event).
-func ReadAnnotations(endpoint string, r io.Reader, lim ListLimits) ([]Annotation, error) {
+func ReadAnnotations(endpoint string, r io.Reader, lim contract.ListLimits) ([]contract.Annotation, error) {
 	lr := newListReader(endpoint, `an array of {"time", "title", "text", "tags"} events`, r, lim)
 	lr.what, lr.narrow = "events", eventsNarrow
-	out := []Annotation{}
+	out := []contract.Annotation{}
 	err := lr.each(false, func(i int) error {
 		switch lr.s.PeekKind() {
 		case 'n':
@@ -48,14 +50,14 @@ func ReadAnnotations(endpoint string, r io.Reader, lim ListLimits) ([]Annotation
 		}
 		fields, err := lr.object(nil)
 		if err != nil {
-			if _, limit := err.(*LimitError); limit {
+			if _, limit := err.(*contract.LimitError); limit {
 				return err
 			}
 			return fmt.Errorf("%s: event %d: %w", endpoint, i, err)
 		}
 		a, err := lr.readAnnotation(fields, "text")
 		if err != nil {
-			if _, limit := err.(*LimitError); limit {
+			if _, limit := err.(*contract.LimitError); limit {
 				return err
 			}
 			return fmt.Errorf("%s: event %d: %w", endpoint, i, err)
@@ -75,8 +77,8 @@ func ReadAnnotations(endpoint string, r io.Reader, lim ListLimits) ([]Annotation
 // id (any case), the text from the first column of strings when none is
 // named text. A time series cannot be an event list, so it is an error
 // that says what to send.
-func DecodeAnnotationTables(endpoint string, body []byte) ([]Annotation, error) {
-	return ReadAnnotationTables(endpoint, bytes.NewReader(body), ListLimits{})
+func DecodeAnnotationTables(endpoint string, body []byte) ([]contract.Annotation, error) {
+	return ReadAnnotationTables(endpoint, bytes.NewReader(body), contract.ListLimits{})
 }
 
 // ReadAnnotationTables reads what DecodeAnnotationTables reads, as it
@@ -86,10 +88,10 @@ func DecodeAnnotationTables(endpoint string, body []byte) ([]Annotation, error) 
 // as textColumn picks it. In a table with a column named text, the
 // columns no event reads are skipped unread when their names come before
 // the rows, as services send them.
-func ReadAnnotationTables(endpoint string, r io.Reader, lim ListLimits) ([]Annotation, error) {
+func ReadAnnotationTables(endpoint string, r io.Reader, lim contract.ListLimits) ([]contract.Annotation, error) {
 	lr := newListReader(endpoint, `an array of tables or frames with a "time" column`, r, lim)
 	lr.what, lr.narrow = "events", eventsNarrow
-	out := []Annotation{}
+	out := []contract.Annotation{}
 	err := lr.each(false, func(i int) error {
 		if lr.s.PeekKind() == 'n' {
 			return lr.failed(lr.s.SkipValue())
@@ -104,7 +106,7 @@ func ReadAnnotationTables(endpoint string, r io.Reader, lim ListLimits) ([]Annot
 		var err error
 		out, err = lr.eventTable(out)
 		if err != nil {
-			if _, limit := err.(*LimitError); limit {
+			if _, limit := err.(*contract.LimitError); limit {
 				return err
 			}
 			return fmt.Errorf("%s: item %d: %w", endpoint, i, err)
@@ -118,7 +120,7 @@ func ReadAnnotationTables(endpoint string, r io.Reader, lim ListLimits) ([]Annot
 }
 
 // eventTable reads one table or frame of events and appends them.
-func (lr *listReader) eventTable(out []Annotation) ([]Annotation, error) {
+func (lr *listReader) eventTable(out []contract.Annotation) ([]contract.Annotation, error) {
 	// A frame's fields are all kept: which one holds the text is known
 	// only once their cells are read (textColumn).
 	f := frame{}
@@ -233,7 +235,7 @@ func (lr *listReader) eventTable(out []Annotation) ([]Annotation, error) {
 			rows = max(rows, len(c))
 		}
 		if lr.items += rows; lr.items > lr.lim.Items.Max {
-			return nil, &LimitError{What: lr.what, Limit: lr.lim.Items, Narrow: lr.narrow}
+			return nil, &contract.LimitError{What: lr.what, Limit: lr.lim.Items, Narrow: lr.narrow}
 		}
 	case series:
 		return nil, fmt.Errorf(`it is a time series; an annotation query must answer a table or a frame with a "time" column and optional "timeEnd", "title", "text" and "tags"`)
@@ -260,7 +262,7 @@ func columnNames(decls []json.RawMessage) []string {
 }
 
 // appendRows reads one event per row of named columns.
-func (lr *listReader) appendRows(out []Annotation, names []string, columns [][]json.RawMessage) ([]Annotation, error) {
+func (lr *listReader) appendRows(out []contract.Annotation, names []string, columns [][]json.RawMessage) ([]contract.Annotation, error) {
 	if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "time") }) {
 		return nil, fmt.Errorf(`no "time" column (the columns are %q); an annotation needs "time", and may have "timeEnd", "title", "text" and "tags"`, names)
 	}
@@ -278,7 +280,7 @@ func (lr *listReader) appendRows(out []Annotation, names []string, columns [][]j
 		}
 		a, err := lr.readAnnotation(fields, text)
 		if err != nil {
-			if _, limit := err.(*LimitError); limit {
+			if _, limit := err.(*contract.LimitError); limit {
 				return nil, err
 			}
 			return nil, fmt.Errorf("row %d: %w", r, err)
@@ -330,7 +332,7 @@ func textColumn(names []string, columns [][]json.RawMessage) string {
 // case, as encoding/json does; its text from the field named text (see
 // textColumn). Fields it does not know ("annotation", "regionId") are
 // ignored.
-func (lr *listReader) readAnnotation(fields map[string]json.RawMessage, text string) (Annotation, error) {
+func (lr *listReader) readAnnotation(fields map[string]json.RawMessage, text string) (contract.Annotation, error) {
 	get := func(name string) json.RawMessage {
 		if v, ok := fields[name]; ok {
 			return v
@@ -342,7 +344,7 @@ func (lr *listReader) readAnnotation(fields map[string]json.RawMessage, text str
 		}
 		return nil
 	}
-	var a Annotation
+	var a contract.Annotation
 	var err error
 	if a.Time, err = epochMillis(get("time")); err != nil {
 		return a, fmt.Errorf("time: %w", err)
@@ -358,7 +360,7 @@ func (lr *listReader) readAnnotation(fields map[string]json.RawMessage, text str
 		return a, err
 	}
 	if len(a.Tags) > lr.lim.EventTags.Max {
-		return a, &LimitError{What: "tags in one event", Limit: lr.lim.EventTags, Narrow: "a more specific annotation query, or fewer tags on each event at the service"}
+		return a, &contract.LimitError{What: "tags in one event", Limit: lr.lim.EventTags, Narrow: "a more specific annotation query, or fewer tags on each event at the service"}
 	}
 	return a, nil
 }
@@ -404,7 +406,7 @@ func epochMillis(raw json.RawMessage) (int64, error) {
 	}
 	// Checked as a float: a huge number would not convert to int64.
 	if ms < float64(minEventTime) || ms > float64(maxEventTime) {
-		return 0, fmt.Errorf("%s is not a time between the years 1678 and 2262", Snippet(raw, 40))
+		return 0, fmt.Errorf("%s is not a time between the years 1678 and 2262", contract.Snippet(raw, 40))
 	}
 	return int64(ms), nil
 }
@@ -434,13 +436,13 @@ func tags(raw json.RawMessage) ([]string, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("tags must be a list of strings or a comma-separated string, got %s", Snippet(raw, 40))
+	return nil, fmt.Errorf("tags must be a list of strings or a comma-separated string, got %s", contract.Snippet(raw, 40))
 }
 
 // dedupe drops repeats of an event, keeping the first: a service that
 // answers the same event twice would draw two markers on top of each
 // other.
-func dedupe(in []Annotation) []Annotation {
+func dedupe(in []contract.Annotation) []contract.Annotation {
 	seen := make(map[string]bool, len(in))
 	out := in[:0]
 	for _, a := range in {

@@ -1,18 +1,18 @@
-package client
+package pipeline
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync"
 )
 
-// callSlots bounds the calls this plugin process has in flight to
-// in-house services, across every data source instance and request. A
-// slot is held from the request until its answer's body is closed, so it
-// bounds the answers being decoded at once too: memory a few dashboards
-// can make the plugin hold is at most the slots times "Maximum response
-// size" of body, plus what decoding it keeps.
+// Slots bound the calls this plugin process has in flight to in-house
+// services, across every data source instance and request: main makes
+// one from the operator's max_concurrent_calls and every instance's
+// pipeline shares it. A slot is held from the request until its answer's
+// body is closed, so it bounds the answers being decoded at once too:
+// memory a few dashboards can make the plugin hold is at most the slots
+// times "Maximum response size" of body, plus what decoding it keeps.
 //
 // Live polls hold at most half of the slots (LivePoll). A stream polls
 // again as soon as its interval allows, for as long as a panel is open,
@@ -22,36 +22,20 @@ import (
 // streams can take, whatever the streams do, while streams alone still
 // get more calls in flight than a service usually serves at once; it is a
 // cap, not a reservation, so without streams dashboards use every slot.
-var callSlots = newCallBound(32)
-
-// callBound is the process-wide bound: every call takes a slot of all,
-// a live poll first one of live.
-type callBound struct {
-	mu        sync.Mutex
+// Every call takes a slot of all, a live poll first one of live.
+type Slots struct {
 	all, live chan struct{}
 }
 
-func newCallBound(n int) *callBound {
-	b := &callBound{}
-	b.resize(n)
-	return b
-}
-
-func (b *callBound) resize(n int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.all, b.live = make(chan struct{}, n), make(chan struct{}, liveShare(n))
+// NewSlots bounds the process to n calls in flight (at least one).
+func NewSlots(n int) *Slots {
+	n = max(1, n)
+	return &Slots{all: make(chan struct{}, n), live: make(chan struct{}, liveShare(n))}
 }
 
 // liveShare is the slots live polls may hold out of n: half, and at
 // least one so streams run when an operator allows a single call.
 func liveShare(n int) int { return max(1, n/2) }
-
-// SetMaxConcurrentCalls sizes the process-wide bound, and with it the
-// live polls' share; main sets it from the operator's
-// max_concurrent_calls, tests shrink it. Calls already in flight keep the
-// slots they hold.
-func SetMaxConcurrentCalls(n int) { callSlots.resize(n) }
 
 type livePollKey struct{}
 
@@ -68,10 +52,8 @@ func isLivePoll(ctx context.Context) bool {
 
 // acquire waits for a slot until ctx ends; the returned func frees it and
 // is safe to call more than once.
-func (b *callBound) acquire(ctx context.Context) (func(), error) {
-	b.mu.Lock()
+func (b *Slots) acquire(ctx context.Context) (func(), error) {
 	all, live := b.all, b.live
-	b.mu.Unlock()
 	var freeLive func()
 	if isLivePoll(ctx) {
 		if !take(ctx, live) {
@@ -109,16 +91,4 @@ func take(ctx context.Context, ch chan struct{}) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// releasingBody frees the call's slot when the body is closed.
-type releasingBody struct {
-	io.ReadCloser
-	release func()
-}
-
-func (b *releasingBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.release()
-	return err
 }
