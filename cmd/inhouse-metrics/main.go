@@ -4,6 +4,7 @@
 //	inhouse-metrics serve  [--listen 127.0.0.1:8080] [--token T] [--tls-cert F --tls-key F]
 //	inhouse-metrics query  --url URL --target NAME [--from now-6h] [--to now] [--payload JSON] [--format time_series|table] [--follow [--for 30s]]
 //	inhouse-metrics health --url URL
+//	inhouse-metrics conform --url URL [--json] [--wire-only]
 //	inhouse-metrics demo
 //	inhouse-metrics ui     [--listen 127.0.0.1:3000] [--page browser-test/dist] [--dist dist]
 package main
@@ -22,6 +23,7 @@ commands:
   serve    run the reference in-house metrics server
   query    run a query through the built plugin, as Grafana would
   health   run Save & test through the built plugin
+  conform  check a service against the contract, with advice per failure
   demo     start the reference server and run health and queries against it
   ui       serve the configuration page and query editor, backed by the plugin
 
@@ -29,11 +31,12 @@ Run "inhouse-metrics <command> -h" for a command's flags.
 `
 
 var commands = map[string]func(args []string) error{
-	"serve":  serve,
-	"query":  query,
-	"health": health,
-	"demo":   demo,
-	"ui":     ui,
+	"serve":   serve,
+	"query":   query,
+	"health":  health,
+	"conform": conformCmd,
+	"demo":    demo,
+	"ui":      ui,
 }
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -52,7 +55,7 @@ func run(args []string) int {
 		fmt.Print(usage)
 		return 0
 	case !ok:
-		fmt.Fprintf(os.Stderr, "error: unknown command %q: the commands are serve, query, health, demo and ui; run \"inhouse-metrics help\" for what each does\n", name)
+		fmt.Fprintf(os.Stderr, "error: unknown command %q: the commands are serve, query, health, conform, demo and ui; run \"inhouse-metrics help\" for what each does\n", name)
 		return 2
 	}
 	err := cmd(args[1:])
