@@ -135,7 +135,7 @@ func TestHealth(t *testing.T) {
 		}, want: []string{"Timeout is -5", "positive"}},
 		{name: "DNS failure", ds: func() grafanahost.DataSource { return dataSource("http://no-such-host.invalid:8080") }, want: []string{"cannot resolve", "no-such-host.invalid"}},
 		{name: "connection refused", ds: func() grafanahost.DataSource { return dataSource("http://" + freeAddr(t)) }, want: []string{"connection refused", "running"}},
-		{name: "TLS unknown authority", ds: func() grafanahost.DataSource { return dataSource(tlsSrv.URL) }, want: []string{"unknown authority", "CA certificate"}},
+		{name: "TLS unknown authority", ds: func() grafanahost.DataSource { return dataSource(tlsSrv.URL) }, want: []string{"unknown authority", "CA certificate", `"Add self-signed certificate"`, `"Skip TLS certificate validation"`}},
 		{name: "TLS with the CA", ds: func() grafanahost.DataSource {
 			ds := dataSource(tlsSrv.URL)
 			ds.JSONData["tlsAuthWithCACert"] = true

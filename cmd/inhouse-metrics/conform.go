@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -27,9 +26,6 @@ func conformCmd(args []string) error {
 	}
 	if err := c.check(); err != nil {
 		return err
-	}
-	if c.url == "" {
-		return badUsage("conform", "--url is required: give the base URL of the service to check")
 	}
 	target, err := c.wireTarget()
 	if err != nil {
@@ -62,15 +58,13 @@ func conformCmd(args []string) error {
 // credential, headers and TLS settings, for the checks that call it
 // directly.
 func (c *connFlags) wireTarget() (conform.Target, error) {
-	t := conform.Target{URL: c.url, Header: http.Header{}}
-	if c.apiKey != "" {
-		t.Header.Set("Authorization", "Bearer "+c.apiKey)
+	hdr, tlsCfg, err := wireAccess(c.ds)
+	if err != nil {
+		return conform.Target{}, err
 	}
+	t := conform.Target{URL: c.ds.URL, Header: hdr, TLS: tlsCfg}
 	if c.timeout > 0 {
 		t.Timeout = time.Duration(c.timeout * float64(time.Second))
-	}
-	if len(t.Header) == 0 {
-		t.Header = nil
 	}
 	return t, nil
 }

@@ -21,37 +21,47 @@ import (
 // from.
 const defaultMaxDataPoints = 1000
 
-// connFlags are the flags every plugin-driving command shares.
+// connFlags are the flags every plugin-driving command shares: where the
+// service is and how the data source reaches it.
 type connFlags struct {
+	cmd                 string
 	url, apiKey, plugin string
 	timeout             float64
+	auth                authFlags
+	// ds is the data source the flags describe, built by check.
+	ds grafanahost.DataSource
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
+	c.cmd = fs.Name()
 	fs.StringVar(&c.url, "url", "", "base URL of the in-house metrics service")
 	fs.StringVar(&c.apiKey, "api-key", os.Getenv("INHOUSE_METRICS_API_KEY"), "API key, sent as a bearer token (default $INHOUSE_METRICS_API_KEY)")
 	fs.StringVar(&c.plugin, "plugin", "", "path to the built plugin binary (default: dist/ of this repository)")
 	fs.Float64Var(&c.timeout, "timeout", 0, "timeout in seconds (0: the plugin's default)")
+	c.auth.register(fs)
 }
 
-// check runs before the plugin starts, so a mistyped flag costs nothing.
+// check runs before the plugin starts, so a mistyped flag costs nothing,
+// and builds the data source.
 func (c *connFlags) check() error {
 	if c.timeout < 0 || math.IsNaN(c.timeout) || math.IsInf(c.timeout, 0) {
 		return badFlag("--timeout %v: give 0 or more seconds (0, the default, uses the plugin's timeout)", c.timeout)
 	}
-	return nil
-}
-
-func (c *connFlags) dataSource() grafanahost.DataSource {
+	if strings.TrimSpace(c.url) == "" {
+		return badUsage(c.cmd, "--url is required: give the base URL of the service, such as --url http://127.0.0.1:8080")
+	}
 	ds := grafanahost.DataSource{ID: 1, UID: "cli", Name: "In-house Metrics", URL: c.url, JSONData: map[string]any{}}
 	if c.timeout > 0 {
 		ds.JSONData["timeout"] = c.timeout
 	}
-	if c.apiKey != "" {
-		ds.Secure = map[string]string{"apiKey": c.apiKey}
+	if err := c.auth.apply(&ds, strings.TrimSpace(c.apiKey)); err != nil {
+		return err
 	}
-	return ds
+	c.ds = ds
+	return nil
 }
+
+func (c *connFlags) dataSource() grafanahost.DataSource { return c.ds }
 
 func (c *connFlags) start() (*grafanahost.Host, error) {
 	bin := c.plugin

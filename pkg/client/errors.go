@@ -157,7 +157,7 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Kind, e.msg = KindRefused, fmt.Sprintf("connection refused by %s: is the in-house metrics service running and listening on that port? Check the URL's host and port", host)
 	case errors.As(err, &unknownAuth):
-		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s is signed by an unknown authority: add the CA certificate under TLS settings (\"With CA Cert\"), or, for testing only, turn on \"Skip TLS certificate verification\"", host)
+		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s is signed by an unknown authority: turn on \"Add self-signed certificate\" under TLS settings and paste the CA certificate, or, for testing only, turn on \"Skip TLS certificate validation\"", host)
 	case errors.As(err, &hostErr):
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s is not valid for that host name (%v): use the host name the certificate was issued for", host, hostErr)
 	case errors.As(err, &invalidCert):
@@ -165,7 +165,7 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 	case errors.As(err, &certErr):
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s could not be verified (%v)", host, certErr.Err)
 	case errors.As(err, &alertErr):
-		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s refused the handshake (%v): check the client certificate and key under TLS settings (\"TLS Client Auth\")", host, alertErr)
+		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s refused the handshake (%v): check the client certificate and key under TLS settings (\"TLS Client Authentication\")", host, alertErr)
 	case strings.Contains(err.Error(), "tls: protocol version not supported"):
 		// Go speaks TLS 1.2 and 1.3 only; the alert otherwise reads like a
 		// rejected client certificate.
@@ -173,7 +173,7 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 	case errors.As(err, &opErr) && opErr.Op == "remote error":
 		// The peer sent a TLS alert: over TCP this is how a rejected or
 		// missing client certificate shows.
-		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s rejected the connection (%v): check the client certificate and key under TLS settings (\"TLS Client Auth\"), and that the service trusts their CA", host, opErr.Err)
+		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s rejected the connection (%v): check the client certificate and key under TLS settings (\"TLS Client Authentication\"), and that the service trusts their CA", host, opErr.Err)
 	case errors.As(err, &recordErr):
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: %s did not answer with TLS: if the service speaks plain HTTP, start the URL with http://", host)
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
