@@ -48,6 +48,9 @@ func (a *authFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&a.skipVerify, "skip-verify", false, "do not verify the service's certificate, for testing only (the page's \"Skip TLS certificate validation\")")
 }
 
+// givesBasic tells whether basic auth was given by flag.
+func (a *authFlags) givesBasic() bool { return a.basicUser != "" || a.basicPassword != "" }
+
 // apply writes the flags into ds as Grafana stores them, reading the
 // files; apiKey is the --api-key flag, which cannot go with basic auth.
 func (a *authFlags) apply(ds *grafanahost.DataSource, apiKey string) error {
@@ -60,7 +63,7 @@ func (a *authFlags) apply(ds *grafanahost.DataSource, apiKey string) error {
 	if apiKey != "" {
 		ds.Secure["apiKey"] = apiKey
 	}
-	if a.basicUser != "" || a.basicPassword != "" {
+	if a.givesBasic() {
 		if apiKey != "" {
 			return badFlag("--api-key and --basic-auth-user both use the Authorization header: give one of them")
 		}
@@ -69,10 +72,16 @@ func (a *authFlags) apply(ds *grafanahost.DataSource, apiKey string) error {
 		}
 		ds.BasicAuth, ds.User = true, a.basicUser
 		ds.Secure["basicAuthPassword"] = a.basicPassword
+		delete(ds.Secure, "apiKey")
+	}
+	// After the headers a provisioning file already names.
+	n := 1
+	for ds.JSONData[fmt.Sprintf("httpHeaderName%d", n)] != nil {
+		n++
 	}
 	for i, h := range a.headers {
-		ds.JSONData[fmt.Sprintf("httpHeaderName%d", i+1)] = h.name
-		ds.Secure[fmt.Sprintf("httpHeaderValue%d", i+1)] = h.value
+		ds.JSONData[fmt.Sprintf("httpHeaderName%d", n+i)] = h.name
+		ds.Secure[fmt.Sprintf("httpHeaderValue%d", n+i)] = h.value
 	}
 	if a.caCert != "" {
 		pem, err := readPEM("--ca-cert", a.caCert, "CERTIFICATE")

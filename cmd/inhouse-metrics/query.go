@@ -24,8 +24,9 @@ const defaultMaxDataPoints = 1000
 // connFlags are the flags every plugin-driving command shares: where the
 // service is and how the data source reaches it.
 type connFlags struct {
-	cmd                 string
+	fs                  *flag.FlagSet
 	url, apiKey, plugin string
+	dsFile, dsName      string
 	timeout             float64
 	auth                authFlags
 	// ds is the data source the flags describe, built by check.
@@ -33,11 +34,13 @@ type connFlags struct {
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
-	c.cmd = fs.Name()
+	c.fs = fs
 	fs.StringVar(&c.url, "url", "", "base URL of the in-house metrics service")
 	fs.StringVar(&c.apiKey, "api-key", os.Getenv("INHOUSE_METRICS_API_KEY"), "API key, sent as a bearer token (default $INHOUSE_METRICS_API_KEY)")
 	fs.StringVar(&c.plugin, "plugin", "", "path to the built plugin binary (default: dist/ of this repository)")
 	fs.Float64Var(&c.timeout, "timeout", 0, "timeout in seconds (0: the plugin's default)")
+	fs.StringVar(&c.dsFile, "datasource-file", "", "read the data source's settings from this Grafana provisioning file (YAML); flags given as well override it")
+	fs.StringVar(&c.dsName, "name", "", "with --datasource-file, the data source's name (needed when the file has more than one of this plugin)")
 	c.auth.register(fs)
 }
 
@@ -47,14 +50,37 @@ func (c *connFlags) check() error {
 	if c.timeout < 0 || math.IsNaN(c.timeout) || math.IsInf(c.timeout, 0) {
 		return badFlag("--timeout %v: give 0 or more seconds (0, the default, uses the plugin's timeout)", c.timeout)
 	}
-	if strings.TrimSpace(c.url) == "" {
-		return badUsage(c.cmd, "--url is required: give the base URL of the service, such as --url http://127.0.0.1:8080")
+	ds := grafanahost.DataSource{ID: 1, UID: "cli", Name: "In-house Metrics", JSONData: map[string]any{}}
+	switch {
+	case c.dsFile != "":
+		var err error
+		if ds, err = loadDataSource(c.dsFile, c.dsName); err != nil {
+			return err
+		}
+	case c.dsName != "":
+		return badUsage(c.fs.Name(), "--name chooses a data source of --datasource-file: give the file too")
 	}
-	ds := grafanahost.DataSource{ID: 1, UID: "cli", Name: "In-house Metrics", URL: c.url, JSONData: map[string]any{}}
+	set := map[string]bool{}
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["url"] || c.dsFile == "" {
+		ds.URL = c.url
+	}
+	if strings.TrimSpace(ds.URL) == "" {
+		return badUsage(c.fs.Name(), "--url is required: give the base URL of the service, such as --url http://127.0.0.1:8080")
+	}
 	if c.timeout > 0 {
 		ds.JSONData["timeout"] = c.timeout
 	}
-	if err := c.auth.apply(&ds, strings.TrimSpace(c.apiKey)); err != nil {
+	apiKey := strings.TrimSpace(c.apiKey)
+	if c.dsFile != "" && !set["api-key"] {
+		// The file's own key, not one left in the environment.
+		apiKey = ""
+	}
+	if apiKey != "" && ds.BasicAuth && !c.auth.givesBasic() {
+		// --api-key replaces the file's basic auth.
+		ds.BasicAuth = false
+	}
+	if err := c.auth.apply(&ds, apiKey); err != nil {
 		return err
 	}
 	c.ds = ds
