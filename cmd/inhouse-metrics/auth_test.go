@@ -84,12 +84,30 @@ func TestAuthFlagErrors(t *testing.T) {
 		{"key as CA", []string{"--url", "http://x", "--ca-cert", key}, []string{"--ca-cert", "no PEM certificate block"}},
 		{"cert without key", []string{"--url", "http://x", "--client-cert", cert}, []string{"--client-cert and --client-key go together"}},
 		{"mismatched pair", []string{"--url", "http://x", "--client-cert", cert, "--client-key", otherKey}, []string{"do not make a key pair"}},
+		{"bad layout", []string{"--url", "http://x", "--layout", "long"}, []string{"--layout long", "multi or wide"}},
+		{"negative max series", []string{"--url", "http://x", "--max-series", "-1"}, []string{"--max-series -1", "1 or more"}},
+		{"cookie without keep", []string{"--url", "http://x", "--cookie", "a=b"}, []string{"--cookie", "--keep-cookies"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"health", "--plugin", noPlugin}, tt.flags...)
 			stdout, stderr, code := runCLI(t, args...)
 			checkUsageError(t, args, stdout, stderr, code, tt.want...)
+		})
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tag-values", "--url", "http://x"}, "--key is required"},
+		{[]string{"annotations", "--url", "http://x"}, "give --query"},
+		{[]string{"annotations", "--url", "http://x", "--query", "a", "--target", "b"}, "one of them"},
+		{[]string{"variable", "--url", "http://x", "--format", "xml"}, "string or json"},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			args := append(tt.args[:1:1], append([]string{"--plugin", noPlugin}, tt.args[1:]...)...)
+			stdout, stderr, code := runCLI(t, args...)
+			checkUsageError(t, args, stdout, stderr, code, tt.want)
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,11 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if builtError == nil && builtPath != "" {
+		_ = os.RemoveAll(filepath.Dir(builtPath))
+	}
+	os.Exit(code)
 }
 
 // serveFakePlugin answers over the real plugin protocol so the command

@@ -29,6 +29,7 @@ type connFlags struct {
 	dsFile, dsName      string
 	timeout             float64
 	auth                authFlags
+	settings            settingFlags
 	// ds is the data source the flags describe, built by check.
 	ds grafanahost.DataSource
 }
@@ -42,6 +43,7 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dsFile, "datasource-file", "", "read the data source's settings from this Grafana provisioning file (YAML); flags given as well override it")
 	fs.StringVar(&c.dsName, "name", "", "with --datasource-file, the data source's name (needed when the file has more than one of this plugin)")
 	c.auth.register(fs)
+	c.settings.register(fs)
 }
 
 // check runs before the plugin starts, so a mistyped flag costs nothing,
@@ -83,6 +85,9 @@ func (c *connFlags) check() error {
 	if err := c.auth.apply(&ds, apiKey); err != nil {
 		return err
 	}
+	if err := c.settings.apply(&ds); err != nil {
+		return err
+	}
 	c.ds = ds
 	return nil
 }
@@ -115,7 +120,7 @@ func health(args []string) error {
 		return err
 	}
 	defer h.Close()
-	res, err := h.CheckHealth(context.Background(), c.dataSource())
+	res, err := h.CheckHealthAs(context.Background(), c.dataSource(), c.settings.caller())
 	if err != nil {
 		return err
 	}
@@ -186,7 +191,7 @@ func query(args []string) error {
 		return err
 	}
 	defer h.Close()
-	res, err := h.QueryData(context.Background(), c.dataSource(), []backend.DataQuery{{
+	res, err := h.QueryDataAs(context.Background(), c.dataSource(), c.settings.caller(), []backend.DataQuery{{
 		RefID: "A", JSON: q, TimeRange: tr, MaxDataPoints: *maxPoints, Interval: interval,
 	}}, nil)
 	if err != nil {
