@@ -147,6 +147,9 @@ func query(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if strings.TrimSpace(*target) == "" {
+		return badUsage("query", "--target is required: name the metric to query (\"inhouse-metrics metrics\" lists them)")
+	}
 	if err := c.check(); err != nil {
 		return err
 	}
