@@ -161,6 +161,14 @@ func TestHealth(t *testing.T) {
 			ds.Secure = map[string]string{"apiKey": "wrong-" + secretKey}
 			return ds
 		}, want: []string{"401 Unauthorized", "API key"}, reject: []string{secretKey}},
+		{name: "401 with no credential configured", ds: func() grafanahost.DataSource { return dataSource(withToken.URL) },
+			want: []string{"401 Unauthorized", "no credential was sent", "API key"}, reject: []string{"were rejected"}},
+		{name: "401 with a custom header only", ds: func() grafanahost.DataSource {
+			ds := dataSource(withToken.URL)
+			ds.JSONData["httpHeaderName1"] = "X-Api-Key"
+			ds.Secure = map[string]string{"httpHeaderValue1": secretKey}
+			return ds
+		}, want: []string{"401 Unauthorized", "were rejected"}, reject: []string{"no credential was sent", secretKey}},
 		{name: "403", ds: func() grafanahost.DataSource { return dataSource(forbidden.URL) }, want: []string{"403 Forbidden", "not allowed"}},
 		{name: "404 wrong base URL", ds: func() grafanahost.DataSource { return dataSource(ref.URL + "/wrong/path") }, want: []string{"404 Not Found", "base URL"}},
 		{name: "500 with its body, secrets scrubbed", ds: func() grafanahost.DataSource {

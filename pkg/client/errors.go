@@ -196,6 +196,8 @@ func (c *Client) statusError(ctx context.Context, op string, res *http.Response,
 		e.msg = fmt.Sprintf("%s: the service answered %s: the credentials were rejected; check the API key or the basic auth user and password", op, status)
 		if models.IdentityFrom(ctx).Authorization != "" {
 			e.msg = fmt.Sprintf("%s: the service answered %s: it rejected the signed-in user's forwarded OAuth token (Forward OAuth identity is on); sign in to Grafana again, or ask the service's owners for access", op, status)
+		} else if !c.sentCredential(res.Request) {
+			e.msg = fmt.Sprintf("%s: the service answered %s and no credential was sent: the service requires one; set the API key, basic auth or a custom header in the data source's settings", op, status)
 		}
 	case code == http.StatusForbidden:
 		e.msg = fmt.Sprintf("%s: the service answered %s: the credentials are valid but not allowed to read metrics; ask the service's owners for access", op, status)
@@ -212,4 +214,14 @@ func (c *Client) statusError(ctx context.Context, op string, res *http.Response,
 		e.msg = fmt.Sprintf("%s: the service answered %s: %s", op, status, snippet)
 	}
 	return e
+}
+
+// sentCredential tells whether a request carried anything that may be a
+// credential: an Authorization header, a custom header, a cookie, or
+// user info in the URL.
+func (c *Client) sentCredential(req *http.Request) bool {
+	if c.customHeaders || c.base.User != nil {
+		return true
+	}
+	return req == nil || req.Header.Get("Authorization") != "" || req.Header.Get("Cookie") != ""
 }
