@@ -43,7 +43,7 @@ func resourceCmd(c *connFlags, route string, body any, print func(io.Writer, []b
 		if json.Unmarshal(res.Body, &e) != nil || e.Message == "" {
 			e.Message = strings.TrimSpace(string(res.Body))
 		}
-		return fmt.Errorf("%s: %s", route, e.Message)
+		return fmt.Errorf("%s: %s", route, withFlags(e.Message))
 	}
 	return print(os.Stdout, res.Body)
 }

@@ -49,6 +49,12 @@ func realPlugin(t *testing.T) string {
 func TestPluginCommands(t *testing.T) {
 	srv := httptest.NewServer(refserver.New(refserver.Options{}))
 	defer srv.Close()
+	guarded := httptest.NewServer(refserver.New(refserver.Options{Token: "t0k"}))
+	defer guarded.Close()
+	stdout, stderr, code := runCLI(t, "health", "--plugin", realPlugin(t), "--url", guarded.URL)
+	if code != 1 || !strings.Contains(stdout, "no credential was sent") || !strings.Contains(stdout, "(on the command line: --api-key, --basic-auth-user or --header)") {
+		t.Errorf("health without a credential: exit %d, want 1 and the flags named:\n%s%s", code, stdout, stderr)
+	}
 	tests := []struct {
 		args     []string
 		wantCode int
@@ -60,7 +66,8 @@ func TestPluginCommands(t *testing.T) {
 		{[]string{"variable", "--query", "cpu"}, 0, []string{"text", "value", "cpu_usage"}},
 		{[]string{"annotations", "--query", "checkout"}, 0, []string{"timeEnd", "Deployed checkout"}},
 		{[]string{"annotations", "--target", "deployments"}, 0, []string{"title", "checkout"}},
-		{[]string{"query", "--target", "cpu_usage", "--max-series", "2"}, 1, []string{"more than 2 series", "Maximum series"}},
+		{[]string{"query", "--target", "cpu_usage", "--max-series", "2"}, 1, []string{"more than 2 series", "Maximum series", "(on the command line: --max-series N)"}},
+		{[]string{"query", "--target", "cpu_usage", "--max-response-mb", "0.01"}, 1, []string{"larger than", "(on the command line: --max-response-mb MB)"}},
 		{[]string{"query", "--target", "cpu_usage", "--layout", "wide"}, 0, []string{"{region=eu-west, service=checkout}"}},
 	}
 	for _, tt := range tests {

@@ -56,12 +56,12 @@ func printHealth(w io.Writer, res *backend.CheckHealthResult) {
 	if res.Status != backend.HealthStatusOk {
 		mark = "ERROR"
 	}
-	fmt.Fprintf(w, "Save & test: %s %s\n", mark, printable(res.Message))
+	fmt.Fprintf(w, "Save & test: %s %s\n", mark, printable(withFlags(res.Message)))
 }
 
 // printNotice prints a frame's notice, for query and query --follow.
 func printNotice(w io.Writer, refID, text string) {
-	fmt.Fprintf(w, "[%s] notice: %s\n", refID, printable(text))
+	fmt.Fprintf(w, "[%s] notice: %s\n", refID, printable(withFlags(text)))
 }
 
 // printError is the one line a failed command ends with: errors from the
@@ -74,7 +74,7 @@ func printError(w io.Writer, err error) {
 // sparkline, or the table's rows.
 func printResponse(w io.Writer, refID string, r backend.DataResponse) {
 	if r.Error != nil {
-		fmt.Fprintf(w, "[%s] error (status %d, source %s): %s\n", refID, r.Status, r.ErrorSource, printable(r.Error.Error()))
+		fmt.Fprintf(w, "[%s] error (status %d, source %s): %s\n", refID, r.Status, r.ErrorSource, printable(withFlags(r.Error.Error())))
 		return
 	}
 	for _, f := range r.Frames {

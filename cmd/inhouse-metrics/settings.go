@@ -14,6 +14,7 @@ type settingFlags struct {
 	layout      string
 	downsample  bool
 	maxSeries   int
+	maxRespMB   float64
 	sendUser    bool
 	user        string
 	oauthToken  string
@@ -25,6 +26,7 @@ func (s *settingFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.layout, "layout", "", "multi (a frame per series) or wide (one frame for series sharing timestamps); default: the data source's, else multi")
 	fs.BoolVar(&s.downsample, "downsample", false, "turn on the data source's Downsample setting")
 	fs.IntVar(&s.maxSeries, "max-series", 0, "the data source's Maximum series (0: its own, else 10000)")
+	fs.Float64Var(&s.maxRespMB, "max-response-mb", 0, "the data source's Maximum response size in MB (0: its own, else 64)")
 	fs.BoolVar(&s.sendUser, "send-user-header", false, "send the user's login as X-Grafana-User (the page's Per-user identity)")
 	fs.StringVar(&s.user, "user", "admin", "login of the signed-in user Grafana calls the plugin for")
 	fs.StringVar(&s.oauthToken, "oauth-token", "", "the user's OAuth access token, forwarded as Authorization (turns on Forward OAuth identity)")
@@ -51,6 +53,12 @@ func (s *settingFlags) apply(ds *grafanahost.DataSource) error {
 	if s.maxSeries > 0 {
 		ds.JSONData["maxSeries"] = s.maxSeries
 	}
+	if s.maxRespMB < 0 || s.maxRespMB != s.maxRespMB {
+		return badFlag("--max-response-mb %v: give a size in MB above 0, or 0 for the data source's own", s.maxRespMB)
+	}
+	if s.maxRespMB > 0 {
+		ds.JSONData["maxResponseMB"] = s.maxRespMB
+	}
 	if s.sendUser {
 		ds.JSONData["sendUserHeader"] = true
 	}
@@ -75,4 +83,32 @@ func (s *settingFlags) apply(ds *grafanahost.DataSource) error {
 // caller is the signed-in user of the calls.
 func (s *settingFlags) caller() *grafanahost.Caller {
 	return &grafanahost.Caller{Login: s.user, Token: s.oauthToken, Cookie: s.cookie}
+}
+
+// settingFlags maps the settings the plugin's messages name, as the
+// configuration page shows them, to the flags that set them here.
+var settingFlagNames = []struct{ setting, flag string }{
+	{`"Maximum response size"`, "--max-response-mb MB"},
+	{`"Maximum series"`, "--max-series N"},
+	{"raise Timeout", "--timeout SECONDS"},
+	{`"Add self-signed certificate"`, "--ca-cert FILE"},
+	{`"Skip TLS certificate validation"`, "--skip-verify"},
+	{`"TLS Client Authentication"`, "--client-cert FILE --client-key FILE"},
+	{"the API key, basic auth or a custom header", "--api-key, --basic-auth-user or --header"},
+	{"check the API key or the basic auth", "--api-key or --basic-auth-user and --basic-auth-password"},
+}
+
+// withFlags adds to a message from the plugin, which names settings as
+// the configuration page does, the flags that change them here.
+func withFlags(msg string) string {
+	var flags []string
+	for _, m := range settingFlagNames {
+		if strings.Contains(msg, m.setting) {
+			flags = append(flags, m.flag)
+		}
+	}
+	if len(flags) == 0 {
+		return msg
+	}
+	return msg + " (on the command line: " + strings.Join(flags, "; ") + ")"
 }
