@@ -10,7 +10,7 @@
 //	inhouse-metrics variable --url URL --query TEXT [--format string|json]
 //	inhouse-metrics annotations --url URL (--query TEXT | --target NAME)
 //	inhouse-metrics demo
-//	inhouse-metrics ui     [--listen 127.0.0.1:3000] [--page browser-test/dist] [--dist dist]
+//	inhouse-metrics ui     [--listen 127.0.0.1:8090] [--page browser-test/dist] [--dist dist]
 package main
 
 import (

@@ -46,6 +46,9 @@ func serve(args []string) error {
 		return fmt.Errorf("cannot listen on %s: %v: choose another address with --listen", *listen, listenCause(err))
 	}
 	fmt.Printf("reference in-house metrics server on %s://%s\n", scheme, ln.Addr())
+	if *token != "" {
+		fmt.Println("every request needs the token: Authorization: Bearer <token> (give it to the data source as its API key, or --api-key)")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	go func() {
