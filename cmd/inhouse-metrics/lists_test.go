@@ -130,3 +130,20 @@ func TestIdentityAndAuthReachService(t *testing.T) {
 		})
 	}
 }
+
+// TestDemo runs the demo against the real plugin: every part answers,
+// the failures on purpose are said to be, and it ends with a closing line.
+func TestDemo(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "demo", "--plugin", realPlugin(t))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, w := range []string{"Save & test: OK", "failing on purpose", "401", "connection refused", "[A] ", "[L] following", "Demo done."} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("demo output lacks %q:\n%s", w, stdout)
+		}
+	}
+	if !strings.HasSuffix(strings.TrimSpace(stdout), "[--api-key KEY]") {
+		t.Errorf("demo does not end with its closing line:\n%s", stdout)
+	}
+}
