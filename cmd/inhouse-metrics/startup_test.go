@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 )
@@ -60,5 +62,44 @@ func TestUIPortInUse(t *testing.T) {
 	stdout, stderr, code := runCLI(t, args...)
 	if code != 1 || !strings.Contains(stderr, "cannot listen on "+ln.Addr().String()) || !strings.Contains(stderr, "--listen") || strings.Contains(stderr, "listen tcp") {
 		t.Errorf("exit %d, stderr %q, stdout %q; want exit 1 and serve's port-in-use line", code, stderr, stdout)
+	}
+}
+
+// TestServeStopsWithParent: serve started by a parent that dies (as `go
+// run` dies of Ctrl-C or SIGTERM without passing it on) stops and frees
+// its port.
+func TestServeStopsWithParent(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the parent-death signal is Linux's")
+	}
+	parent := exec.Command("sh", "-c", `"$0" serve --listen 127.0.0.1:0 & wait`, os.Args[0])
+	parent.Env = append(os.Environ(), cliEnv+"=1")
+	out, err := parent.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	i := strings.Index(line, "http://")
+	if err != nil || i < 0 {
+		_ = parent.Process.Kill()
+		t.Fatalf("serve printed %q: %v", line, err)
+	}
+	addr := strings.TrimSpace(line[i+len("http://"):])
+	_ = parent.Process.Kill()
+	_ = parent.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return // the port is free: serve stopped
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("serve still listens on %s 10 s after its parent was killed", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

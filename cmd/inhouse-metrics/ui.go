@@ -23,6 +23,7 @@ const UIDataSourceUID = "inhouse"
 // Grafana's API routes, and a reference server to point it at. The data
 // source starts unconfigured, as a new data source in Grafana does.
 func ui(args []string) error {
+	stopWithParent()
 	fs := flag.NewFlagSet("ui", flag.ContinueOnError)
 	// Not Grafana's own 3000, which a local Grafana is likely to hold.
 	listen := fs.String("listen", "127.0.0.1:8090", "address of the host page (loopback by default)")
