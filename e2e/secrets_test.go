@@ -148,6 +148,18 @@ func TestSecretsNeverLeave(t *testing.T) {
 	if !strings.Contains(all, "[redacted]") {
 		t.Fatalf("the echo server's bodies never reached the output; the test proves nothing:\n%s", all)
 	}
+	// The log lines of the calls to the service (pkg/telemetry) are among
+	// what is checked: an answer's and a refused call's, each with its
+	// data source.
+	for _, want := range []struct{ msg, uid string }{
+		{"the in-house service answered", inURL.UID},
+		{"the in-house service answered", forwarded.UID},
+		{"the call to the in-house service failed", refused.UID},
+	} {
+		if !loggedLine(pluginLogs.String(), want.msg, want.uid) {
+			t.Errorf("no log line %q for data source %s; the check below does not cover it", want.msg, want.uid)
+		}
+	}
 	for name, s := range secrets {
 		s = strings.TrimSpace(s)
 		// The whole secret, its JSON-escaped form, and its first 7
@@ -168,4 +180,18 @@ func TestSecretsNeverLeave(t *testing.T) {
 func context_(all, s string) string {
 	i := strings.Index(all, s)
 	return all[max(0, i-150):min(len(all), i+40)]
+}
+
+// loggedLine tells whether one line of logs holds all of parts.
+func loggedLine(logs string, parts ...string) bool {
+	for _, line := range strings.Split(logs, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }

@@ -8,9 +8,11 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/plugin"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/telemetry"
 )
 
 func main() {
@@ -23,7 +25,13 @@ func main() {
 		lg.Warn(levelErr.Error())
 	}
 	plugin.ApplyOperatorSettings(lg)
-	if err := datasource.Manage(plugin.PluginID, plugin.NewManagedInstance, datasource.ManageOpts{}); err != nil {
+	// The SDK's CollectMetrics gathers the default registry.
+	metrics, err := telemetry.New(prometheus.DefaultRegisterer)
+	if err != nil {
+		lg.Error("registering the plugin's metrics: " + err.Error())
+		os.Exit(1)
+	}
+	if err := datasource.Manage(plugin.PluginID, plugin.NewManagedInstance(metrics), datasource.ManageOpts{}); err != nil {
 		lg.Error(err.Error())
 		os.Exit(1)
 	}

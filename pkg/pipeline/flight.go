@@ -15,6 +15,8 @@ import (
 type flights struct {
 	mu sync.Mutex
 	m  map[string]*flight
+	// joined is told of each caller that joins a call in flight.
+	joined func()
 }
 
 type flight struct {
@@ -39,6 +41,8 @@ func (f *flights) do(ctx context.Context, key string, timeout time.Duration, fn 
 		fl = &flight{done: make(chan struct{}), cancel: cancel}
 		f.m[key] = fl
 		go f.run(callCtx, key, fl, fn)
+	} else if f.joined != nil {
+		f.joined()
 	}
 	fl.waiters++
 	f.mu.Unlock()

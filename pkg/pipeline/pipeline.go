@@ -23,6 +23,7 @@ import (
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/telemetry"
 )
 
 // Pipeline runs queries against one data source instance: one version of
@@ -32,13 +33,15 @@ type Pipeline struct {
 	settings *models.Settings
 	inflight flights
 	cache    *cache.Cache[*Result] // nil when the cache is off
+	metrics  *telemetry.Metrics
 	// decode reads an answer; tests replace it to inject faults.
 	decode func(context.Context, io.Reader, int) (*frames.Answer, error)
 }
 
-// New builds the pipeline of one instance.
-func New(settings *models.Settings, c *client.Client) *Pipeline {
-	p := &Pipeline{client: c, settings: settings}
+// New builds the pipeline of one instance, counting its cache lookups and
+// shared calls on metrics (nil: not counted).
+func New(settings *models.Settings, c *client.Client, metrics *telemetry.Metrics) *Pipeline {
+	p := &Pipeline{client: c, settings: settings, metrics: metrics, inflight: flights{joined: metrics.Coalesced}}
 	p.decode = func(ctx context.Context, r io.Reader, sizeHint int) (*frames.Answer, error) {
 		// The decoder scrubs only the head it quotes from a body that is
 		// not JSON, which the body may go on past.
@@ -148,7 +151,9 @@ func (p *Pipeline) Run(ctx context.Context, c Call, skipCache bool) (*Result, er
 	}
 	key := models.IdentityFrom(ctx).Key() + " " + c.Kind + " " + c.Path + "\n" + string(body)
 	if p.cache != nil && !skipCache && !c.Uncached {
-		if res, ok := p.cache.Get(key); ok {
+		res, ok := p.cache.Get(key)
+		p.metrics.CacheLookup(ok)
+		if ok {
 			return res, nil
 		}
 	}

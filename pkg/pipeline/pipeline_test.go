@@ -32,7 +32,7 @@ func newPipeline(t *testing.T, url, jsonData string, secure map[string]string) *
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return New(s, c)
+	return New(s, c, nil)
 }
 
 func parse(t *testing.T, model string) *models.Query {

@@ -18,6 +18,7 @@ import (
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/live"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/models"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/pipeline"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/telemetry"
 )
 
 // PluginID is the id in plugin.json.
@@ -32,6 +33,7 @@ type Datasource struct {
 	mux      *datasource.QueryTypeMux
 	// streams are this instance's running live streams (stream.go).
 	streams *live.Running
+	metrics *telemetry.Metrics
 }
 
 var (
@@ -49,7 +51,7 @@ var (
 // turns a plugin error into a public "An error occurred within the plugin"
 // (queries) or a bare 500 (resources), and for an error with a source the
 // SDK answers only the request's first query.
-func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings, metrics *telemetry.Metrics) (instancemgmt.Instance, error) {
 	settings, err := models.LoadSettings(s)
 	if err != nil {
 		return newInvalidInstance(err), nil
@@ -58,16 +60,20 @@ func NewInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (ins
 	if err != nil {
 		return newInvalidInstance(fmt.Errorf("the HTTP settings are invalid: %s", settings.Scrub(err.Error()))), nil
 	}
+	// The SDK's middlewares, with its tracing one replaced by the plugin's,
+	// which also counts, times and logs each call (pkg/telemetry).
+	opts.Middlewares = metrics.Middlewares(func(ctx context.Context, text string) string { return settings.ScrubFor(ctx)(text) })
 	c, err := client.New(settings, opts)
 	if err != nil {
 		return newInvalidInstance(err), nil
 	}
-	return New(settings, c), nil
+	return New(settings, c, metrics), nil
 }
 
 // New wires a data source around a client.
-func New(settings *models.Settings, c *client.Client) *Datasource {
-	d := &Datasource{settings: settings, client: c, pipeline: pipeline.New(settings, c), mux: datasource.NewQueryTypeMux(), streams: live.NewRunning()}
+func New(settings *models.Settings, c *client.Client, metrics *telemetry.Metrics) *Datasource {
+	d := &Datasource{settings: settings, client: c, pipeline: pipeline.New(settings, c, metrics), mux: datasource.NewQueryTypeMux(),
+		streams: live.NewRunning(), metrics: metrics}
 	d.mux.HandleFunc(models.QueryTypeMetrics, d.queryMetrics)
 	d.mux.HandleFunc(models.QueryTypeVariable, d.queryVariable)
 	d.mux.HandleFunc(models.QueryTypeAnnotations, d.queryAnnotations)

@@ -41,7 +41,7 @@ func instance(t *testing.T, url, jsonData string, secure map[string]string) inst
 	t.Helper()
 	inst, err := NewInstance(context.Background(), backend.DataSourceInstanceSettings{
 		UID: "test", Type: PluginID, URL: url, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure,
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

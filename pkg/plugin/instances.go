@@ -7,7 +7,10 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/telemetry"
 )
 
 // NewManagedInstance is the factory main gives the SDK. The SDK rebuilds
@@ -15,19 +18,23 @@ import (
 // one-second resolution: settings saved twice in one second
 // (provisioning, API automation) kept the first version's instance for
 // good. The instance it returns compares the settings themselves on every
-// call and rebuilds what it holds (NewInstance) when they differ.
-func NewManagedInstance(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	inst, err := NewInstance(ctx, s)
-	if err != nil {
-		return nil, err
+// call and rebuilds what it holds (NewInstance) when they differ. Every
+// instance counts on the process's one set of metrics.
+func NewManagedInstance(metrics *telemetry.Metrics) datasource.InstanceFactoryFunc {
+	return func(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+		inst, err := NewInstance(ctx, s, metrics)
+		if err != nil {
+			return nil, err
+		}
+		return &managed{settings: s, inst: inst, metrics: metrics}, nil
 	}
-	return &managed{settings: s, inst: inst}, nil
 }
 
 type managed struct {
 	mu       sync.Mutex
 	settings backend.DataSourceInstanceSettings
 	inst     instancemgmt.Instance
+	metrics  *telemetry.Metrics
 }
 
 var (
@@ -54,7 +61,7 @@ func (m *managed) current(ctx context.Context, pc backend.PluginContext) handler
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if s := pc.DataSourceInstanceSettings; s != nil && !sameSettings(*s, m.settings) {
-		if next, err := NewInstance(ctx, *s); err == nil {
+		if next, err := NewInstance(ctx, *s, m.metrics); err == nil {
 			dispose(m.inst)
 			m.inst, m.settings = next, *s
 		}

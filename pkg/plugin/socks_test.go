@@ -90,7 +90,7 @@ func TestSocksProxyCarriesCalls(t *testing.T) {
 			socks := startSocks5(t)
 			ctx := socksContext(true, socks.addr)
 			s := socksSettings(t, service.URL, map[string]any{"enableSecureSocksProxy": tc.toggle})
-			inst, err := NewInstance(ctx, s)
+			inst, err := NewInstance(ctx, s, nil)
 			if err != nil {
 				t.Fatalf("NewInstance: %v", err)
 			}

@@ -152,6 +152,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 		backend.Logger.Warn("live stream refused", "path", clipPath(req.Path), "org", live.Org(req.PluginContext), "reason", err.Error())
 		return err
 	}
+	defer d.metrics.StreamStarted()()
 	e := d.streams.Join(req.Path, func() *live.Entry { return live.NewEntry(d.settings.UID, req.Path, q, time.Time{}) })
 	defer d.streams.Leave(e)
 	s := &live.Stream{
