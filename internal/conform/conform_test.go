@@ -233,6 +233,27 @@ func TestBrokenServersAreCaught(t *testing.T) {
 		{name: "annotation without time", server: broken{path: "/annotations", rewrite: func(_ *http.Request, v any) any {
 			return []any{map[string]any{"title": "deploy"}}
 		}}, check: "annotations", want: Fail, advice: "give every event a time"},
+		{name: "variable answers a catch-all ok, search-only server", server: broken{path: "*", handle: func(w http.ResponseWriter, r *http.Request, _ []byte) {
+			switch r.URL.Path {
+			case "/variable":
+				_, _ = io.WriteString(w, "ok")
+			case "/metrics":
+				w.WriteHeader(404)
+			default:
+				ref.ServeHTTP(w, r)
+			}
+		}}, check: "variable", want: Warn, advice: "or 404 when the service has only /search"},
+		{name: "variable answers something not JSON, no search", server: broken{path: "*", handle: func(w http.ResponseWriter, r *http.Request, _ []byte) {
+			switch r.URL.Path {
+			case "/variable":
+				_, _ = io.WriteString(w, "ok")
+			case "/search":
+				w.WriteHeader(404)
+			default:
+				ref.ServeHTTP(w, r)
+			}
+		}},
+			check: "variable", want: Fail, advice: `answer [{"__text", "__value"}]`},
 		{name: "variable answers an empty 200", server: broken{path: "/variable", handle: status(200, "")},
 			check: "variable", want: Warn, advice: "answer [] when a variable has no options"},
 	} {

@@ -296,6 +296,12 @@ func checkVariable(ctx context.Context, s *session) []finding {
 	}
 	v, err := anyJSON(a.body)
 	if err != nil {
+		if _, err := s.post(ctx, "/search", map[string]any{"target": ""}).array(); err == nil {
+			// The plugin reads the options from /search instead, as it
+			// does after any 200 that is not the contract.
+			return []finding{warn("a 200 that is not the contract ("+a.describe()+"); the plugin falls back to /search",
+				"answer POST /variable with options, or 404 when the service has only /search")}
+		}
 		return []finding{fail("the body is not JSON ("+a.describe()+")", `answer [{"__text", "__value"}], [{"text", "value"}] or ["a", "b"]`)}
 	}
 	switch v := v.(type) {
