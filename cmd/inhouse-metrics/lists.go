@@ -38,12 +38,14 @@ func resourceCmd(c *connFlags, route string, body any, print func(io.Writer, []b
 	}
 	if res.Status != http.StatusOK {
 		var e struct {
+			Error   string `json:"error"`
 			Message string `json:"message"`
 		}
-		if json.Unmarshal(res.Body, &e) != nil || e.Message == "" {
-			e.Message = strings.TrimSpace(string(res.Body))
+		msg := strings.TrimSpace(string(res.Body))
+		if json.Unmarshal(res.Body, &e) == nil && e.Error+e.Message != "" {
+			msg = e.Error + e.Message
 		}
-		return fmt.Errorf("%s: %s", route, withFlags(e.Message))
+		return fmt.Errorf("%s: %s", route, withFlags(msg))
 	}
 	return print(os.Stdout, res.Body)
 }

@@ -147,3 +147,21 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo does not end with its closing line:\n%s", stdout)
 	}
 }
+
+// TestResourceErrorIsReadable: a route's error is the plugin's message,
+// not its JSON envelope.
+func TestResourceErrorIsReadable(t *testing.T) {
+	ref := refserver.New(refserver.Options{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/tag-keys" {
+			_, _ = w.Write([]byte("ok"))
+			return
+		}
+		ref.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	stdout, stderr, code := runCLI(t, "tag-keys", "--plugin", realPlugin(t), "--url", srv.URL)
+	if code != 1 || !strings.Contains(stderr, "error: tag-keys: POST /tag-keys") || strings.Contains(stderr, `{"error"`) {
+		t.Errorf("exit %d, stderr %q, stdout %q; want the plugin's message without its JSON envelope", code, stderr, stdout)
+	}
+}

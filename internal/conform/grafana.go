@@ -59,13 +59,15 @@ func pluginMetricList(ctx context.Context, s *session) []finding {
 	return []finding{pass(fmt.Sprintf("the editor offers %d metrics", len(list)))}
 }
 
-// resourceMessage reads a resource error's {"message"}.
+// resourceMessage reads a resource error's {"error"} (the plugin's) or
+// {"message"} (Grafana's).
 func resourceMessage(body []byte) string {
 	var e struct {
+		Error   string `json:"error"`
 		Message string `json:"message"`
 	}
-	if json.Unmarshal(body, &e) == nil && e.Message != "" {
-		return e.Message
+	if json.Unmarshal(body, &e) == nil && e.Error+e.Message != "" {
+		return firstLine(e.Error + e.Message)
 	}
 	return firstLine(string(body))
 }
