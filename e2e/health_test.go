@@ -130,7 +130,7 @@ func TestHealth(t *testing.T) {
 		}, want: []string{"Timeout is -5", "positive"}},
 		{name: "DNS failure", ds: func() grafanahost.DataSource { return dataSource("http://no-such-host.invalid:8080") }, want: []string{"cannot resolve", "no-such-host.invalid"}},
 		{name: "connection refused", ds: func() grafanahost.DataSource { return dataSource("http://" + freeAddr(t)) }, want: []string{"connection refused", "running"}},
-		{name: "TLS unknown authority", ds: func() grafanahost.DataSource { return dataSource(tlsSrv.URL) }, want: []string{"unknown authority", "CA certificate"}},
+		{name: "TLS unknown authority", ds: func() grafanahost.DataSource { return dataSource(tlsSrv.URL) }, want: []string{"unknown authority", "CA certificate", `"Add self-signed certificate"`, `"Skip TLS certificate validation"`}},
 		{name: "TLS with the CA", ds: func() grafanahost.DataSource {
 			ds := dataSource(tlsSrv.URL)
 			ds.JSONData["tlsAuthWithCACert"] = true
@@ -156,6 +156,14 @@ func TestHealth(t *testing.T) {
 			ds.Secure = map[string]string{"apiKey": "wrong-" + secretKey}
 			return ds
 		}, want: []string{"401 Unauthorized", "API key"}, reject: []string{secretKey}},
+		{name: "401 with no credential configured", ds: func() grafanahost.DataSource { return dataSource(withToken.URL) },
+			want: []string{"401 Unauthorized", "no credential was sent", "API key"}, reject: []string{"were rejected"}},
+		{name: "401 with a custom header only", ds: func() grafanahost.DataSource {
+			ds := dataSource(withToken.URL)
+			ds.JSONData["httpHeaderName1"] = "X-Api-Key"
+			ds.Secure = map[string]string{"httpHeaderValue1": secretKey}
+			return ds
+		}, want: []string{"401 Unauthorized", "were rejected"}, reject: []string{"no credential was sent", secretKey}},
 		{name: "403", ds: func() grafanahost.DataSource { return dataSource(forbidden.URL) }, want: []string{"403 Forbidden", "not allowed"}},
 		{name: "404 wrong base URL", ds: func() grafanahost.DataSource { return dataSource(ref.URL + "/wrong/path") }, want: []string{"404 Not Found", "base URL"}},
 		{name: "500 with its body, secrets scrubbed", ds: func() grafanahost.DataSource {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/internal/grafanahost"
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
@@ -39,14 +40,15 @@ func demo(args []string) error {
 	url := "http://" + ln.Addr().String()
 	fmt.Printf("Reference in-house metrics server on %s (bearer token required)\n\n", url)
 
-	c := connFlags{url: url, apiKey: token, plugin: *plugin}
+	c := connFlags{plugin: *plugin}
 	h, err := c.start()
 	if err != nil {
 		return err
 	}
 	defer h.Close()
 	ctx := context.Background()
-	ds := c.dataSource()
+	ds := grafanahost.DataSource{ID: 1, UID: "cli", Name: "In-house Metrics", URL: url,
+		JSONData: map[string]any{}, Secure: map[string]string{"apiKey": token}}
 
 	fmt.Println("== Save & test")
 	res, err := h.CheckHealth(ctx, ds)
@@ -54,6 +56,7 @@ func demo(args []string) error {
 		return err
 	}
 	printHealth(os.Stdout, res)
+	fmt.Println("-- failing on purpose: a wrong API key (401), then a port nothing listens on (connection refused)")
 	wrongKey := ds
 	wrongKey.UID, wrongKey.Secure = "wrong-key", map[string]string{"apiKey": "not-the-token"}
 	if res, err = h.CheckHealth(ctx, wrongKey); err == nil {
@@ -110,7 +113,11 @@ func demo(args []string) error {
 		return err
 	}
 	printResponse(os.Stdout, "L", qr.Responses["L"])
-	return followStream(h, live, "L", qr.Responses["L"], 3500*time.Millisecond, os.Stdout)
+	if err := followStream(h, live, "L", qr.Responses["L"], 3500*time.Millisecond, os.Stdout); err != nil {
+		return err
+	}
+	fmt.Println("\nDemo done. Check your own service with: inhouse-metrics conform --url URL [--api-key KEY]")
+	return nil
 }
 
 func randomToken() string {

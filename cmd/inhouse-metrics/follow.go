@@ -111,6 +111,10 @@ type rowPrinter struct {
 	// last is the newest time printed or in the history; the stream
 	// sends only later points, and anything else would print twice.
 	last time.Time
+	// millis shows times to the millisecond, from the first time that is
+	// not on a whole second (the history's, usually) for the rest of the
+	// stream, so the rows keep one precision.
+	millis bool
 }
 
 // seen notes the history's frame: its schema and newest time.
@@ -126,9 +130,11 @@ func (p *rowPrinter) seen(f *data.Frame) {
 	p.header = columns(f)
 	if len(f.Fields) > 0 {
 		for i := 0; i < f.Fields[0].Len(); i++ {
-			if t, ok := timeAt(f.Fields[0], i); ok && t.After(p.last) {
+			t, ok := timeAt(f.Fields[0], i)
+			if ok && t.After(p.last) {
 				p.last = t
 			}
+			p.millis = p.millis || ok && t.Nanosecond() != 0
 		}
 	}
 }
@@ -173,8 +179,9 @@ func (p *rowPrinter) packet(raw json.RawMessage) error {
 			continue
 		}
 		p.last = t
+		p.millis = p.millis || t.Nanosecond() != 0
 		cells := make([]string, 0, len(f.Fields))
-		cells = append(cells, stamp(t))
+		cells = append(cells, stampAt(t, p.millis))
 		for _, fld := range f.Fields[1:] {
 			cells = append(cells, cell(fld.At(r)))
 		}
@@ -203,13 +210,4 @@ func timeAt(f *data.Field, i int) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// stamp shows seconds, and milliseconds only for intervals below one.
-func stamp(t time.Time) string {
-	t = t.UTC()
-	if t.Nanosecond() != 0 {
-		return t.Format("2006-01-02 15:04:05.000")
-	}
-	return t.Format("2006-01-02 15:04:05")
 }

@@ -4,8 +4,13 @@
 //	inhouse-metrics serve  [--listen 127.0.0.1:8080] [--token T] [--tls-cert F --tls-key F]
 //	inhouse-metrics query  --url URL --target NAME [--from now-6h] [--to now] [--payload JSON] [--format time_series|table] [--follow [--for 30s]]
 //	inhouse-metrics health --url URL
+//	inhouse-metrics conform --url URL [--json] [--wire-only]
+//	inhouse-metrics metrics | tag-keys --url URL
+//	inhouse-metrics tag-values --url URL --key KEY
+//	inhouse-metrics variable --url URL --query TEXT [--format string|json]
+//	inhouse-metrics annotations --url URL (--query TEXT | --target NAME)
 //	inhouse-metrics demo
-//	inhouse-metrics ui     [--listen 127.0.0.1:3000] [--page browser-test/dist] [--dist dist]
+//	inhouse-metrics ui     [--listen 127.0.0.1:8090] [--page browser-test/dist] [--dist dist]
 package main
 
 import (
@@ -19,21 +24,33 @@ import (
 const usage = `usage: inhouse-metrics <command> [flags]
 
 commands:
-  serve    run the reference in-house metrics server
-  query    run a query through the built plugin, as Grafana would
-  health   run Save & test through the built plugin
-  demo     start the reference server and run health and queries against it
-  ui       serve the configuration page and query editor, backed by the plugin
+  serve        run the reference in-house metrics server
+  query        run a query through the built plugin, as Grafana would
+  health       run Save & test through the built plugin
+  conform      check a service against the contract, with advice per failure
+  metrics      list the metrics and payload fields the query editor offers
+  variable     run a template variable's query
+  tag-keys     list the ad hoc filter keys
+  tag-values   list an ad hoc filter key's values
+  annotations  run an annotation query
+  demo         start the reference server and run health and queries against it
+  ui           serve the configuration page and query editor, backed by the plugin
 
 Run "inhouse-metrics <command> -h" for a command's flags.
 `
 
 var commands = map[string]func(args []string) error{
-	"serve":  serve,
-	"query":  query,
-	"health": health,
-	"demo":   demo,
-	"ui":     ui,
+	"serve":       serve,
+	"query":       query,
+	"health":      health,
+	"conform":     conformCmd,
+	"metrics":     metricsCmd,
+	"variable":    variableCmd,
+	"tag-keys":    tagKeysCmd,
+	"tag-values":  tagValuesCmd,
+	"annotations": annotationsCmd,
+	"demo":        demo,
+	"ui":          ui,
 }
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -52,7 +69,7 @@ func run(args []string) int {
 		fmt.Print(usage)
 		return 0
 	case !ok:
-		fmt.Fprintf(os.Stderr, "error: unknown command %q: the commands are serve, query, health, demo and ui; run \"inhouse-metrics help\" for what each does\n", name)
+		fmt.Fprintf(os.Stderr, "error: unknown command %q: the commands are serve, query, health, conform, metrics, variable, tag-keys, tag-values, annotations, demo and ui; run \"inhouse-metrics help\" for what each does\n", name)
 		return 2
 	}
 	err := cmd(args[1:])

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
 
@@ -32,7 +34,11 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if builtError == nil && builtPath != "" {
+		_ = os.RemoveAll(filepath.Dir(builtPath))
+	}
+	os.Exit(code)
 }
 
 // serveFakePlugin answers over the real plugin protocol so the command
@@ -40,7 +46,10 @@ func TestMain(m *testing.M) {
 // is a notice echoing what the plugin received, which query prints.
 func serveFakePlugin() {
 	err := backend.Manage("inhouse-metrics-test-fake", backend.ServeOpts{
-		CheckHealthHandler: backend.CheckHealthHandlerFunc(func(context.Context, *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+		CheckHealthHandler: backend.CheckHealthHandlerFunc(func(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+			if s := req.PluginContext.DataSourceInstanceSettings; s != nil && strings.HasPrefix(s.URL, "https://") {
+				return reachTLS(ctx, s), nil
+			}
 			return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: "fake plugin"}, nil
 		}),
 		CallResourceHandler: backend.CallResourceHandlerFunc(func(_ context.Context, _ *backend.CallResourceRequest, s backend.CallResourceResponseSender) error {
@@ -169,4 +178,24 @@ func TestHelp(t *testing.T) {
 			t.Errorf("inhouse-metrics %s: exit %d, stdout %q, stderr %q; want usage on stdout and exit 0", strings.Join(args, " "), code, stdout, stderr)
 		}
 	}
+}
+
+// reachTLS GETs an https URL with the HTTP client the SDK builds from the
+// data source's settings, as the real plugin builds its own, so the TLS
+// and auth flags are tested as the plugin reads them.
+func reachTLS(ctx context.Context, s *backend.DataSourceInstanceSettings) *backend.CheckHealthResult {
+	opts, err := s.HTTPClientOptions(ctx)
+	if err != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: "settings: " + err.Error()}
+	}
+	hc, err := httpclient.New(opts)
+	if err != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: "client: " + err.Error()}
+	}
+	res, err := hc.Get(s.URL)
+	if err != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: err.Error()}
+	}
+	res.Body.Close()
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: "fake plugin reached " + s.URL + ": " + res.Status}
 }

@@ -21,37 +21,78 @@ import (
 // from.
 const defaultMaxDataPoints = 1000
 
-// connFlags are the flags every plugin-driving command shares.
+// connFlags are the flags every plugin-driving command shares: where the
+// service is and how the data source reaches it.
 type connFlags struct {
+	fs                  *flag.FlagSet
 	url, apiKey, plugin string
+	dsFile, dsName      string
 	timeout             float64
+	auth                authFlags
+	settings            settingFlags
+	// ds is the data source the flags describe, built by check.
+	ds grafanahost.DataSource
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
+	c.fs = fs
 	fs.StringVar(&c.url, "url", "", "base URL of the in-house metrics service")
 	fs.StringVar(&c.apiKey, "api-key", os.Getenv("INHOUSE_METRICS_API_KEY"), "API key, sent as a bearer token (default $INHOUSE_METRICS_API_KEY)")
 	fs.StringVar(&c.plugin, "plugin", "", "path to the built plugin binary (default: dist/ of this repository)")
 	fs.Float64Var(&c.timeout, "timeout", 0, "timeout in seconds (0: the plugin's default)")
+	fs.StringVar(&c.dsFile, "datasource-file", "", "read the data source's settings from this Grafana provisioning file (YAML); flags given as well override it")
+	fs.StringVar(&c.dsName, "name", "", "with --datasource-file, the data source's name (needed when the file has more than one of this plugin)")
+	c.auth.register(fs)
+	c.settings.register(fs)
 }
 
-// check runs before the plugin starts, so a mistyped flag costs nothing.
+// check runs before the plugin starts, so a mistyped flag costs nothing,
+// and builds the data source.
 func (c *connFlags) check() error {
 	if c.timeout < 0 || math.IsNaN(c.timeout) || math.IsInf(c.timeout, 0) {
 		return badFlag("--timeout %v: give 0 or more seconds (0, the default, uses the plugin's timeout)", c.timeout)
 	}
-	return nil
-}
-
-func (c *connFlags) dataSource() grafanahost.DataSource {
-	ds := grafanahost.DataSource{ID: 1, UID: "cli", Name: "In-house Metrics", URL: c.url, JSONData: map[string]any{}}
+	ds := grafanahost.DataSource{ID: 1, UID: "cli", Name: "In-house Metrics", JSONData: map[string]any{}}
+	switch {
+	case c.dsFile != "":
+		var err error
+		if ds, err = loadDataSource(c.dsFile, c.dsName); err != nil {
+			return err
+		}
+	case c.dsName != "":
+		return badUsage(c.fs.Name(), "--name chooses a data source of --datasource-file: give the file too")
+	}
+	set := map[string]bool{}
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["url"] || c.dsFile == "" {
+		ds.URL = c.url
+	}
+	if strings.TrimSpace(ds.URL) == "" {
+		return badUsage(c.fs.Name(), "--url is required: give the base URL of the service, such as --url http://127.0.0.1:8080")
+	}
 	if c.timeout > 0 {
 		ds.JSONData["timeout"] = c.timeout
 	}
-	if c.apiKey != "" {
-		ds.Secure = map[string]string{"apiKey": c.apiKey}
+	apiKey := strings.TrimSpace(c.apiKey)
+	if c.dsFile != "" && !set["api-key"] {
+		// The file's own key, not one left in the environment.
+		apiKey = ""
 	}
-	return ds
+	if apiKey != "" && ds.BasicAuth && !c.auth.givesBasic() {
+		// --api-key replaces the file's basic auth.
+		ds.BasicAuth = false
+	}
+	if err := c.auth.apply(&ds, apiKey); err != nil {
+		return err
+	}
+	if err := c.settings.apply(&ds); err != nil {
+		return err
+	}
+	c.ds = ds
+	return nil
 }
+
+func (c *connFlags) dataSource() grafanahost.DataSource { return c.ds }
 
 func (c *connFlags) start() (*grafanahost.Host, error) {
 	bin := c.plugin
@@ -79,7 +120,7 @@ func health(args []string) error {
 		return err
 	}
 	defer h.Close()
-	res, err := h.CheckHealth(context.Background(), c.dataSource())
+	res, err := h.CheckHealthAs(context.Background(), c.dataSource(), c.settings.caller())
 	if err != nil {
 		return err
 	}
@@ -105,6 +146,9 @@ func query(args []string) error {
 	forDur := fs.Duration("for", 0, "with --follow, stop after this long, e.g. 30s or 5m (default: until Ctrl-C)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if strings.TrimSpace(*target) == "" {
+		return badUsage("query", "--target is required: name the metric to query (\"inhouse-metrics metrics\" lists them)")
 	}
 	if err := c.check(); err != nil {
 		return err
@@ -150,7 +194,7 @@ func query(args []string) error {
 		return err
 	}
 	defer h.Close()
-	res, err := h.QueryData(context.Background(), c.dataSource(), []backend.DataQuery{{
+	res, err := h.QueryDataAs(context.Background(), c.dataSource(), c.settings.caller(), []backend.DataQuery{{
 		RefID: "A", JSON: q, TimeRange: tr, MaxDataPoints: *maxPoints, Interval: interval,
 	}}, nil)
 	if err != nil {

@@ -34,6 +34,11 @@ func TestQueryFlagErrors(t *testing.T) {
 		{name: "inverted range", flags: []string{"--from", "2026-11-29", "--to", "2026-11-28"}, want: []string{"--from 2026-11-29", "after", "--to 2026-11-28"}},
 		{name: "unparseable time", flags: []string{"--to", "tomorrow"}, want: []string{"--to", `"tomorrow"`, "2026-11-28"}},
 	}
+	t.Run("no target", func(t *testing.T) {
+		args := []string{"query", "--plugin", fakePlugin(t), "--url", "http://127.0.0.1:1"}
+		stdout, stderr, code := runCLI(t, args...)
+		checkUsageError(t, args, stdout, stderr, code, "--target is required", "inhouse-metrics metrics")
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"query", "--plugin", fakePlugin(t), "--url", "http://127.0.0.1:1", "--target", "cpu_usage"}, tt.flags...)

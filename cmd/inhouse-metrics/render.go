@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -55,12 +56,12 @@ func printHealth(w io.Writer, res *backend.CheckHealthResult) {
 	if res.Status != backend.HealthStatusOk {
 		mark = "ERROR"
 	}
-	fmt.Fprintf(w, "Save & test: %s %s\n", mark, printable(res.Message))
+	fmt.Fprintf(w, "Save & test: %s %s\n", mark, printable(withFlags(res.Message)))
 }
 
 // printNotice prints a frame's notice, for query and query --follow.
 func printNotice(w io.Writer, refID, text string) {
-	fmt.Fprintf(w, "[%s] notice: %s\n", refID, printable(text))
+	fmt.Fprintf(w, "[%s] notice: %s\n", refID, printable(withFlags(text)))
 }
 
 // printError is the one line a failed command ends with: errors from the
@@ -73,7 +74,7 @@ func printError(w io.Writer, err error) {
 // sparkline, or the table's rows.
 func printResponse(w io.Writer, refID string, r backend.DataResponse) {
 	if r.Error != nil {
-		fmt.Fprintf(w, "[%s] error (status %d, source %s): %s\n", refID, r.Status, r.ErrorSource, printable(r.Error.Error()))
+		fmt.Fprintf(w, "[%s] error (status %d, source %s): %s\n", refID, r.Status, r.ErrorSource, printable(withFlags(r.Error.Error())))
 		return
 	}
 	for _, f := range r.Frames {
@@ -108,7 +109,13 @@ func printSeries(w io.Writer, refID string, f *data.Frame) {
 		if len(vals) > 0 {
 			last = vals[len(vals)-1]
 		}
-		fmt.Fprintf(w, "[%s] %-22s %-38s %5d pts  last %-10.4g %s\n", refID, displayName(v), labels(v.Labels), v.Len(), last, sparkline(vals, 40))
+		name, lbl := displayName(v), labels(v.Labels)
+		if strings.Contains(name, "{") {
+			// The legend already shows the labels (the plugin's default
+			// display name is the series' name and its labels).
+			lbl = ""
+		}
+		fmt.Fprintf(w, "[%s] %-22s %-38s %5d pts  last %-10.4g %s\n", refID, name, lbl, v.Len(), last, sparkline(vals, 40))
 	}
 }
 
@@ -172,17 +179,27 @@ func sparkline(vals []float64, width int) string {
 
 func printTable(w io.Writer, refID string, f *data.Frame) {
 	rows, _ := f.RowLen()
-	fmt.Fprintf(w, "[%s] table %q, %d rows\n", refID, f.Name, rows)
+	if f.Name != "" {
+		fmt.Fprintf(w, "[%s] table %q, %d rows\n", refID, f.Name, rows)
+	} else {
+		fmt.Fprintf(w, "[%s] table, %d rows\n", refID, rows)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	names := make([]string, len(f.Fields))
+	millis := make([]bool, len(f.Fields))
 	for i, fld := range f.Fields {
 		names[i] = printable(fld.Name)
+		millis[i] = hasMillis(fld)
 	}
 	fmt.Fprintln(tw, "    "+strings.Join(names, "\t"))
 	const maxRows = 8
 	for r := 0; r < rows && r < maxRows; r++ {
 		cells := make([]string, len(f.Fields))
 		for i, fld := range f.Fields {
+			if t, ok := timeAt(fld, r); ok {
+				cells[i] = stampAt(t, millis[i])
+				continue
+			}
 			cells[i] = cell(fld.At(r))
 		}
 		fmt.Fprintln(tw, "    "+strings.Join(cells, "\t"))
@@ -193,13 +210,38 @@ func printTable(w io.Writer, refID string, f *data.Frame) {
 	}
 }
 
+// hasMillis tells whether any time of a field is not on a whole second,
+// so a column shows all its times with one precision.
+func hasMillis(f *data.Field) bool {
+	for i := 0; i < f.Len(); i++ {
+		if t, ok := timeAt(f, i); ok && t.Nanosecond() != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// stampAt shows a time to the second, or to the millisecond.
+func stampAt(t time.Time, millis bool) string {
+	if millis {
+		return t.UTC().Format("2006-01-02 15:04:05.000")
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
 func cell(v any) string {
 	switch x := v.(type) {
 	case time.Time:
-		return x.UTC().Format("2006-01-02 15:04")
+		return stampAt(x, x.Nanosecond() != 0)
 	case *time.Time:
 		if x != nil {
-			return x.UTC().Format("2006-01-02 15:04")
+			return stampAt(*x, x.Nanosecond() != 0)
+		}
+	case json.RawMessage:
+		return printable(string(x))
+	case *json.RawMessage:
+		if x != nil {
+			return printable(string(*x))
 		}
 	case float64:
 		return fmt.Sprintf("%g", x)

@@ -12,12 +12,16 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/refserver"
 )
 
 func serve(args []string) error {
+	// First, so the parent's death cannot fall between the address line
+	// and the request.
+	stopWithParent()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (loopback by default)")
 	token := fs.String("token", "", "require this bearer token (Authorization: Bearer <token>)")
@@ -46,7 +50,10 @@ func serve(args []string) error {
 		return fmt.Errorf("cannot listen on %s: %v: choose another address with --listen", *listen, listenCause(err))
 	}
 	fmt.Printf("reference in-house metrics server on %s://%s\n", scheme, ln.Addr())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if *token != "" {
+		fmt.Println("every request needs the token: Authorization: Bearer <token> (give it to the data source as its API key, or --api-key)")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
 		<-ctx.Done()

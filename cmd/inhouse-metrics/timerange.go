@@ -11,7 +11,7 @@ import (
 )
 
 // timeForms is what --from and --to accept, as their help and errors say.
-const timeForms = "now, now-6h, 2026-11-28, 2026-11-28T10:00:00Z or 1700000000000 (relative to now with s, m, h or d; a UTC date; RFC3339; epoch milliseconds)"
+const timeForms = "now, now-6h, now-1w, now/d, now-1d/d, 2026-11-28, 2026-11-28T10:00:00Z or 1700000000000 (relative to now with s, m, h, d, w, M or y, and /unit to round, in UTC, as Grafana's time picker; a UTC date; RFC3339; epoch milliseconds)"
 
 // epochMillisDigits is how many digits epoch milliseconds have from 2001
 // to 2286. Other numbers are more likely epoch seconds or a date without
@@ -19,11 +19,11 @@ const timeForms = "now, now-6h, 2026-11-28, 2026-11-28T10:00:00Z or 170000000000
 const epochMillisDigits = 13
 
 func parseRange(from, to string, now time.Time) (backend.TimeRange, error) {
-	f, err := parseTime(from, now)
+	f, err := parseTimeAt(from, now, false)
 	if err != nil {
 		return backend.TimeRange{}, fmt.Errorf("--from: %w", err)
 	}
-	t, err := parseTime(to, now)
+	t, err := parseTimeAt(to, now, true)
 	if err != nil {
 		return backend.TimeRange{}, fmt.Errorf("--to: %w", err)
 	}
@@ -38,20 +38,32 @@ func parseRange(from, to string, now time.Time) (backend.TimeRange, error) {
 
 func utc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func parseTime(s string, now time.Time) (time.Time, error) {
+func parseTime(s string, now time.Time) (time.Time, error) { return parseTimeAt(s, now, false) }
+
+// parseTimeAt reads a time; roundUp is for the end of a range, where
+// Grafana rounds now/d to the end of the day, as the time picker does.
+func parseTimeAt(s string, now time.Time, roundUp bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "now":
 		return now, nil
 	case strings.HasPrefix(s, "now-") || strings.HasPrefix(s, "now+"):
-		d, err := parseDuration(s[len("now-"):])
-		if err != nil {
+		if d, err := parseDuration(s[len("now-"):]); err == nil {
+			if s[len("now")] == '-' {
+				d = -d
+			}
+			return now.Add(d), nil
+		} else if t, ok := dateMath(s[len("now"):], now, roundUp); ok {
+			return t, nil
+		} else if !strings.Contains(s, "/") {
 			return time.Time{}, err
 		}
-		if s[len("now")] == '-' {
-			d = -d
+		return time.Time{}, fmt.Errorf("%q is not a time: write it like %s", s, timeForms)
+	case strings.HasPrefix(s, "now/"):
+		if t, ok := dateMath(s[len("now"):], now, roundUp); ok {
+			return t, nil
 		}
-		return now.Add(d), nil
+		return time.Time{}, fmt.Errorf("%q is not a time: round with /s, /m, /h, /d, /w, /M or /y, like now/d", s)
 	}
 	if digits := strings.TrimPrefix(s, "-"); digits != "" && strings.Trim(digits, "0123456789") == "" {
 		return parseEpochMillis(s)
@@ -98,4 +110,91 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, bad
 	}
 	return d, nil
+}
+
+// dateMath applies Grafana's relative time operations after "now": +N
+// or -N and a unit (s, m, h, d, w, M, y), and /unit to round down (or,
+// with roundUp, to the last millisecond of the unit), in UTC, with weeks
+// starting on Monday.
+func dateMath(expr string, now time.Time, roundUp bool) (time.Time, bool) {
+	t := now.UTC()
+	for i := 0; i < len(expr); {
+		op := expr[i]
+		i++
+		if op == '/' {
+			if i >= len(expr) || !strings.ContainsRune("smhdwMy", rune(expr[i])) {
+				return t, false
+			}
+			t = roundTo(t, expr[i], roundUp)
+			i++
+			continue
+		}
+		if op != '+' && op != '-' {
+			return t, false
+		}
+		j := i
+		for j < len(expr) && expr[j] >= '0' && expr[j] <= '9' {
+			j++
+		}
+		if j == i || j >= len(expr) {
+			return t, false
+		}
+		n, err := strconv.Atoi(expr[i:j])
+		if err != nil {
+			return t, false
+		}
+		if op == '-' {
+			n = -n
+		}
+		switch expr[j] {
+		case 's':
+			t = t.Add(time.Duration(n) * time.Second)
+		case 'm':
+			t = t.Add(time.Duration(n) * time.Minute)
+		case 'h':
+			t = t.Add(time.Duration(n) * time.Hour)
+		case 'd':
+			t = t.AddDate(0, 0, n)
+		case 'w':
+			t = t.AddDate(0, 0, 7*n)
+		case 'M':
+			t = t.AddDate(0, n, 0)
+		case 'y':
+			t = t.AddDate(n, 0, 0)
+		default:
+			return t, false
+		}
+		i = j + 1
+	}
+	return t, true
+}
+
+// roundTo rounds a UTC time down to the start of a unit, or up to its
+// last millisecond.
+func roundTo(t time.Time, unit byte, up bool) time.Time {
+	y, mo, d := t.Date()
+	var start, next time.Time
+	switch unit {
+	case 's', 'm', 'h':
+		step := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour}[unit]
+		start = t.Truncate(step)
+		next = start.Add(step)
+	case 'd':
+		start = time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+		next = start.AddDate(0, 0, 1)
+	case 'w':
+		back := (int(t.Weekday()) + 6) % 7 // days since Monday
+		start = time.Date(y, mo, d-back, 0, 0, 0, 0, time.UTC)
+		next = start.AddDate(0, 0, 7)
+	case 'M':
+		start = time.Date(y, mo, 1, 0, 0, 0, 0, time.UTC)
+		next = start.AddDate(0, 1, 0)
+	case 'y':
+		start = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+		next = start.AddDate(1, 0, 0)
+	}
+	if up {
+		return next.Add(-time.Millisecond)
+	}
+	return start
 }

@@ -8,7 +8,7 @@ import (
 
 func TestParseTime(t *testing.T) {
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	forms := "now-6h, 2026-11-28, 2026-11-28T10:00:00Z or 1700000000000"
+	forms := "now-6h, now-1w, now/d, now-1d/d, 2026-11-28, 2026-11-28T10:00:00Z or 1700000000000"
 	tests := []struct {
 		in      string
 		want    time.Time
@@ -19,6 +19,19 @@ func TestParseTime(t *testing.T) {
 		{in: "now-7d", want: now.Add(-7 * 24 * time.Hour)},
 		{in: "now-90s", want: now.Add(-90 * time.Second)},
 		{in: "now+1h", want: now.Add(time.Hour)},
+		// Grafana's time picker forms (2026-11-24 is a Tuesday).
+		{in: "now-1w", want: now.AddDate(0, 0, -7)},
+		{in: "now-1M", want: time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC)},
+		{in: "now-1y", want: time.Date(2025, 11, 24, 12, 0, 0, 0, time.UTC)},
+		{in: "now/d", want: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)},
+		{in: "now-1d/d", want: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)},
+		{in: "now/w", want: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)},
+		{in: "now/M", want: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+		{in: "now/y", want: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{in: "now/d+8h", want: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)},
+		{in: "now-2h/h", want: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)},
+		{in: "now/x", wantErr: "round with /s, /m, /h, /d, /w, /M or /y"},
+		{in: "now-1w/q", wantErr: forms},
 		{in: "2026-01-02T03:04:05Z", want: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 		{in: "2026-01-02T03:04:05+02:00", want: time.Date(2026, 1, 2, 1, 4, 5, 0, time.UTC)},
 		{in: "2026-01-02T03:04:05.250Z", want: time.Date(2026, 1, 2, 3, 4, 5, 250e6, time.UTC)},
@@ -93,6 +106,26 @@ func TestParseRange(t *testing.T) {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("parseRange(%q, %q) error %q does not contain %q", tt.from, tt.to, err, w)
 			}
+		}
+	}
+}
+
+// TestParseRangeRounds checks the time picker's quick ranges: rounding in
+// --to goes to the end of the unit, so "now-1d/d" to "now-1d/d" is all of
+// yesterday, as Grafana's "Yesterday".
+func TestParseRangeRounds(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		from, to     string
+		wantF, wantT time.Time
+	}{
+		{"now-1d/d", "now-1d/d", time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 23, 59, 59, 999e6, time.UTC)},
+		{"now/d", "now/d", time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 24, 23, 59, 59, 999e6, time.UTC)},
+		{"now/w", "now", time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), now},
+	} {
+		tr, err := parseRange(tt.from, tt.to, now)
+		if err != nil || !tr.From.Equal(tt.wantF) || !tr.To.Equal(tt.wantT) {
+			t.Errorf("parseRange(%q, %q) = %v..%v, %v; want %v..%v", tt.from, tt.to, tr.From, tr.To, err, tt.wantF, tt.wantT)
 		}
 	}
 }

@@ -23,8 +23,10 @@ const UIDataSourceUID = "inhouse"
 // Grafana's API routes, and a reference server to point it at. The data
 // source starts unconfigured, as a new data source in Grafana does.
 func ui(args []string) error {
+	stopWithParent()
 	fs := flag.NewFlagSet("ui", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:3000", "address of the host page (loopback by default)")
+	// Not Grafana's own 3000, which a local Grafana is likely to hold.
+	listen := fs.String("listen", "127.0.0.1:8090", "address of the host page (loopback by default)")
 	page := fs.String("page", "browser-test/dist", "folder with the built host page")
 	dist := fs.String("dist", "dist", "the built plugin folder (module.js, plugin.json, binary)")
 	token := fs.String("token", "", "API key the reference server requires (default: a random one)")
@@ -64,7 +66,7 @@ func ui(args []string) error {
 	api := grafanahost.NewAPI(h, ds, *dist, http.FileServer(http.Dir(*page)))
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot listen on %s: %v: choose another address with --listen", *listen, listenCause(err))
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	// These lines are read by browser-test/run.mjs; keep their shape.

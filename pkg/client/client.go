@@ -34,10 +34,13 @@ type Client struct {
 	apiKey string
 	// basic is Grafana's basic auth, applied here rather than by the
 	// SDK's middleware so that a forwarded user token can replace it.
-	basic    *httpclient.BasicAuthOptions
-	maxBytes int64
-	timeout  time.Duration
-	settings *models.Settings
+	basic *httpclient.BasicAuthOptions
+	// customHeaders tells whether the data source sends custom headers,
+	// which may carry a credential.
+	customHeaders bool
+	maxBytes      int64
+	timeout       time.Duration
+	settings      *models.Settings
 	// transport is the innermost transport: the SDK wraps it in
 	// middlewares that do not pass CloseIdleConnections on.
 	transport *http.Transport
@@ -71,6 +74,7 @@ func New(s *models.Settings, opts httpclient.Options, acquire func(context.Conte
 	// slowly is cut at the same deadline as a server that never answers.
 	opts.Timeouts.Timeout = s.Timeout
 	c.basic, opts.BasicAuth = opts.BasicAuth, nil
+	c.customHeaders = len(opts.Header) > 0
 	// The SDK would forward every header Grafana passed, on resource calls
 	// every header of the browser, with two values where Grafana and the
 	// browser both set one. The client sends the user's identity itself,

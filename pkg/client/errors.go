@@ -165,7 +165,7 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Kind, e.msg = KindRefused, fmt.Sprintf("connection refused by %s: is the in-house metrics service running and listening on that port? Check the URL's host and port", host)
 	case errors.As(err, &unknownAuth):
-		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s is signed by an unknown authority: add the CA certificate under TLS settings (\"With CA Cert\"), or, for testing only, turn on \"Skip TLS certificate verification\"", host)
+		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s is signed by an unknown authority: turn on \"Add self-signed certificate\" under TLS settings and paste the CA certificate, or, for testing only, turn on \"Skip TLS certificate validation\"", host)
 	case errors.As(err, &hostErr):
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s is not valid for that host name (%v): use the host name the certificate was issued for", host, hostErr)
 	case errors.As(err, &invalidCert):
@@ -173,7 +173,7 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 	case errors.As(err, &certErr):
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the certificate of %s could not be verified (%v)", host, certErr.Err)
 	case errors.As(err, &alertErr):
-		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s refused the handshake (%v): check the client certificate and key under TLS settings (\"TLS Client Auth\")", host, alertErr)
+		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s refused the handshake (%v): check the client certificate and key under TLS settings (\"TLS Client Authentication\")", host, alertErr)
 	case strings.Contains(err.Error(), "tls: protocol version not supported"):
 		// Go speaks TLS 1.2 and 1.3 only; the alert otherwise reads like a
 		// rejected client certificate.
@@ -181,7 +181,7 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 	case errors.As(err, &opErr) && opErr.Op == "remote error":
 		// The peer sent a TLS alert: over TCP this is how a rejected or
 		// missing client certificate shows.
-		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s rejected the connection (%v): check the client certificate and key under TLS settings (\"TLS Client Auth\"), and that the service trusts their CA", host, opErr.Err)
+		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: the service at %s rejected the connection (%v): check the client certificate and key under TLS settings (\"TLS Client Authentication\"), and that the service trusts their CA", host, opErr.Err)
 	case errors.As(err, &recordErr):
 		e.Kind, e.msg = KindTLS, fmt.Sprintf("TLS: %s did not answer with TLS: if the service speaks plain HTTP, start the URL with http://", host)
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
@@ -204,6 +204,8 @@ func (c *Client) statusError(ctx context.Context, op string, res *http.Response,
 		e.msg = fmt.Sprintf("%s: the service answered %s: the credentials were rejected; check the API key or the basic auth user and password", op, status)
 		if identity.From(ctx).Authorization != "" {
 			e.msg = fmt.Sprintf("%s: the service answered %s: it rejected the signed-in user's forwarded OAuth token (Forward OAuth identity is on); sign in to Grafana again, or ask the service's owners for access", op, status)
+		} else if !c.sentCredential(res.Request) {
+			e.msg = fmt.Sprintf("%s: the service answered %s and no credential was sent: the service requires one; set the API key, basic auth or a custom header in the data source's settings", op, status)
 		}
 	case code == http.StatusForbidden:
 		e.msg = fmt.Sprintf("%s: the service answered %s: the credentials are valid but not allowed to read metrics; ask the service's owners for access", op, status)
@@ -220,4 +222,14 @@ func (c *Client) statusError(ctx context.Context, op string, res *http.Response,
 		e.msg = fmt.Sprintf("%s: the service answered %s: %s", op, status, snippet)
 	}
 	return e
+}
+
+// sentCredential tells whether a request carried anything that may be a
+// credential: an Authorization header, a custom header, a cookie, or
+// user info in the URL.
+func (c *Client) sentCredential(req *http.Request) bool {
+	if c.customHeaders || c.base.User != nil {
+		return true
+	}
+	return req == nil || req.Header.Get("Authorization") != "" || req.Header.Get("Cookie") != ""
 }
