@@ -4,8 +4,8 @@ package main
 
 import (
 	"fmt"
+	"time"
 
-	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 
 	// mage:import
@@ -27,8 +27,16 @@ func Package() error {
 	if err := sh.RunV("npm", "run", "build"); err != nil {
 		return err
 	}
-	fmt.Printf("== backend for %d platforms (mage buildAll; several minutes on a small machine, one line per binary as it starts)\n", len(pack.AllPlatforms))
-	mg.Deps(build.BuildAll)
+	// One platform at a time, so each line says how far along it is; each
+	// go build already uses every core.
+	for i, p := range pack.AllPlatforms {
+		start := time.Now()
+		fmt.Printf("== backend %d/%d: %s/%s\n", i+1, len(pack.AllPlatforms), p.OS, p.Arch)
+		if err := (build.Build{}).Custom(p.OS, p.Arch); err != nil {
+			return err
+		}
+		fmt.Printf("   built in %s\n", time.Since(start).Round(time.Second))
+	}
 	return Archive()
 }
 
