@@ -94,10 +94,11 @@ func ReadManifest(dist string) (Manifest, error) {
 }
 
 // Required lists the files the archive must hold, relative to the plugin
-// folder: what Grafana loads, what its plugin page shows, and the backend
+// folder: what Grafana loads, what its plugin page shows, the source map
+// and build manifest Grafana's plugin validator asks for, and the backend
 // for each platform.
 func Required(m Manifest, platforms []Platform) []string {
-	files := []string{"module.js", "plugin.json", "README.md", "LICENSE", "CHANGELOG.md", "go_plugin_build_manifest", m.Info.Logos.Small, m.Info.Logos.Large}
+	files := []string{"module.js", "module.js.map", "plugin.json", "README.md", "LICENSE", "CHANGELOG.md", "go_plugin_build_manifest", m.Info.Logos.Small, m.Info.Logos.Large}
 	for _, s := range m.Info.Screenshots {
 		files = append(files, s.Path)
 	}
