@@ -169,7 +169,11 @@ func write(w io.Writer, dist string, m Manifest) ([]string, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		hdr := &zip.FileHeader{Name: path.Join(m.ID, rel), Method: zip.Deflate}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		hdr := &zip.FileHeader{Name: path.Join(m.ID, rel), Method: zip.Deflate, Modified: info.ModTime()}
 		// Grafana starts the backend as it finds it; a binary unpacked
 		// without its execute bit does not start.
 		mode := fs.FileMode(0o644)

@@ -135,6 +135,9 @@ func TestArchiveLayout(t *testing.T) {
 		if f.Mode().Perm() != wantMode {
 			t.Errorf("%s has mode %v, want %v", f.Name, f.Mode().Perm(), wantMode)
 		}
+		if f.Modified.Year() < 2000 {
+			t.Errorf("%s is dated %v; unzip would show no date", f.Name, f.Modified)
+		}
 	}
 
 	dir := t.TempDir()
