@@ -98,6 +98,23 @@ function reactInScope(): Plugin {
   };
 }
 
+/**
+ * Makes the README's relative links absolute for the copy in dist/: Grafana
+ * renders that copy on the plugin's page, where a relative link resolves
+ * against Grafana's own URL and breaks. They point at the repository as of
+ * the release's tag, so the page shows the screenshots and documents of the
+ * version installed. Anchors (#...) stay as they are.
+ */
+export function absoluteReadme(markdown: string, repository: string, version: string): string {
+  return markdown.replace(/(!?)\[([^\]]*)\]\(([^)\s]+)\)/g, (whole, image: string, text: string, target: string) => {
+    if (/^(https?:|mailto:|#)/.test(target)) {
+      return whole;
+    }
+    const path = target.replace(/^\.\//, '');
+    return `${image}[${text}](${repository}/${image ? 'raw' : 'blob'}/v${version}/${path})`;
+  });
+}
+
 /** Writes what Grafana needs beside module.js, so the output folder is an installable plugin folder. */
 function pluginFiles(): Plugin {
   let outDir = '';
@@ -108,14 +125,23 @@ function pluginFiles(): Plugin {
       outDir = resolve(config.root, config.build.outDir);
     },
     async writeBundle() {
+      // package.json is the one source of the version and the repository's address.
       const pkg = JSON.parse(await readFile('package.json', 'utf8'));
+      const repository: string = pkg.repository.url;
       const manifest = (await readFile('src/plugin.json', 'utf8'))
         .replaceAll('%VERSION%', pkg.version)
+        .replaceAll('%REPOSITORY%', repository)
         .replaceAll('%TODAY%', new Date().toISOString().slice(0, 10));
       await mkdir(join(outDir, 'img'), { recursive: true });
       await writeFile(join(outDir, 'plugin.json'), manifest);
       await copyFile('src/img/logo.svg', join(outDir, 'img/logo.svg'));
-      await copyFile('README.md', join(outDir, 'README.md'));
+      // The screenshots plugin.json lists are the ones the browser test takes into docs/img.
+      const shots: Array<{ path: string }> = JSON.parse(manifest).info.screenshots;
+      await Promise.all(shots.map((s) => copyFile(join('docs', s.path), join(outDir, s.path))));
+      const readme = await readFile('README.md', 'utf8');
+      await writeFile(join(outDir, 'README.md'), absoluteReadme(readme, repository, pkg.version));
+      await copyFile('LICENSE', join(outDir, 'LICENSE'));
+      await copyFile('CHANGELOG.md', join(outDir, 'CHANGELOG.md'));
     },
   };
 }

@@ -73,6 +73,9 @@ func ui(args []string) error {
 	fmt.Printf("host page: http://%s/\n", ln.Addr())
 	fmt.Printf("reference server: http://%s\n", svcLn.Addr())
 	fmt.Printf("API key: %s\n", printable(*token))
+	fmt.Print("\nIn the page, type the reference server's address into URL, choose the API key\n" +
+		"authentication, paste the key, then press Save & test; the query editor then\n" +
+		"lists the reference server's metrics. Ctrl-C stops both servers.\n")
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)

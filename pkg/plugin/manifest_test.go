@@ -17,7 +17,7 @@ func TestPluginManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The build replaces these placeholders; the schema wants a date.
-	raw = []byte(strings.NewReplacer("%VERSION%", "1.0.0", "%TODAY%", "2026-01-01").Replace(string(raw)))
+	raw = []byte(strings.NewReplacer("%VERSION%", "1.0.0", "%TODAY%", "2026-01-01", "%REPOSITORY%", "https://example.com/repo").Replace(string(raw)))
 	var manifest map[string]any
 	if err := json.Unmarshal(raw, &manifest); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ export function request<Q extends Query>(targets: Array<Partial<Q>>, over: Parti
 }
 
 /**
- * Answers /api/ds/query as the backend does: one frame per query, named
+ * Answers Grafana's data source query route as the backend does: one frame per query, named
  * after its target (or its query text), and an error for the target
  * "broken". Returns every query the backend received.
  */
