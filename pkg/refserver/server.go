@@ -57,6 +57,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("POST "+contract.PathMetrics, s.metrics)
 	s.mux.HandleFunc("POST "+contract.PathSearch, s.search)
 	s.mux.HandleFunc("POST "+contract.PathMetricPayloadOptions, s.payloadOptions)
+	s.mux.HandleFunc("POST "+contract.PathOptions, s.payloadOptions)
 	s.mux.HandleFunc("POST "+contract.PathQuery, s.query)
 	s.mux.HandleFunc("POST "+contract.PathVariable, s.variable)
 	s.mux.HandleFunc("POST "+contract.PathTagKeys, s.tagKeys)
