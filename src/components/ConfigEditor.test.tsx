@@ -173,7 +173,7 @@ describe('ConfigEditor', () => {
     config.appSubUrl = subUrl;
     try {
       renderPage(settings({ url: 'https://m' }));
-      expect(screen.getByRole('link', { name: 'view the documentation' })).toHaveAttribute('href', href);
+      expect(screen.getByRole('link', { name: "the plugin's documentation" })).toHaveAttribute('href', href);
       expect(manifest.id).toBe('inhouse-metrics-datasource');
     } finally {
       config.appSubUrl = saved;

@@ -63,15 +63,15 @@ export function DataSourceDescription({ dataSourceName, docsLink }: { dataSource
   return (
     <div className={styles.container}>
       <p>
-        Before you can use the {dataSourceName} data source, you must configure it below or in the config file. For
-        detailed instructions,{' '}
+        {dataSourceName} reads from your company's own metrics service: give its URL and how to sign in, then
+        press Save &amp; test. Provisioning files take the same settings; each is explained in{' '}
         <a href={docsLink} target="_blank" rel="noreferrer">
-          view the documentation
+          the plugin's documentation
         </a>
         .
       </p>
       <p>
-        <i>Fields marked with * are required</i>
+        <i>A * marks a required field.</i>
       </p>
     </div>
   );
