@@ -36,7 +36,7 @@ export function AuthSection({ options, onOptionsChange, problemFor }: SectionPro
   return (
     <div style={{ maxWidth: AUTH_SECTION_WIDTH }}>
       <ConfigSection title="Authentication">
-        <ConfigSection sub title="Authentication methods" description="Choose an authentication method to access the data source">
+        <ConfigSection sub title="Authentication methods" description="How the plugin proves to your service that Grafana may read it">
           <div className={styles.methods}>
             <Field label="Authentication method" htmlFor="auth-method-select">
               <Combobox<AuthChoice>

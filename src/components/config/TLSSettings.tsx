@@ -33,7 +33,7 @@ export function TLSSettings({ options, onOptionsChange }: SectionProps) {
     </InlineField>
   );
   return (
-    <ConfigSection sub title="TLS settings" description="Additional security measures that can be applied on top of authentication">
+    <ConfigSection sub title="TLS settings" description="How the plugin checks your service's https certificate, and the certificate it shows when the service asks for one">
       <Toggle
         label="Add self-signed certificate"
         tooltip="Trust the service's certificate authority (CA) besides the system's"
