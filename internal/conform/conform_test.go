@@ -322,3 +322,18 @@ func TestReportOutput(t *testing.T) {
 		t.Errorf("JSON does not read back: %v %+v", err, back)
 	}
 }
+
+func TestCountNamesOneInTheSingular(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{
+		{0, "0 items"},
+		{1, "1 item"},
+		{2, "2 items"},
+	} {
+		if got := count(tc.n, "item", "items"); got != tc.want {
+			t.Errorf("count(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}

@@ -259,7 +259,7 @@ func checkQueries(ctx context.Context, s *session) []finding {
 				out = append(out, warn("no series over the last 6 hours", "answer a listed metric with its data, or leave it out of the list").about(subject))
 				continue
 			}
-			out = append(out, pass(fmt.Sprintf("%d items, %s, %s", len(list), size(len(a.body)), ms(a.took))).about(subject))
+			out = append(out, pass(fmt.Sprintf("%s, %s, %s", count(len(list), "item", "items"), size(len(a.body)), ms(a.took))).about(subject))
 		}
 	}
 	return out

@@ -107,7 +107,7 @@ func verdict(r backend.DataResponse, err error, fix string) finding {
 			rows += n
 		}
 	}
-	return pass(fmt.Sprintf("%d frames, %d rows", len(r.Frames), rows))
+	return pass(count(len(r.Frames), "frame", "frames") + ", " + count(rows, "row", "rows"))
 }
 
 // warnings are the notices a panel shows as warnings or errors.

@@ -50,7 +50,7 @@ func checkColumnTypes(ctx context.Context, s *session) []finding {
 		case bad != "":
 			out = append(out, fail(bad, "give each column the type of its values: time (epoch ms or RFC3339), number, string or boolean").about(m.name))
 		case tables > 0:
-			out = append(out, pass(fmt.Sprintf("%d tables or frames, types match", tables)).about(m.name))
+			out = append(out, pass(count(tables, "table or frame", "tables or frames")+", types match").about(m.name))
 		}
 	}
 	if len(out) == 0 {
