@@ -26,13 +26,47 @@ export function withAuthChoice(options: Settings, next: AuthChoice): Settings {
   return s;
 }
 
+type SecretKey = 'apiKey' | 'basicAuthPassword';
+
+/** One secret of the chosen method: typed once, then shown only as configured until reset. */
+function SecretField({
+  secret,
+  label,
+  id,
+  invalid,
+  error,
+  options,
+  onOptionsChange,
+}: SectionProps & { secret: SecretKey; label: string; id: string; invalid: boolean; error?: string }) {
+  return (
+    <InlineField
+      label={label}
+      labelWidth={LABEL_WIDTH}
+      tooltip="Stored encrypted by Grafana; once saved it is never sent back to the browser."
+      required
+      grow
+      invalid={invalid}
+      error={error}
+      disabled={options.readOnly}
+      htmlFor={id}
+    >
+      <SecretInput
+        id={id}
+        isConfigured={Boolean(options.secureJsonFields?.[secret])}
+        value={options.secureJsonData?.[secret] ?? ''}
+        placeholder={label}
+        onChange={(e) => onOptionsChange({ ...options, secureJsonData: { ...options.secureJsonData, [secret]: e.currentTarget.value } })}
+        onReset={() => onOptionsChange(resetSecret(options, secret))}
+      />
+    </InlineField>
+  );
+}
+
 /** How the plugin authenticates to the service, with TLS and extra headers: what alert rules (no user) use too. */
 export function AuthSection({ options, onOptionsChange, problemFor }: SectionProps & { problemFor: ProblemFor }) {
   const styles = useStyles2(getStyles);
   const choice = authChoice(options);
   const readOnly = options.readOnly;
-  const setSecret = (key: 'apiKey' | 'basicAuthPassword', value: string) =>
-    onOptionsChange({ ...options, secureJsonData: { ...options.secureJsonData, [key]: value } });
   return (
     <div style={{ maxWidth: AUTH_SECTION_WIDTH }}>
       <ConfigSection title="Authentication">
@@ -66,49 +100,27 @@ export function AuthSection({ options, onOptionsChange, problemFor }: SectionPro
                     onChange={(e) => onOptionsChange({ ...options, basicAuthUser: e.currentTarget.value })}
                   />
                 </InlineField>
-                <InlineField
+                <SecretField
+                  secret="basicAuthPassword"
                   label="Password"
-                  labelWidth={LABEL_WIDTH}
-                  tooltip="Stored encrypted by Grafana; once saved it is never sent back to the browser."
-                  required
-                  grow
+                  id="basic-auth-password-input"
                   invalid={Boolean(problemFor('basicAuthPassword'))}
-                  disabled={readOnly}
-                  htmlFor="basic-auth-password-input"
-                >
-                  <SecretInput
-                    id="basic-auth-password-input"
-                    isConfigured={Boolean(options.secureJsonFields?.basicAuthPassword)}
-                    value={options.secureJsonData?.basicAuthPassword ?? ''}
-                    placeholder="Password"
-                    onChange={(e) => setSecret('basicAuthPassword', e.currentTarget.value)}
-                    onReset={() => onOptionsChange(resetSecret(options, 'basicAuthPassword'))}
-                  />
-                </InlineField>
+                  options={options}
+                  onOptionsChange={onOptionsChange}
+                />
               </div>
             )}
             {choice === 'apiKey' && (
               <div className={styles.fields}>
-                <InlineField
+                <SecretField
+                  secret="apiKey"
                   label="API key"
-                  labelWidth={LABEL_WIDTH}
-                  required
-                  grow
+                  id="inhouse-api-key"
                   invalid={Boolean(problemFor('apiKey'))}
                   error={problemFor('apiKey')}
-                  disabled={readOnly}
-                  htmlFor="inhouse-api-key"
-                  tooltip="Stored encrypted by Grafana; once saved it is never sent back to the browser."
-                >
-                  <SecretInput
-                    id="inhouse-api-key"
-                    isConfigured={Boolean(options.secureJsonFields?.apiKey)}
-                    value={options.secureJsonData?.apiKey ?? ''}
-                    placeholder="API key"
-                    onChange={(e) => setSecret('apiKey', e.currentTarget.value)}
-                    onReset={() => onOptionsChange(resetSecret(options, 'apiKey'))}
-                  />
-                </InlineField>
+                  options={options}
+                  onOptionsChange={onOptionsChange}
+                />
               </div>
             )}
           </div>
