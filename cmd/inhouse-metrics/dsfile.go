@@ -24,9 +24,6 @@ type provisioned struct {
 	SecureJSONData map[string]string `yaml:"secureJsonData"`
 }
 
-// pluginType is the plugin's id, the type its entries carry.
-const pluginType = "inhouse-metrics-datasource"
-
 // loadDataSource reads the entry named name (or the file's only entry of
 // this plugin's type when name is empty) from a provisioning file, with
 // environment variables expanded as Grafana expands them.
@@ -50,17 +47,17 @@ func loadDataSource(path, name string) (grafanahost.DataSource, error) {
 			return grafanahost.DataSource{}, badFlag("--datasource-file %s: line %d: %v", path, n.Line, err)
 		}
 		names = append(names, fmt.Sprintf("%q (%s)", p.Name, p.Type))
-		if p.Type == pluginType && (name == "" || p.Name == name) {
+		if p.Type == grafanahost.PluginID && (name == "" || p.Name == name) {
 			ours = append(ours, p)
 		}
 	}
 	switch {
 	case len(ours) == 0 && name != "":
-		return grafanahost.DataSource{}, badFlag("--datasource-file %s has no data source named %q of type %s; it has %s", path, name, pluginType, listOr(names))
+		return grafanahost.DataSource{}, badFlag("--datasource-file %s has no data source named %q of type %s; it has %s", path, name, grafanahost.PluginID, listOr(names))
 	case len(ours) == 0:
-		return grafanahost.DataSource{}, badFlag("--datasource-file %s has no data source of type %s; it has %s", path, pluginType, listOr(names))
+		return grafanahost.DataSource{}, badFlag("--datasource-file %s has no data source of type %s; it has %s", path, grafanahost.PluginID, listOr(names))
 	case len(ours) > 1:
-		return grafanahost.DataSource{}, badFlag("--datasource-file %s has %d data sources of type %s: choose one with --name", path, len(ours), pluginType)
+		return grafanahost.DataSource{}, badFlag("--datasource-file %s has %d data sources of type %s: choose one with --name", path, len(ours), grafanahost.PluginID)
 	}
 	p := ours[0]
 	ds := grafanahost.DataSource{ID: 1, UID: p.UID, Name: p.Name, URL: p.URL, BasicAuth: p.BasicAuth, User: p.BasicAuthUser,
