@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 )
 
 // DecodeAnnotations reads the answer of POST /annotations (SimpleJSON):
@@ -82,15 +83,18 @@ func DecodeAnnotationTables(endpoint string, body []byte) ([]contract.Annotation
 }
 
 // ReadAnnotationTables reads what DecodeAnnotationTables reads, as it
-// streams, within lim: rows are events, and the cells of the columns it
-// keeps count as cells. Fields map as Grafana's standard annotation
-// processing maps them: time, timeEnd, title, tags and id by name, text
-// as textColumn picks it. In a table with a column named text, the
-// columns no event reads are skipped unread when their names come before
-// the rows, as services send them.
+// streams, within lim: rows are events, and cells count as cells. The
+// tables and frames are read by pkg/frames' ItemReader, the reader of
+// panels' tables, so an answer reads the same on both paths. Fields map
+// as Grafana's standard annotation processing maps them: time, timeEnd,
+// title, tags and id by name, text as textColumn picks it.
 func ReadAnnotationTables(endpoint string, r io.Reader, lim contract.ListLimits) ([]contract.Annotation, error) {
 	lr := newListReader(endpoint, `an array of tables or frames with a "time" column`, r, lim)
 	lr.what, lr.narrow = "events", eventsNarrow
+	items := frames.NewItemReader(lr.s, frames.ItemLimits{
+		Cells: lr.lim.Cells, CellsWhat: "table cells", Narrow: lr.narrow, CellBytes: lr.lim.ItemBytes,
+		Rows: lr.lim.Items, RowsWhat: lr.what,
+	})
 	out := []contract.Annotation{}
 	err := lr.each(false, func(i int) error {
 		if lr.s.PeekKind() == 'n' {
@@ -104,7 +108,7 @@ func ReadAnnotationTables(endpoint string, r io.Reader, lim contract.ListLimits)
 			return fmt.Errorf("%s: item %d must be a table or a frame, got %s", endpoint, i, lr.quote(raw, 40))
 		}
 		var err error
-		out, err = lr.eventTable(out)
+		out, err = lr.eventTable(items, out)
 		if err != nil {
 			if _, limit := err.(*contract.LimitError); limit {
 				return err
@@ -120,145 +124,17 @@ func ReadAnnotationTables(endpoint string, r io.Reader, lim contract.ListLimits)
 }
 
 // eventTable reads one table or frame of events and appends them.
-func (lr *listReader) eventTable(out []contract.Annotation) ([]contract.Annotation, error) {
-	// A frame's fields are all kept: which one holds the text is known
-	// only once their cells are read (textColumn).
-	f := frame{}
-	var (
-		decls     []json.RawMessage
-		hasCols   bool
-		names     []string
-		keep      []bool
-		columns   [][]json.RawMessage
-		heldRows  [][]json.RawMessage
-		hasRows   bool
-		series    bool
-		rowsError error
-	)
-	declare := func() {
-		names = columnNames(decls)
-		// With a column named text, the others no event reads are
-		// skipped unread; without one, the text may be any column of
-		// strings, known only from its cells (textColumn).
-		named := slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "text") })
-		keep = make([]bool, len(names))
-		for c, n := range names {
-			keep[c] = !named || eventColumn(n)
-		}
-		columns = make([][]json.RawMessage, len(names))
-	}
-	rows := 0
-	_, err := lr.object(func(name string) (bool, error) {
-		switch name {
-		case "columns":
-			hasCols = true
-			decls = nil
-			err := lr.array(func(int) error {
-				if err := lr.addMember(); err != nil {
-					return err
-				}
-				d, err := lr.raw()
-				decls = append(decls, d)
-				return err
-			})
-			if err == nil && !hasRows {
-				declare()
-			}
-			return true, err
-		case "rows":
-			hasRows = true
-			return true, lr.array(func(r int) error {
-				if err := lr.addItem(); err != nil {
-					return err
-				}
-				rows++
-				var row []json.RawMessage
-				n := 0
-				err := lr.array(func(c int) error {
-					n++
-					if err := lr.addMember(); err != nil {
-						return err
-					}
-					if names != nil && (c >= len(names) || !keep[c]) {
-						return lr.failed(lr.s.SkipValue())
-					}
-					cell, err := lr.raw()
-					if names != nil {
-						columns[c] = append(columns[c], cell)
-					} else {
-						row = append(row, cell)
-					}
-					return err
-				})
-				if err != nil {
-					return err
-				}
-				if names != nil && n != len(names) && rowsError == nil {
-					rowsError = fmt.Errorf("row %d has %d cells for %d columns", r, n, len(names))
-				}
-				if names == nil {
-					heldRows = append(heldRows, row)
-				}
-				return nil
-			})
-		case "datapoints":
-			series = true
-			return true, lr.failed(lr.s.SkipValue())
-		}
-		if handled, err := lr.frameMember(&f, name); handled {
-			return true, err
-		}
-		return true, lr.failed(lr.s.SkipValue())
-	})
+func (lr *listReader) eventTable(items *frames.ItemReader, out []contract.Annotation) ([]contract.Annotation, error) {
+	item, err := items.Read(nil)
 	switch {
 	case err != nil:
-		return nil, err
-	case hasCols:
-		if names == nil {
-			declare()
-			for r, row := range heldRows {
-				if len(row) != len(names) {
-					return nil, fmt.Errorf("row %d has %d cells for %d columns", r, len(row), len(names))
-				}
-				for c, cell := range row {
-					columns[c] = append(columns[c], cell)
-				}
-			}
-		}
-		if rowsError != nil {
-			return nil, rowsError
-		}
-	case f.hasFields || f.hasSchema:
-		names, columns = f.columns()
-		// A frame's events are its longest column's cells.
-		for _, c := range columns {
-			rows = max(rows, len(c))
-		}
-		if lr.items += rows; lr.items > lr.lim.Items.Max {
-			return nil, &contract.LimitError{What: lr.what, Limit: lr.lim.Items, Narrow: lr.narrow}
-		}
-	case series:
+		return nil, lr.itemError(err)
+	case item.Table != nil:
+		return lr.appendRows(out, item.Table.Names, item.Table.Columns)
+	case item.Series:
 		return nil, fmt.Errorf(`it is a time series; an annotation query must answer a table or a frame with a "time" column and optional "timeEnd", "title", "text" and "tags"`)
-	default:
-		return nil, fmt.Errorf(`it has none of "columns", "fields" or "datapoints"`)
 	}
-	return lr.appendRows(out, names, columns)
-}
-
-// columnNames reads a table's column declarations: {"text"} objects or
-// bare names.
-func columnNames(decls []json.RawMessage) []string {
-	names := make([]string, len(decls))
-	for i, c := range decls {
-		var col struct {
-			Text string `json:"text"`
-		}
-		if json.Unmarshal(c, &col) != nil {
-			col.Text = scalarText(c)
-		}
-		names[i] = col.Text
-	}
-	return names
+	return nil, fmt.Errorf(`it has none of "columns", "fields" or "datapoints"`)
 }
 
 // appendRows reads one event per row of named columns.
@@ -288,16 +164,6 @@ func (lr *listReader) appendRows(out []contract.Annotation, names []string, colu
 		out = append(out, a)
 	}
 	return out, nil
-}
-
-// eventColumn tells the columns an event reads by name.
-func eventColumn(name string) bool {
-	for _, n := range []string{"time", "timeEnd", "title", "text", "tags", "id"} {
-		if strings.EqualFold(n, name) {
-			return true
-		}
-	}
-	return false
 }
 
 // textColumn names the column an event's text comes from, as Grafana's

@@ -79,7 +79,11 @@ func TestDecodeAnnotationTables(t *testing.T) {
 		{name: "empty", body: `[]`, want: []contract.Annotation{}},
 		{name: "time series", body: `[{"target":"x","datapoints":[[1,2]]}]`, wantErr: `item 0: it is a time series; an annotation query must answer a table or a frame with a "time" column`},
 		{name: "no time column", body: `[{"columns":[{"text":"title"}],"rows":[["x"]]}]`, wantErr: `no "time" column`},
-		{name: "short row", body: `[{"columns":[{"text":"time"},{"text":"title"}],"rows":[[1795903749000]]}]`, wantErr: `row 0 has 1 cells for 2 columns`},
+		{name: "short row: the missing cells are empty, as in a panel's table", body: `[{"columns":[{"text":"time"},{"text":"title"}],"rows":[[1795903749000]]}]`,
+			want: []contract.Annotation{{Time: at, Tags: []string{}}}},
+		{name: "Grafana's frame JSON, with its name in the schema", body: `[{"schema":{"name":"deploys","fields":[{"name":"time","type":"time"},{"name":"text","type":"string"}]},"data":{"values":[[1795903749000],["v2"]]}}]`,
+			want: []contract.Annotation{{Time: at, Text: "v2", Tags: []string{}}}},
+		{name: "more value lists than schema fields", body: `[{"schema":{"fields":[{"name":"time"}]},"data":{"values":[[1795903749000],["x"]]}}]`, wantErr: `item 0: "data" has 2 lists of values for the 1 fields "schema" declares`},
 		{name: "bad time cell", body: `[{"columns":["time"],"rows":[[true]]}]`, wantErr: `item 0: row 0: time: want epoch milliseconds`},
 	}
 	for _, tt := range tests {

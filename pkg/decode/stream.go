@@ -2,9 +2,11 @@
 // the data source's list limits: metrics and payload options (lists.go),
 // variable options and ad hoc filter keys and values (variables.go),
 // annotation events, SimpleJSON's and tables of a /query answer
-// (annotations.go), all through one list reader (stream.go). pkg/contract
-// holds the wire types they produce; the /query answer's series and
-// tables are read by pkg/frames.
+// (annotations.go), all through one list reader (stream.go). The tables
+// and frames among them are read by pkg/frames' ItemReader, the reader of
+// a panel's tables and frames, so a shape reads the same on every path;
+// this package gives their cells meaning (events, options). pkg/contract
+// holds the wire types they produce.
 package decode
 
 import (
@@ -14,9 +16,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/jsonscan"
-
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/jsonscan"
 )
 
 // listReader reads a list answer as it streams, the way pkg/frames reads
@@ -36,9 +38,6 @@ type listReader struct {
 	narrow   string // how to ask for fewer
 	items    int
 	cells    int
-	// cellsAreItems counts frame cells as Items too: for options, every
-	// cell may become one.
-	cellsAreItems bool
 }
 
 func newListReader(endpoint, want string, r io.Reader, lim contract.ListLimits) *listReader {
@@ -94,13 +93,6 @@ func (lr *listReader) addItem() error {
 		return &contract.LimitError{What: lr.what, Limit: lr.lim.Items, Narrow: lr.narrow}
 	}
 	return nil
-}
-
-func (lr *listReader) addCell() error {
-	if lr.cellsAreItems {
-		return lr.addItem()
-	}
-	return lr.addMember()
 }
 
 // addMember counts one value held whole: a cell, or a member of an
@@ -201,176 +193,17 @@ func (lr *listReader) object(member func(name string) (bool, error)) (map[string
 	return fields, lr.failed(err)
 }
 
-// array reads an array (or null) element by element.
-func (lr *listReader) array(elem func(i int) error) error {
-	tok, err := lr.s.ReadToken()
-	if err != nil {
-		return lr.fail(err)
-	}
-	switch tok.Kind() {
-	case 'n':
-		return nil
-	case '[':
-	default:
-		return fmt.Errorf("want a list, got %s", tok.String())
-	}
-	for i := 0; lr.s.PeekKind() != ']'; i++ {
-		if err := elem(i); err != nil {
-			return err
-		}
-	}
-	_, err = lr.s.ReadToken()
-	return lr.failed(err)
-}
-
-// column reads a list of cells; keep false skips them unread, though
-// they count: skipping costs time, if not memory.
-func (lr *listReader) column(keep bool) ([]json.RawMessage, error) {
-	var out []json.RawMessage
-	err := lr.array(func(int) error {
-		if err := lr.addCell(); err != nil {
-			return err
-		}
-		if !keep {
-			return lr.failed(lr.s.SkipValue())
-		}
-		cell, err := lr.raw()
-		out = append(out, cell)
+// itemError is an ItemReader's error as this reader words its own: a
+// value past ItemBytes or JSON that does not parse is the answer's.
+func (lr *listReader) itemError(err error) error {
+	var long *jsonscan.TokenTooLong
+	switch {
+	case errors.As(err, new(*contract.LimitError)):
 		return err
-	})
-	return out, err
-}
-
-// frame is a frame as it streams, in either form, {"fields": [{"name",
-// "values"}]} or Grafana's {"schema": {"fields": [{"name"}]}, "data":
-// {"values": [[...]]}}.
-type frame struct {
-	fields    []frameField
-	hasFields bool
-	schema    []string
-	hasSchema bool
-	data      [][]json.RawMessage
-	keep      func(name string) bool // nil keeps every column
-}
-
-type frameField struct {
-	name   string
-	values []json.RawMessage
-}
-
-// member reads a frame's member if name is one.
-func (lr *listReader) frameMember(f *frame, name string) (bool, error) {
-	switch name {
-	case "fields":
-		if lr.s.PeekKind() == 'n' {
-			return true, lr.failed(lr.s.SkipValue())
-		}
-		f.hasFields = true
-		return true, lr.array(func(int) error { return lr.frameField(f) })
-	case "schema":
-		f.hasSchema = true
-		if lr.s.PeekKind() != '{' {
-			return true, lr.failed(lr.s.SkipValue())
-		}
-		_, err := lr.object(func(name string) (bool, error) {
-			if name != "fields" {
-				return true, lr.failed(lr.s.SkipValue())
-			}
-			return true, lr.array(func(int) error {
-				var n string
-				_, err := lr.object(func(key string) (bool, error) {
-					if key != "name" {
-						return true, lr.failed(lr.s.SkipValue())
-					}
-					tok, err := lr.s.ReadToken()
-					n = tok.String()
-					return true, lr.failed(err)
-				})
-				f.schema = append(f.schema, n)
-				return err
-			})
-		})
-		return true, err
-	case "data":
-		if lr.s.PeekKind() != '{' {
-			return true, lr.failed(lr.s.SkipValue())
-		}
-		_, err := lr.object(func(name string) (bool, error) {
-			if name != "values" {
-				return true, lr.failed(lr.s.SkipValue())
-			}
-			return true, lr.array(func(i int) error {
-				keep := f.keep == nil || i < len(f.schema) && f.keep(f.schema[i])
-				col, err := lr.column(keep)
-				f.data = append(f.data, col)
-				return err
-			})
-		})
-		return true, err
+	case errors.As(err, &long), frames.IsMalformed(err):
+		return lr.fail(err)
+	case errors.Is(err, frames.ErrTruncated):
+		return lr.fail(io.ErrUnexpectedEOF)
 	}
-	return false, nil
-}
-
-// frameField reads one field of the "fields" form; its values are kept
-// when its name is not known yet or wanted.
-func (lr *listReader) frameField(f *frame) error {
-	if lr.s.PeekKind() != '{' {
-		return fmt.Errorf("a field is %s", kindWord(lr.s.PeekKind()))
-	}
-	var fld frameField
-	named := false
-	_, err := lr.object(func(name string) (bool, error) {
-		switch name {
-		case "name":
-			tok, err := lr.s.ReadToken()
-			if err != nil {
-				return true, lr.fail(err)
-			}
-			if tok.Kind() != '"' && tok.Kind() != 'n' {
-				return true, fmt.Errorf("a field's name is %s", tok.String())
-			}
-			if tok.Kind() == '"' {
-				fld.name = tok.String()
-			}
-			named = true
-			return true, nil
-		case "values":
-			keep := f.keep == nil || !named || f.keep(fld.name)
-			var err error
-			fld.values, err = lr.column(keep)
-			return true, err
-		}
-		return true, lr.failed(lr.s.SkipValue())
-	})
-	f.fields = append(f.fields, fld)
 	return err
-}
-
-// columns returns the frame's field names and their cells.
-func (f *frame) columns() (names []string, columns [][]json.RawMessage) {
-	if f.hasFields {
-		for _, fld := range f.fields {
-			names = append(names, fld.name)
-			columns = append(columns, fld.values)
-		}
-		return names, columns
-	}
-	for i, n := range f.schema {
-		names = append(names, n)
-		var col []json.RawMessage
-		if i < len(f.data) {
-			col = f.data[i]
-		}
-		columns = append(columns, col)
-	}
-	return names, columns
-}
-
-// kindWord names what a field of a list item is; no token means the
-// answer ended there.
-func kindWord(k jsonscan.Kind) string {
-	if n := k.Noun(); n != "" {
-		return n
-	}
-	return "missing"
 }

@@ -3,11 +3,13 @@ package decode
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/contract"
+	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/frames"
 )
 
 // DecodeFindValues reads a list of options: the answer of POST /variable
@@ -34,7 +36,13 @@ func DecodeFindValues(endpoint string, body []byte) ([]contract.FindValue, error
 // lim.ItemBytes, is refused with a *LimitError at the first one past it.
 func ReadFindValues(endpoint string, r io.Reader, lim contract.ListLimits) ([]contract.FindValue, error) {
 	lr := newListReader(endpoint, `an array of {"text", "value"} options, strings, or a frame`, r, lim)
-	lr.what, lr.narrow, lr.cellsAreItems = "options", "a more specific query or filter", true
+	lr.what, lr.narrow = "options", "a more specific query or filter"
+	// Every cell of a frame may become an option, so cells count as
+	// options: the frame reader stops at the limit, and each frame's
+	// cells are added to the options read before it.
+	items := frames.NewItemReader(lr.s, frames.ItemLimits{
+		Cells: lr.lim.Items, CellsWhat: lr.what, Narrow: lr.narrow, CellBytes: lr.lim.ItemBytes,
+	})
 	out := []contract.FindValue{}
 	add := func(v contract.FindValue) error {
 		if v.Text == "" {
@@ -54,19 +62,31 @@ func ReadFindValues(endpoint string, r io.Reader, lim contract.ListLimits) ([]co
 		case 'n':
 			return lr.failed(lr.s.SkipValue())
 		case '{':
-			var f frame
-			obj, err := lr.object(func(name string) (bool, error) { return lr.frameMember(&f, name) })
+			obj := map[string]json.RawMessage{}
+			item, err := items.Read(func(name string) (bool, error) {
+				if err := lr.addMember(); err != nil {
+					return true, err
+				}
+				v, err := lr.raw()
+				obj[name] = v
+				return true, err
+			})
 			if err != nil {
-				if _, limit := err.(*contract.LimitError); limit {
+				err = lr.itemError(err)
+				var notContract *ErrNotContract
+				if _, limit := err.(*contract.LimitError); limit || errors.As(err, &notContract) {
 					return err
 				}
-				if f.hasFields || f.hasSchema {
+				if item.TableOrFrame {
 					return fmt.Errorf(`%s: frame %d: a frame must be {"fields": [{"name", "values": [...]}]}: %w`, endpoint, i, err)
 				}
 				return fmt.Errorf("%s: option %d: %w", endpoint, i, err)
 			}
-			if f.hasFields || f.hasSchema {
-				return frameValues(&f, add)
+			if item.Table != nil {
+				if lr.items += item.Table.Rows() * len(item.Table.Columns); lr.items > lr.lim.Items.Max {
+					return &contract.LimitError{What: lr.what, Limit: lr.lim.Items, Narrow: lr.narrow}
+				}
+				return frameValues(item.Table, add)
 			}
 			text, value := pick(obj, "__text", "text"), pick(obj, "__value", "value")
 			if text == nil && value == nil {
@@ -120,8 +140,8 @@ func optionText(raw []byte) string {
 
 // frameValues adds a frame's options: from its __text/__value or
 // text/value fields, or else every value of every field.
-func frameValues(f *frame, add func(contract.FindValue) error) error {
-	names, columns := f.columns()
+func frameValues(t *frames.RawTable, add func(contract.FindValue) error) error {
+	names, columns := t.Names, t.Columns
 	textCol, valueCol := -1, -1
 	for i, n := range names {
 		switch strings.ToLower(n) {

@@ -69,6 +69,10 @@ type colBuilder struct {
 	bools   slab[bool]
 	strs    slab[string]
 	err     error // the first cell that did not fit, with its row
+
+	// raw holds the cells as they came, untyped (an ItemReader's table).
+	raw   bool
+	cells cellColumn
 }
 
 func newColBuilder(name, declared string) *colBuilder {
@@ -80,6 +84,10 @@ func newColBuilder(name, declared string) *colBuilder {
 func (b *colBuilder) add(c cell) {
 	row := b.rows
 	b.rows++
+	if b.raw {
+		b.cells.add(c)
+		return
+	}
 	if c.kind == nullCell || b.err != nil {
 		return
 	}

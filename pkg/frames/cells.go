@@ -17,6 +17,7 @@ const (
 	trueCell
 	falseCell
 	nestedCell // an array or an object
+	rawCell    // any value but null, as its JSON in str (an ItemReader's)
 )
 
 // cell is one table cell or frame value as read, before its column's type
@@ -32,6 +33,9 @@ type cell struct {
 // does not peek twice). Numbers are parsed here, once, so that a number in
 // a string column reads as its shortest form, as it always has.
 func (d *decoder) cell(k jsonscan.Kind) (cell, error) {
+	if d.raw && k != 'n' {
+		return d.rawCell()
+	}
 	switch k {
 	case '0':
 		// ioOrSyntax keeps ParseNumber's own error (out of range) as it is.
@@ -53,6 +57,19 @@ func (d *decoder) cell(k jsonscan.Kind) (cell, error) {
 		_, err := d.scan.ReadToken()
 		return cell{}, ioOrSyntax(err)
 	}
+}
+
+// rawCell reads a cell as its JSON, within d.cellBytes.
+func (d *decoder) rawCell() (cell, error) {
+	v, err := d.scan.ReadValue()
+	if err != nil {
+		return cell{}, ioOrSyntax(err)
+	}
+	// Two bytes more for a string's quotes: the bound is about the text.
+	if d.cellBytes.Max > 0 && len(v) > d.cellBytes.Max+2 {
+		return cell{}, &LimitError{What: "bytes in one value", Limit: d.cellBytes, Narrow: d.cellsNarrow}
+	}
+	return cell{kind: rawCell, str: string(v)}, nil
 }
 
 // text is the cell as a string column shows it: a string as it is, a
@@ -123,7 +140,7 @@ func (c *cellColumn) add(x cell) {
 	switch x.kind {
 	case numberCell:
 		c.nums.add(x.num)
-	case stringCell:
+	case stringCell, rawCell:
 		c.strs.add(x.str)
 	case nestedCell:
 		c.nested.add(x.nested)
@@ -161,7 +178,7 @@ func (r *cellCursor) next() cell {
 	switch x.kind {
 	case numberCell:
 		x.num = *r.nums.next()
-	case stringCell:
+	case stringCell, rawCell:
 		x.str = *r.strs.next()
 	case nestedCell:
 		x.nested = *r.nested.next()

@@ -113,6 +113,18 @@ type decoder struct {
 	scrub  func(string) string
 	// prevTime is the last series' time field, see finishSeries.
 	prevTime *data.Field
+
+	// raw keeps each table cell and frame value as its JSON (an
+	// ItemReader's decoder): cellBytes bounds one, and cellsWhat and
+	// cellsNarrow word the Cells limit for the caller's answer.
+	raw                    bool
+	cellBytes              contract.Limit
+	cellsWhat, cellsNarrow string
+	// rowLimit, when set, bounds the rows of tables and frames: an
+	// ItemReader's caller makes each row one event.
+	rowLimit contract.Limit
+	rowsWhat string
+	rows     int
 }
 
 // peek returns the kind of the next token, or 0 when reading it fails; the
@@ -134,16 +146,6 @@ func (d *decoder) notArray(head *headRecorder) error {
 	return &DecodeError{Err: fmt.Errorf("the answer is not a JSON array of series, tables or frames; it starts with %s", contract.Snippet(start, 60))}
 }
 
-// rawItem is what an element of the top-level array held, kept until the
-// object ends and says which shape it is.
-type rawItem struct {
-	name, typ string
-	tags      data.Labels
-	table     tableReader
-	hasFields bool
-	fields    []rawField
-}
-
 // item reads one element of the top-level array. Keys come in any order, so
 // what it is (series, table, frame) is decided at the end of the object.
 func (d *decoder) item(i int) error {
@@ -155,10 +157,7 @@ func (d *decoder) item(i int) error {
 	if tok.Kind() != '{' {
 		return &DecodeError{Where: where(), Err: fmt.Errorf("want an object (a series, table or frame), got %s", kindName(tok.Kind()))}
 	}
-	var (
-		it                  rawItem
-		hasPoints, hasTable bool
-	)
+	var it rawItem
 	d.scratch.reset()
 	for d.peek() != '}' {
 		nameTok, err := d.scan.ReadToken()
@@ -166,45 +165,16 @@ func (d *decoder) item(i int) error {
 			return &DecodeError{Where: where(), Err: ioOrSyntax(err)}
 		}
 		name := nameTok.String()
-		switch name {
-		case "target", "name":
-			s, err := d.text()
-			if err != nil {
-				return &DecodeError{Where: where() + ": " + name, Err: err}
+		handled, err := d.member(&it, name)
+		if !handled {
+			err = ioOrSyntax(d.scan.SkipValue())
+		}
+		if err != nil {
+			at := where() + ": " + name
+			if name == "datapoints" {
+				at = fmt.Sprintf("%s (%q): datapoints", where(), it.name)
 			}
-			it.name = s
-		case "tags":
-			if it.tags, err = d.labels(); err != nil {
-				return &DecodeError{Where: where() + ": tags", Err: err}
-			}
-		case "datapoints":
-			hasPoints = true
-			if err := d.datapoints(); err != nil {
-				return decodeError(fmt.Sprintf("%s (%q): datapoints", where(), it.name), err)
-			}
-		case "type":
-			if it.typ, err = d.text(); err != nil {
-				return &DecodeError{Where: where() + ": type", Err: err}
-			}
-		case "columns":
-			hasTable = true
-			if err := it.table.readColumns(d); err != nil {
-				return decodeError(where()+": columns", err)
-			}
-		case "rows":
-			hasTable = true
-			if err := it.table.readRows(d); err != nil {
-				return decodeError(where()+": rows", err)
-			}
-		case "fields":
-			it.hasFields = true
-			if it.fields, err = d.dataFields(); err != nil {
-				return decodeError(where()+": fields", err)
-			}
-		default:
-			if err := d.scan.SkipValue(); err != nil {
-				return &DecodeError{Where: where() + ": " + name, Err: ioOrSyntax(err)}
-			}
+			return decodeError(at, err)
 		}
 	}
 	if _, err := d.scan.ReadToken(); err != nil {
@@ -212,15 +182,19 @@ func (d *decoder) item(i int) error {
 	}
 
 	switch {
-	case hasTable || it.typ == "table":
+	case it.isTable():
 		t, notices, err := it.table.finish(d, it.name)
 		if err != nil {
 			return decodeError(fmt.Sprintf("table %d", i), err)
 		}
 		d.ans.Tables = append(d.ans.Tables, t)
 		d.addNotices(where(), notices)
-	case it.hasFields:
-		series, table, err := d.buildFromFields(it.name, it.fields)
+	case it.isFrame():
+		fields, err := it.frameFields()
+		if err != nil {
+			return decodeError(fmt.Sprintf("frame %d", i), err)
+		}
+		series, table, err := d.buildFromFields(it.name, fields)
 		if err != nil {
 			return decodeError(fmt.Sprintf("frame %d", i), err)
 		}
@@ -228,7 +202,7 @@ func (d *decoder) item(i int) error {
 		if table != nil {
 			d.ans.Tables = append(d.ans.Tables, table)
 		}
-	case hasPoints:
+	case it.hasPoints:
 		if err := d.addSeries(1); err != nil {
 			return &DecodeError{Err: err}
 		}
@@ -238,7 +212,7 @@ func (d *decoder) item(i int) error {
 		}
 		d.ans.Series = append(d.ans.Series, s)
 	default:
-		return &DecodeError{Where: where(), Err: errors.New(`has none of "datapoints" (time series), "columns" (table) or "fields" (frame)`)}
+		return &DecodeError{Where: where(), Err: errors.New(`has none of "datapoints" (time series), "columns" (table), "fields" or "schema" (frame)`)}
 	}
 	return nil
 }

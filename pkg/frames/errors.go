@@ -36,7 +36,7 @@ func ioOrSyntax(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return ErrTruncated
 	case isSyntax(err):
-		return fmt.Errorf("malformed JSON %v", err)
+		return &malformedError{err}
 	}
 	var unwrapper interface{ Unwrap() error }
 	if errors.As(err, &unwrapper) && unwrapper.Unwrap() != nil {
@@ -46,6 +46,19 @@ func ioOrSyntax(err error) error {
 }
 
 // isSyntax reports whether err is malformed JSON rather than a failed read.
+// malformedError is JSON that does not parse. It keeps no chain to the
+// scanner's error, so reading it through ioOrSyntax again keeps it as is.
+type malformedError struct{ err error }
+
+func (e *malformedError) Error() string { return "malformed JSON " + e.err.Error() }
+
+// IsMalformed tells an error of JSON that does not parse from one of a
+// shape or a value the contract does not allow.
+func IsMalformed(err error) bool {
+	var m *malformedError
+	return errors.As(err, &m)
+}
+
 func isSyntax(err error) bool {
 	var se *jsonscan.SyntaxError
 	return errors.As(err, &se)

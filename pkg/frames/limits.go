@@ -22,7 +22,8 @@ type Limits struct {
 	// frame-shaped items.
 	Points contract.Limit
 	// Cells counts table cells (a short row's missing cells too, since
-	// they are stored as nulls), frame field values, columns and fields,
+	// they are stored as nulls, and a long row's extra cells, read to be
+	// dropped), frame field values, columns and fields,
 	// and every element of an array or object read whole (a cell that is
 	// one, a column declared as an object).
 	Cells contract.Limit
@@ -60,7 +61,23 @@ const (
 func (d *decoder) addCells(n int) error {
 	d.cells += n
 	if d.cells > d.limits.Cells.Max {
+		if d.cellsWhat != "" {
+			return &LimitError{What: d.cellsWhat, Limit: d.limits.Cells, Narrow: d.cellsNarrow}
+		}
 		return &LimitError{What: "cells", Limit: d.limits.Cells, Narrow: narrowCells}
+	}
+	return nil
+}
+
+// addRows counts n more rows of tables and frames against rowLimit, if
+// there is one.
+func (d *decoder) addRows(n int) error {
+	if d.rowLimit.Max <= 0 {
+		return nil
+	}
+	d.rows += n
+	if d.rows > d.rowLimit.Max {
+		return &LimitError{What: d.rowsWhat, Limit: d.rowLimit, Narrow: d.cellsNarrow}
 	}
 	return nil
 }

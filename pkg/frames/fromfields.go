@@ -1,88 +1,6 @@
 package frames
 
-import (
-	"fmt"
-
-	"github.com/grafana/grafana-plugin-sdk-go/data"
-)
-
-// rawField is one field of a data-frame-shaped item, its values not yet
-// typed: whether the item is time series or a table is known only once
-// all its fields are read.
-type rawField struct {
-	name, typ string
-	labels    data.Labels
-	values    cellColumn
-}
-
-// dataFields reads the "fields" of a data-frame-shaped item.
-func (d *decoder) dataFields() ([]rawField, error) {
-	if err := d.expect('['); err != nil {
-		return nil, err
-	}
-	var fields []rawField
-	for i := 0; d.peek() != ']'; i++ {
-		if err := d.addCells(1); err != nil {
-			return nil, err
-		}
-		if err := d.expect('{'); err != nil {
-			return nil, fmt.Errorf("field %d: %w", i, err)
-		}
-		var f rawField
-		for d.peek() != '}' {
-			k, err := d.scan.ReadToken()
-			if err != nil {
-				return nil, ioOrSyntax(err)
-			}
-			switch key := k.String(); key {
-			case "name":
-				f.name, err = d.text()
-			case "type":
-				f.typ, err = d.text()
-			case "labels":
-				f.labels, err = d.labels()
-			case "values":
-				f.values, err = d.values()
-			default:
-				err = ioOrSyntax(d.scan.SkipValue())
-			}
-			if err != nil {
-				return nil, fmt.Errorf("field %d (%q): %w", i, f.name, err)
-			}
-		}
-		if _, err := d.scan.ReadToken(); err != nil {
-			return nil, ioOrSyntax(err)
-		}
-		fields = append(fields, f)
-	}
-	_, err := d.scan.ReadToken()
-	return fields, ioOrSyntax(err)
-}
-
-// values reads a field's "values": an array of cells, or null for none.
-func (d *decoder) values() (cellColumn, error) {
-	var col cellColumn
-	if d.peek() != '[' {
-		v, err := d.any()
-		if err == nil && v != nil {
-			err = fmt.Errorf("want an array, got %s", describe(v))
-		}
-		return col, err
-	}
-	d.scan.ReadToken() //nolint:errcheck // PeekKind saw it
-	for k := d.peek(); k != ']'; k = d.peek() {
-		if err := d.addCells(1); err != nil {
-			return col, err
-		}
-		c, err := d.cell(k)
-		if err != nil {
-			return col, err
-		}
-		col.add(c)
-	}
-	_, err := d.scan.ReadToken()
-	return col, ioOrSyntax(err)
-}
+import "fmt"
 
 // fieldType is a frame field's type: declared, or else its first non-null
 // value's.
@@ -93,7 +11,7 @@ func fieldType(f *rawField) cellType {
 	return inferredType(f.values.firstNonNull())
 }
 
-// buildFromFields turns a data-frame-shaped item into time series when it
+// buildFromFields turns a frame item (items.go reads it) into time series when it
 // is one time field plus number fields (what alerting can read), and into
 // a table otherwise.
 func (d *decoder) buildFromFields(name string, fields []rawField) ([]*Series, *Table, error) {

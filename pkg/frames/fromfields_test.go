@@ -45,6 +45,26 @@ func TestDecodeFrameItems(t *testing.T) {
 			},
 		},
 		{
+			name:   "Grafana's frame JSON: a time field and a number field are a series",
+			body:   `[{"schema":{"name":"cpu","fields":[{"name":"Time","type":"time"},{"name":"cpu","type":"number","labels":{"host":"a"}}]},"data":{"values":[[1000,2000],[0.5,0.7]]}}]`,
+			series: 1,
+			check: func(t *testing.T, a *Answer) {
+				if s := a.Series[0]; s.Name != "cpu" || s.Labels["host"] != "a" || s.Time.Len() != 2 {
+					t.Errorf("series %q %v with %d points", s.Name, s.Labels, s.Time.Len())
+				}
+			},
+		},
+		{
+			name:  "Grafana's frame JSON, data before schema: a table named by the schema",
+			body:  `[{"data":{"values":[["eu","us"],[3,4]]},"schema":{"name":"regions","fields":[{"name":"region"},{"name":"n","type":"number"}]}}]`,
+			types: []data.FieldType{data.FieldTypeNullableString, data.FieldTypeNullableFloat64},
+			check: func(t *testing.T, a *Answer) {
+				if a.Tables[0].Name != "regions" || a.Tables[0].Fields[1].Len() != 2 {
+					t.Errorf("table %q with %d rows", a.Tables[0].Name, a.Tables[0].Fields[1].Len())
+				}
+			},
+		},
+		{
 			name:  "null values are none; labels are kept",
 			body:  `[{"fields":[{"name":"a","values":[1],"values":null,"labels":{"k":"v"}},{"name":"b","values":[]}]}]`,
 			types: []data.FieldType{data.FieldTypeNullableString, data.FieldTypeNullableString},

@@ -1,0 +1,539 @@
+package frames
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// This file is the one reader of the table and frame items of a /query
+// answer, whoever reads them: a panel's query (Decode, which types the
+// cells into fields as they stream) and an annotation query or the frames
+// among variable options (ItemReader, which keeps each cell's JSON for
+// readers that give cells their own meaning). The shapes it reads:
+//
+//   - a table: {"columns": [{"text", "type"} or a name], "rows": [[cells]]};
+//   - a frame: {"fields": [{"name", "type", "labels", "values"}]};
+//   - a frame in Grafana's own JSON: {"schema": {"name", "fields": [{"name",
+//     "type", "labels"}]}, "data": {"values": [[cells]]}}.
+//
+// Keys come in any order, so an item's shape is known when it ends.
+
+// rawItem is what an element of the top-level array held, kept until the
+// object ends and says which shape it is.
+type rawItem struct {
+	name, typ string
+	tags      data.Labels
+	hasPoints bool
+	hasTable  bool
+	table     tableReader
+	hasFields bool
+	fields    []rawField
+	// Grafana's form: the fields as "schema" declares them, and the
+	// columns of "data", joined by frameFields when the item ends.
+	hasSchema bool
+	schema    []rawField
+	data      []cellColumn
+}
+
+// member reads the item's member called name if it is one of a series, a
+// table or a frame; handled is false for any other, left unread.
+func (d *decoder) member(it *rawItem, name string) (handled bool, err error) {
+	switch name {
+	case "target", "name":
+		it.name, err = d.text()
+	case "tags":
+		it.tags, err = d.labels()
+	case "datapoints":
+		it.hasPoints = true
+		if d.raw {
+			// A series is not what an ItemReader's caller reads.
+			err = ioOrSyntax(d.scan.SkipValue())
+		} else {
+			err = d.datapoints()
+		}
+	case "type":
+		it.typ, err = d.text()
+	case "columns":
+		it.hasTable = true
+		err = it.table.readColumns(d)
+	case "rows":
+		it.hasTable = true
+		err = it.table.readRows(d)
+	case "fields":
+		it.hasFields = true
+		it.fields, err = d.dataFields()
+	case "schema":
+		it.hasSchema = true
+		err = d.schema(it)
+	case "data":
+		it.hasSchema = true
+		it.data, err = d.frameData()
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// isTable and isFrame tell an item's shape once it has ended.
+func (it *rawItem) isTable() bool { return it.hasTable || it.typ == "table" }
+func (it *rawItem) isFrame() bool { return it.hasFields || it.hasSchema }
+
+// frameFields returns a frame's fields with their values, from either
+// form.
+func (it *rawItem) frameFields() ([]rawField, error) {
+	if it.hasFields {
+		return it.fields, nil
+	}
+	if len(it.data) > len(it.schema) {
+		return nil, fmt.Errorf(`"data" has %d lists of values for the %d fields "schema" declares`, len(it.data), len(it.schema))
+	}
+	fields := it.schema
+	for j := range it.data {
+		fields[j].values = it.data[j]
+	}
+	return fields, nil
+}
+
+// schema reads Grafana's "schema": the frame's name, and its fields'
+// names, types and labels (values, if a field has them, are read too but
+// "data" is where this form keeps them).
+func (d *decoder) schema(it *rawItem) error {
+	if d.peek() == 'n' {
+		_, err := d.scan.ReadToken()
+		return ioOrSyntax(err)
+	}
+	if err := d.expect('{'); err != nil {
+		return err
+	}
+	for d.peek() != '}' {
+		k, err := d.scan.ReadToken()
+		if err != nil {
+			return ioOrSyntax(err)
+		}
+		switch k.String() {
+		case "name":
+			var name string
+			if name, err = d.text(); err == nil && it.name == "" {
+				it.name = name
+			}
+		case "fields":
+			it.schema, err = d.dataFields()
+		default:
+			err = ioOrSyntax(d.scan.SkipValue())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := d.scan.ReadToken()
+	return ioOrSyntax(err)
+}
+
+// frameData reads Grafana's "data": {"values": [[cells] per field]}.
+func (d *decoder) frameData() ([]cellColumn, error) {
+	if d.peek() == 'n' {
+		_, err := d.scan.ReadToken()
+		return nil, ioOrSyntax(err)
+	}
+	if err := d.expect('{'); err != nil {
+		return nil, err
+	}
+	var cols []cellColumn
+	for d.peek() != '}' {
+		k, err := d.scan.ReadToken()
+		if err != nil {
+			return nil, ioOrSyntax(err)
+		}
+		if k.String() != "values" {
+			if err := ioOrSyntax(d.scan.SkipValue()); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := d.expect('['); err != nil {
+			return nil, fmt.Errorf("values: %w", err)
+		}
+		cols = cols[:0]
+		for i := 0; d.peek() != ']'; i++ {
+			col, err := d.values()
+			if err != nil {
+				return nil, fmt.Errorf("values %d: %w", i, err)
+			}
+			cols = append(cols, col)
+		}
+		if _, err := d.scan.ReadToken(); err != nil {
+			return nil, ioOrSyntax(err)
+		}
+	}
+	_, err := d.scan.ReadToken()
+	return cols, ioOrSyntax(err)
+}
+
+// Table is one table of an answer, with typed fields.
+type Table struct {
+	Name   string
+	Fields []*data.Field
+}
+
+// column is a table column as declared: its name and, if given, its type.
+type column struct{ name, typ string }
+
+// tableReader is a table item's "columns" and "rows" as they arrive.
+//
+// Services send "columns" first, and then each row is typed as it streams,
+// straight into its columns' builders: a number cell is read into the 16
+// bytes it ends up in, and nothing else is held for it.
+//
+// Keys may come in any order, though, and rows that come before "columns"
+// cannot be typed yet. Those are held as untyped cells (cellColumn, 9 bytes
+// a number, row after row) and typed when the item ends. That path is
+// slower and holds more on the way; it is there for correctness only.
+type tableReader struct {
+	cols     []column
+	hasCols  bool
+	builders []*colBuilder // one per column, once rows are read
+	streamed bool          // rows were typed as they came, with cols
+
+	// Rows held until "columns": their cells in row order, and each row's
+	// length to tell them apart.
+	held    cellColumn
+	rowLens []int32
+
+	rows, short, long int
+}
+
+// readColumns reads "columns". Rows already typed with other columns
+// cannot be typed again: such an item (two "columns" keys, "rows" between
+// them) is refused rather than held whole in case it happens.
+func (t *tableReader) readColumns(d *decoder) error {
+	cols, err := d.columns()
+	if err != nil {
+		return err
+	}
+	if t.streamed && !sameColumns(cols, t.cols) {
+		return errors.New(`"columns" comes again after "rows", with other columns; send one "columns"`)
+	}
+	t.cols, t.hasCols = cols, true
+	return nil
+}
+
+func sameColumns(a, b []column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// readRows reads "rows"; a second "rows" replaces the first.
+func (t *tableReader) readRows(d *decoder) error {
+	*t = tableReader{cols: t.cols, hasCols: t.hasCols}
+	if !t.hasCols {
+		return d.eachRow(t.holdRow)
+	}
+	t.streamed = true
+	t.builders = t.newBuilders(d.raw)
+	n := len(t.cols)
+	return d.eachRow(func(d *decoder) error {
+		if err := d.addCells(n); err != nil {
+			return err
+		}
+		j := 0
+		for k := d.peek(); k != ']'; k = d.peek() {
+			if j < n {
+				c, err := d.cell(k)
+				if err != nil {
+					return err
+				}
+				t.builders[j].add(c)
+			} else {
+				// Cells past the columns are read and dropped, but
+				// counted, so an endless row stops at the limit.
+				if err := d.addCells(1); err != nil {
+					return err
+				}
+				if _, err := d.any(); err != nil {
+					return err
+				}
+			}
+			j++
+		}
+		t.rows++
+		t.endRow(j)
+		return nil
+	})
+}
+
+// holdRow reads a row that came before "columns" into t.held.
+func (t *tableReader) holdRow(d *decoder) error {
+	j := int32(0)
+	for k := d.peek(); k != ']'; k = d.peek() {
+		if err := d.addCells(1); err != nil {
+			return err
+		}
+		c, err := d.cell(k)
+		if err != nil {
+			return err
+		}
+		t.held.add(c)
+		j++
+	}
+	t.rowLens = append(t.rowLens, j)
+	t.rows++
+	return nil
+}
+
+// endRow counts a row of j cells that is short or long, and gives the
+// missing cells their nulls.
+func (t *tableReader) endRow(j int) {
+	n := len(t.builders)
+	switch {
+	case j < n:
+		t.short++
+		for _, b := range t.builders[j:] {
+			b.add(cell{})
+		}
+	case j > n:
+		t.long++
+	}
+}
+
+func (t *tableReader) newBuilders(raw bool) []*colBuilder {
+	bs := make([]*colBuilder, len(t.cols))
+	for j, c := range t.cols {
+		name := c.name
+		if name == "" {
+			name = fmt.Sprintf("Column %d", j+1)
+		}
+		bs[j] = newColBuilder(name, c.typ)
+		bs[j].raw = raw
+	}
+	return bs
+}
+
+// eachRow reads an array of rows, calling readCells for each after its
+// '[' with the rest of the row to read up to its ']'.
+func (d *decoder) eachRow(readCells func(*decoder) error) error {
+	if err := d.expect('['); err != nil {
+		return err
+	}
+	for i := 0; d.peek() != ']'; i++ {
+		if d.peek() != '[' {
+			v, err := d.any()
+			if err != nil {
+				return fmt.Errorf("row %d: %w", i, err)
+			}
+			return fmt.Errorf("row %d: want an array of cells, got %s", i, describe(v))
+		}
+		d.scan.ReadToken() //nolint:errcheck // PeekKind saw it
+		if err := d.addRows(1); err != nil {
+			return err
+		}
+		if err := readCells(d); err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
+		}
+		if _, err := d.scan.ReadToken(); err != nil {
+			return fmt.Errorf("row %d: %w", i, ioOrSyntax(err))
+		}
+	}
+	_, err := d.scan.ReadToken()
+	return ioOrSyntax(err)
+}
+
+// complete checks the table's rows against its columns, types the rows
+// held before "columns", and returns notices about rows that do not match
+// the columns.
+func (t *tableReader) complete(d *decoder) ([]string, error) {
+	if len(t.cols) == 0 && t.rows > 0 {
+		return nil, fmt.Errorf(`has %d rows but no "columns"`, t.rows)
+	}
+	if !t.streamed {
+		if err := t.typeHeldRows(d); err != nil {
+			return nil, err
+		}
+	}
+	var notices []string
+	if t.short > 0 {
+		notices = append(notices, fmt.Sprintf("%d rows have fewer cells than the %d columns; the missing cells are empty", t.short, len(t.cols)))
+	}
+	if t.long > 0 {
+		notices = append(notices, fmt.Sprintf("%d rows have more cells than the %d columns; the extra cells were left out", t.long, len(t.cols)))
+	}
+	return notices, nil
+}
+
+// finish returns the table with its columns typed. A cell that does not
+// fit its column is reported by column, then row, whichever way the rows
+// came.
+func (t *tableReader) finish(d *decoder, name string) (*Table, []string, error) {
+	notices, err := t.complete(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	tb := &Table{Name: name}
+	for _, b := range t.builders {
+		f, err := b.field()
+		if err != nil {
+			return nil, nil, fmt.Errorf("column %q: %w", b.name, err)
+		}
+		tb.Fields = append(tb.Fields, f)
+	}
+	return tb, notices, nil
+}
+
+// finishRaw returns the table with its cells as they came (an
+// ItemReader's).
+func (t *tableReader) finishRaw(d *decoder, name string) (*RawTable, []string, error) {
+	notices, err := t.complete(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	tb := &RawTable{Name: name}
+	for _, b := range t.builders {
+		tb.Names = append(tb.Names, b.name)
+		tb.Columns = append(tb.Columns, rawColumn(&b.cells))
+	}
+	return tb, notices, nil
+}
+
+// typeHeldRows feeds the rows held before "columns" (if any) to the
+// columns' builders.
+func (t *tableReader) typeHeldRows(d *decoder) error {
+	n := len(t.cols)
+	t.builders = t.newBuilders(d.raw)
+	// The held rows counted the cells they brought; the table holds rows ×
+	// columns (a short row's nulls too, a long row's extra cells not).
+	if err := d.addCells(t.rows*n - t.held.len()); err != nil {
+		return err
+	}
+	cur := t.held.cursor()
+	for _, l := range t.rowLens {
+		j := int(l)
+		for k := range j {
+			c := cur.next()
+			if k < n {
+				t.builders[k].add(c)
+			}
+		}
+		t.endRow(j)
+	}
+	t.held, t.rowLens = cellColumn{}, nil
+	return nil
+}
+
+// columns reads table columns: {text, type} objects or bare names.
+func (d *decoder) columns() ([]column, error) {
+	if err := d.expect('['); err != nil {
+		return nil, err
+	}
+	var cols []column
+	for i := 0; d.peek() != ']'; i++ {
+		if err := d.addCells(1); err != nil {
+			return nil, err
+		}
+		if d.peek() != '{' {
+			s, err := d.text()
+			if err != nil {
+				return nil, fmt.Errorf("column %d: %w", i, err)
+			}
+			cols = append(cols, column{name: s})
+			continue
+		}
+		v, err := d.any()
+		if err != nil {
+			return nil, fmt.Errorf("column %d: %w", i, err)
+		}
+		obj := v.(map[string]any)
+		c := column{name: cellText(obj["text"]), typ: cellText(obj["type"])}
+		if c.name == "" {
+			c.name = cellText(obj["name"])
+		}
+		cols = append(cols, c)
+	}
+	_, err := d.scan.ReadToken()
+	return cols, ioOrSyntax(err)
+}
+
+// rawField is one field of a data-frame-shaped item, its values not yet
+// typed: whether the item is time series or a table is known only once
+// all its fields are read.
+type rawField struct {
+	name, typ string
+	labels    data.Labels
+	values    cellColumn
+}
+
+// dataFields reads the "fields" of a data-frame-shaped item.
+func (d *decoder) dataFields() ([]rawField, error) {
+	if err := d.expect('['); err != nil {
+		return nil, err
+	}
+	var fields []rawField
+	for i := 0; d.peek() != ']'; i++ {
+		if err := d.addCells(1); err != nil {
+			return nil, err
+		}
+		if err := d.expect('{'); err != nil {
+			return nil, fmt.Errorf("field %d: %w", i, err)
+		}
+		var f rawField
+		for d.peek() != '}' {
+			k, err := d.scan.ReadToken()
+			if err != nil {
+				return nil, ioOrSyntax(err)
+			}
+			switch key := k.String(); key {
+			case "name":
+				f.name, err = d.text()
+			case "type":
+				f.typ, err = d.text()
+			case "labels":
+				f.labels, err = d.labels()
+			case "values":
+				f.values, err = d.values()
+			default:
+				err = ioOrSyntax(d.scan.SkipValue())
+			}
+			if err != nil {
+				return nil, fmt.Errorf("field %d (%q): %w", i, f.name, err)
+			}
+		}
+		if _, err := d.scan.ReadToken(); err != nil {
+			return nil, ioOrSyntax(err)
+		}
+		fields = append(fields, f)
+	}
+	_, err := d.scan.ReadToken()
+	return fields, ioOrSyntax(err)
+}
+
+// values reads a field's "values": an array of cells, or null for none.
+func (d *decoder) values() (cellColumn, error) {
+	var col cellColumn
+	if d.peek() != '[' {
+		v, err := d.any()
+		if err == nil && v != nil {
+			err = fmt.Errorf("want an array, got %s", describe(v))
+		}
+		return col, err
+	}
+	d.scan.ReadToken() //nolint:errcheck // PeekKind saw it
+	for k := d.peek(); k != ']'; k = d.peek() {
+		if err := d.addCells(1); err != nil {
+			return col, err
+		}
+		c, err := d.cell(k)
+		if err != nil {
+			return col, err
+		}
+		col.add(c)
+	}
+	_, err := d.scan.ReadToken()
+	return col, ioOrSyntax(err)
+}
