@@ -1,6 +1,6 @@
 # The reference in-house metrics server (`inhouse-metrics serve`), for
 # docker-compose.yaml. Build context: the repository's root.
-FROM golang:1.26.8-alpine3.22 AS build
+FROM golang:1.26.8-alpine3.23 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -9,7 +9,7 @@ COPY pkg ./pkg
 COPY internal ./internal
 RUN CGO_ENABLED=0 go build -trimpath -o /out/inhouse-metrics ./cmd/inhouse-metrics
 
-FROM alpine:3.22
+FROM alpine:3.23
 COPY --from=build /out/inhouse-metrics /usr/local/bin/inhouse-metrics
 USER nobody
 EXPOSE 8080
