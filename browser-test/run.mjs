@@ -70,7 +70,13 @@ function installOldest() {
     return;
   }
   process.stdout.write(`installing @grafana/* ${wanted} and React 18 into ${OLDEST}/node_modules (npm ci)\n`);
-  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', OLDEST], { stdio: 'inherit' });
+  // --ignore-scripts: the host page only bundles these packages' JavaScript.
+  // The one install script among them, protobufjs's postinstall, only warns
+  // about a parent package's version scheme; npm 11 already skips it for
+  // want of approval, and says so in four warning lines.
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', OLDEST], {
+    stdio: 'inherit',
+  });
   if (npm.status !== 0) {
     fail(`npm ci in ${OLDEST} failed`);
   }

@@ -95,6 +95,17 @@ func ReadAnnotationTables(endpoint string, r io.Reader, lim contract.ListLimits)
 		Cells: lr.lim.Cells, CellsWhat: "table cells", Narrow: lr.narrow, CellBytes: lr.lim.ItemBytes,
 		Rows: lr.lim.Items, RowsWhat: lr.what,
 	})
+	// With a column named text, the columns no event reads are skipped
+	// unread; without one, the text may be any column of strings, known
+	// only from its cells (textColumn).
+	items.SkipColumns(func(names []string) []bool {
+		named := slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "text") })
+		skip := make([]bool, len(names))
+		for c, n := range names {
+			skip[c] = named && !eventColumn(n)
+		}
+		return skip
+	})
 	out := []contract.Annotation{}
 	err := lr.each(false, func(i int) error {
 		if lr.s.PeekKind() == 'n' {
@@ -164,6 +175,16 @@ func (lr *listReader) appendRows(out []contract.Annotation, names []string, colu
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// eventColumn tells the columns an event reads by name.
+func eventColumn(name string) bool {
+	for _, n := range []string{"time", "timeEnd", "title", "text", "tags", "id"} {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // textColumn names the column an event's text comes from, as Grafana's

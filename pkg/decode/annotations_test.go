@@ -132,8 +132,8 @@ func FuzzDecodeAnnotations(f *testing.F) {
 }
 
 // BenchmarkReadAnnotationTables reads a table of 10,000 events with five
-// columns no event field reads, which are now held until the text column
-// is known (textColumn).
+// columns no event reads, which are skipped unread since a column is named
+// text.
 func BenchmarkReadAnnotationTables(b *testing.B) {
 	var sb strings.Builder
 	sb.WriteString(`[{"columns":[{"text":"time"},{"text":"text"},{"text":"a"},{"text":"b"},{"text":"c"},{"text":"d"},{"text":"e"}],"rows":[`)

@@ -70,9 +70,10 @@ type colBuilder struct {
 	strs    slab[string]
 	err     error // the first cell that did not fit, with its row
 
-	// raw holds the cells as they came, untyped (an ItemReader's table).
-	raw   bool
-	cells cellColumn
+	// raw holds the cells as they came, untyped (an ItemReader's table);
+	// skip leaves them unread, as nulls.
+	raw, skip bool
+	cells     cellColumn
 }
 
 func newColBuilder(name, declared string) *colBuilder {
@@ -84,10 +85,6 @@ func newColBuilder(name, declared string) *colBuilder {
 func (b *colBuilder) add(c cell) {
 	row := b.rows
 	b.rows++
-	if b.raw {
-		b.cells.add(c)
-		return
-	}
 	if c.kind == nullCell || b.err != nil {
 		return
 	}
@@ -122,6 +119,22 @@ func (b *colBuilder) add(c cell) {
 		b.valid = append(b.valid, 0)
 	}
 	b.valid[row>>6] |= 1 << (row & 63)
+}
+
+// addRaw appends the next row's cell as it came, untyped.
+func (b *colBuilder) addRaw(c cell) {
+	b.rows++
+	b.cells.add(c)
+}
+
+// put appends the next row's cell as the builder keeps it: typed, or as
+// it came.
+func (b *colBuilder) put(c cell) {
+	if b.raw {
+		b.addRaw(c)
+	} else {
+		b.add(c)
+	}
 }
 
 // field returns the column as a nullable field, or the first cell that did

@@ -36,6 +36,11 @@ func (d *decoder) cell(k jsonscan.Kind) (cell, error) {
 	if d.raw && k != 'n' {
 		return d.rawCell()
 	}
+	return d.typedCell(k)
+}
+
+// typedCell is cell for a decoder that types cells (Decode's).
+func (d *decoder) typedCell(k jsonscan.Kind) (cell, error) {
 	switch k {
 	case '0':
 		// ioOrSyntax keeps ParseNumber's own error (out of range) as it is.

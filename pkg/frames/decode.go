@@ -125,6 +125,9 @@ type decoder struct {
 	rowLimit contract.Limit
 	rowsWhat string
 	rows     int
+	// skipped, when set, names the columns of a table an ItemReader's
+	// caller does not read, once the columns are known before the rows.
+	skipped func(columns []string) []bool
 }
 
 // peek returns the kind of the next token, or 0 when reading it fails; the

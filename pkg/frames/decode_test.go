@@ -115,6 +115,8 @@ func FuzzDecode(f *testing.F) {
 		`[{"name":"f","fields":[{"name":"time","type":"time","values":[1,2]},{"name":"v","values":[1,null],"labels":{"a":"b"}}]}]`,
 		`[{"target":"a","datapoints":[[1,1e300]]}]`,
 		`[{"target":"a","datapoints":[[1,10`,
+		`[{"data":{"values":[[1,2],["a",null]]},"schema":{"name":"f","fields":[{"name":"time","type":"time"},{"name":"s","labels":{"a":"b"}}]}}]`,
+		`[{"columns":[],"rows":[[1]]}]`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -76,6 +76,11 @@ func NewItemReader(s *jsonscan.Scanner, lim ItemLimits) *ItemReader {
 	}}
 }
 
+// SkipColumns has the cells of the columns skip names left unread (null)
+// in tables whose "columns" come before their "rows", as services send
+// them: skip is given the column names and returns which to skip.
+func (r *ItemReader) SkipColumns(skip func(columns []string) []bool) { r.d.skipped = skip }
+
 // Item is what ItemReader.Read found in one object.
 type Item struct {
 	// Table is the object's table or frame; nil when it was neither.

@@ -1,6 +1,7 @@
 package frames
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -138,6 +139,31 @@ func TestItemReaderLimitsAndOtherMembers(t *testing.T) {
 	}
 	if want := map[string]string{"text": `"A"`, "__value": `"a"`}; !reflect.DeepEqual(got, want) {
 		t.Errorf("other members %v, want %v", got, want)
+	}
+
+	// Columns the caller skips are left unread, as nulls, when "columns"
+	// comes first; rows that came before "columns" are kept whole.
+	for _, tt := range []struct{ body, want string }{
+		{`{"columns":["time","x"],"rows":[[1,{"deep":[1,2]}],[2,"y"]]}`, `[["1","2"],["",""]]`},
+		{`{"rows":[[1,"y"]],"columns":["time","x"]}`, `[["1"],["\"y\""]]`},
+	} {
+		r := NewItemReader(jsonscan.NewScanner(strings.NewReader(tt.body), nil), ItemLimits{})
+		r.SkipColumns(func(names []string) []bool { return []bool{false, names[1] == "x"} })
+		it, err := r.Read(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [][]string
+		for _, col := range it.Table.Columns {
+			var c []string
+			for _, raw := range col {
+				c = append(c, string(raw))
+			}
+			got = append(got, c)
+		}
+		if b, _ := json.Marshal(got); string(b) != tt.want {
+			t.Errorf("%s: cells %s, want %s", tt.body, b, tt.want)
+		}
 	}
 
 	// JSON that does not parse is told apart from a shape error.

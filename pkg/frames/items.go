@@ -238,36 +238,73 @@ func (t *tableReader) readRows(d *decoder) error {
 		return d.eachRow(t.holdRow)
 	}
 	t.streamed = true
-	t.builders = t.newBuilders(d.raw)
+	t.builders = t.newBuilders(d, true)
 	n := len(t.cols)
+	// A panel's rows and an ItemReader's have a loop each, so a panel's
+	// cells pay nothing for keeping JSON or skipping columns.
+	cells := t.typedCells
+	if d.raw {
+		cells = t.rawCells
+	}
 	return d.eachRow(func(d *decoder) error {
 		if err := d.addCells(n); err != nil {
 			return err
 		}
-		j := 0
-		for k := d.peek(); k != ']'; k = d.peek() {
-			if j < n {
-				c, err := d.cell(k)
-				if err != nil {
-					return err
-				}
-				t.builders[j].add(c)
-			} else {
-				// Cells past the columns are read and dropped, but
-				// counted, so an endless row stops at the limit.
-				if err := d.addCells(1); err != nil {
-					return err
-				}
-				if _, err := d.any(); err != nil {
-					return err
-				}
+		j, err := cells(d)
+		if err != nil {
+			return err
+		}
+		for ; d.peek() != ']'; j++ {
+			// Cells past the columns are read and dropped, but counted,
+			// so an endless row stops at the limit.
+			if err := d.addCells(1); err != nil {
+				return err
 			}
-			j++
+			if _, err := d.any(); err != nil {
+				return err
+			}
 		}
 		t.rows++
 		t.endRow(j)
 		return nil
 	})
+}
+
+// typedCells reads a row's cells into its columns' builders, up to the
+// row's end or its last column, and returns how many it read.
+func (t *tableReader) typedCells(d *decoder) (int, error) {
+	j := 0
+	for k := d.peek(); k != ']' && j < len(t.builders); k = d.peek() {
+		c, err := d.typedCell(k)
+		if err != nil {
+			return j, err
+		}
+		t.builders[j].add(c)
+		j++
+	}
+	return j, nil
+}
+
+// rawCells is typedCells for an ItemReader: each cell as its JSON, and
+// the cells of skipped columns counted with the row but never held.
+func (t *tableReader) rawCells(d *decoder) (int, error) {
+	j := 0
+	for k := d.peek(); k != ']' && j < len(t.builders); k = d.peek() {
+		b := t.builders[j]
+		c := cell{}
+		var err error
+		if b.skip {
+			err = ioOrSyntax(d.scan.SkipValue())
+		} else {
+			c, err = d.cell(k)
+		}
+		if err != nil {
+			return j, err
+		}
+		b.addRaw(c)
+		j++
+	}
+	return j, nil
 }
 
 // holdRow reads a row that came before "columns" into t.held.
@@ -297,22 +334,31 @@ func (t *tableReader) endRow(j int) {
 	case j < n:
 		t.short++
 		for _, b := range t.builders[j:] {
-			b.add(cell{})
+			b.put(cell{})
 		}
 	case j > n:
 		t.long++
 	}
 }
 
-func (t *tableReader) newBuilders(raw bool) []*colBuilder {
+// newBuilders makes the columns' builders; rows streamed with their
+// columns known skip the columns an ItemReader's caller does not read
+// (skipped says which).
+func (t *tableReader) newBuilders(d *decoder, streamed bool) []*colBuilder {
 	bs := make([]*colBuilder, len(t.cols))
+	names := make([]string, len(t.cols))
 	for j, c := range t.cols {
-		name := c.name
-		if name == "" {
-			name = fmt.Sprintf("Column %d", j+1)
+		names[j] = c.name
+		if names[j] == "" {
+			names[j] = fmt.Sprintf("Column %d", j+1)
 		}
-		bs[j] = newColBuilder(name, c.typ)
-		bs[j].raw = raw
+		bs[j] = newColBuilder(names[j], c.typ)
+		bs[j].raw = d.raw
+	}
+	if d.raw && streamed && d.skipped != nil {
+		for j, skip := range d.skipped(names) {
+			bs[j].skip = skip
+		}
 	}
 	return bs
 }
@@ -406,7 +452,7 @@ func (t *tableReader) finishRaw(d *decoder, name string) (*RawTable, []string, e
 // columns' builders.
 func (t *tableReader) typeHeldRows(d *decoder) error {
 	n := len(t.cols)
-	t.builders = t.newBuilders(d.raw)
+	t.builders = t.newBuilders(d, false)
 	// The held rows counted the cells they brought; the table holds rows ×
 	// columns (a short row's nulls too, a long row's extra cells not).
 	if err := d.addCells(t.rows*n - t.held.len()); err != nil {
@@ -418,7 +464,7 @@ func (t *tableReader) typeHeldRows(d *decoder) error {
 		for k := range j {
 			c := cur.next()
 			if k < n {
-				t.builders[k].add(c)
+				t.builders[k].put(c)
 			}
 		}
 		t.endRow(j)
