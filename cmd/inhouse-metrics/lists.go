@@ -166,23 +166,16 @@ func tagValuesCmd(args []string) error {
 // frameQuery runs one query of queryType through the plugin and prints
 // its frames as tables.
 func frameQuery(c *connFlags, queryType string, model map[string]any, tr backend.TimeRange) error {
-	q, err := json.Marshal(model)
-	if err != nil {
-		return err
-	}
-	h, err := c.start()
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	res, err := h.QueryDataAs(context.Background(), c.dataSource(), c.settings.caller(), []backend.DataQuery{{
-		RefID: "A", QueryType: queryType, JSON: q, TimeRange: tr, MaxDataPoints: defaultMaxDataPoints,
+	h, r, err := c.queryA(model, backend.DataQuery{
+		QueryType: queryType, TimeRange: tr, MaxDataPoints: defaultMaxDataPoints,
 		Interval: max(tr.Duration()/defaultMaxDataPoints, time.Millisecond),
-	}}, nil)
+	})
+	if h != nil {
+		defer h.Close()
+	}
 	if err != nil {
 		return err
 	}
-	r := res.Responses["A"]
 	if r.Error != nil {
 		printResponse(os.Stdout, "A", r)
 		return errors.New(queryType + " query failed")

@@ -105,6 +105,27 @@ func (c *connFlags) start() (*grafanahost.Host, error) {
 	return grafanahost.Start(bin, grafanahost.Options{})
 }
 
+// queryA starts the plugin and runs q, with model as its JSON, as query A
+// of one request from the data source's caller: the steps every command
+// that queries shares. The host stays open for a stream to follow; the
+// caller closes it, also on an error.
+func (c *connFlags) queryA(model map[string]any, q backend.DataQuery) (*grafanahost.Host, backend.DataResponse, error) {
+	var err error
+	if q.JSON, err = json.Marshal(model); err != nil {
+		return nil, backend.DataResponse{}, err
+	}
+	h, err := c.start()
+	if err != nil {
+		return nil, backend.DataResponse{}, err
+	}
+	q.RefID = "A"
+	res, err := h.QueryDataAs(context.Background(), c.dataSource(), c.settings.caller(), []backend.DataQuery{q}, nil)
+	if err != nil {
+		return h, backend.DataResponse{}, err
+	}
+	return h, res.Responses["A"], nil
+}
+
 func health(args []string) error {
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
 	var c connFlags
@@ -185,22 +206,13 @@ func query(args []string) error {
 	if *follow {
 		model["live"] = true
 	}
-	q, err := json.Marshal(model)
+	h, r, err := c.queryA(model, backend.DataQuery{TimeRange: tr, MaxDataPoints: *maxPoints, Interval: interval})
+	if h != nil {
+		defer h.Close()
+	}
 	if err != nil {
 		return err
 	}
-	h, err := c.start()
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	res, err := h.QueryDataAs(context.Background(), c.dataSource(), c.settings.caller(), []backend.DataQuery{{
-		RefID: "A", JSON: q, TimeRange: tr, MaxDataPoints: *maxPoints, Interval: interval,
-	}}, nil)
-	if err != nil {
-		return err
-	}
-	r := res.Responses["A"]
 	printResponse(os.Stdout, "A", r)
 	if r.Error != nil {
 		return errors.New("query failed")
