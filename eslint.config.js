@@ -3,7 +3,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'coverage', 'test-artifacts', 'browser-test/dist', 'browser-test/dist-oldest'] },
+  { ignores: ['dist', 'node_modules', 'coverage', 'test-artifacts', 'browser-test/dist', 'browser-test/dist-*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

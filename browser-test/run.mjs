@@ -19,10 +19,11 @@
 // both ways (SimpleJSON's query text, then a metric), and a panel whose
 // query has the Live switch on, streamed through Grafana Live (the host's
 // Server-Sent Events endpoint): new rows must arrive. Then the same
-// module.js runs in a second host page built with the @grafana/* packages
-// and React of the oldest Grafana in plugin.json's grafanaDependency
-// (browser-test/oldest): configuration page, Save & test, query editor and
-// a query. Screenshots go to test-artifacts/.
+// module.js runs in host pages built with the @grafana/* packages and
+// React of pinned Grafana versions (browser-test/pinned.json): the oldest
+// in plugin.json's grafanaDependency (browser-test/oldest) and the last
+// minor of 12 (browser-test/grafana-12): configuration page, Save & test,
+// query editor and a query. Screenshots go to test-artifacts/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,47 +50,55 @@ function fail(message) {
   throw new Error(message);
 }
 
-const OLDEST = 'browser-test/oldest';
+// Host pages built with pinned Grafana packages instead of the root's (the
+// newest): the oldest Grafana in plugin.json's grafanaDependency, and the
+// last minor of Grafana 12. Each name's folder under browser-test/ holds a
+// package.json and lock of its own; vite.config.ts reads the same list.
+const PINNED = JSON.parse(readFileSync('browser-test/pinned.json', 'utf8'));
 
-/** The version a package.json asks for, and the one installed in its node_modules. */
-function oldestVersions() {
-  const wanted = JSON.parse(readFileSync(`${OLDEST}/package.json`, 'utf8')).dependencies['@grafana/ui'];
+/** The @grafana/ui version a pinned host's package.json asks for, and the one installed. */
+function pinnedVersions(name) {
+  const dir = `browser-test/${PINNED[name]}`;
+  const wanted = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')).dependencies['@grafana/ui'];
   let installed;
   try {
-    installed = JSON.parse(readFileSync(`${OLDEST}/node_modules/@grafana/ui/package.json`, 'utf8')).version;
+    installed = JSON.parse(readFileSync(`${dir}/node_modules/@grafana/ui/package.json`, 'utf8')).version;
   } catch {
     installed = undefined;
   }
-  return { wanted, installed };
+  return { dir, wanted, installed };
 }
 
-/** Installs the oldest supported Grafana's packages unless they are there already. */
-function installOldest() {
-  const { wanted, installed } = oldestVersions();
+/** Installs a pinned host's packages unless they are there already. */
+function installPinned(name) {
+  const { dir, wanted, installed } = pinnedVersions(name);
   if (installed === wanted) {
     return;
   }
-  process.stdout.write(`installing @grafana/* ${wanted} and React 18 into ${OLDEST}/node_modules (npm ci)\n`);
+  process.stdout.write(`installing @grafana/* ${wanted} and React 18 into ${dir}/node_modules (npm ci)\n`);
   // --ignore-scripts: the host page only bundles these packages' JavaScript.
   // The one install script among them, protobufjs's postinstall, only warns
   // about a parent package's version scheme; npm 11 already skips it for
   // want of approval, and says so in four warning lines.
-  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', OLDEST], {
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', dir], {
     stdio: 'inherit',
   });
   if (npm.status !== 0) {
-    fail(`npm ci in ${OLDEST} failed`);
+    fail(`npm ci in ${dir} failed`);
   }
 }
 
-// HOST_GRAFANA=newest or oldest runs that host page alone.
-const HOSTS = process.env.HOST_GRAFANA ? [process.env.HOST_GRAFANA] : ['newest', 'oldest'];
+// HOST_GRAFANA=newest, or a pinned host's name, runs that host page alone.
+const HOSTS = process.env.HOST_GRAFANA ? [process.env.HOST_GRAFANA] : ['newest', ...Object.keys(PINNED)];
 
 function build() {
-  if (HOSTS.includes('oldest')) {
-    installOldest();
-  }
   for (const grafana of HOSTS) {
+    if (grafana !== 'newest') {
+      if (!PINNED[grafana]) {
+        fail(`HOST_GRAFANA=${grafana}: give newest or one of ${Object.keys(PINNED).join(', ')}`);
+      }
+      installPinned(grafana);
+    }
     const vite = spawnSync('npx', ['vite', 'build', '--config', 'browser-test/vite.config.ts', '--logLevel', 'warn'], {
       stdio: 'inherit',
       env: { ...process.env, HOST_GRAFANA: grafana },
@@ -389,8 +398,11 @@ async function onHost(browser, bin, pageDir, name, scenario) {
   }
 }
 
-/** The oldest Grafana the plugin supports: the configuration page, Save & test, the query editor and a query. */
-async function oldestGrafana(page, host) {
+/**
+ * A pinned Grafana (the oldest the plugin supports, the last minor of 12):
+ * the configuration page, Save & test, the query editor and a query.
+ */
+const pinnedGrafana = (name) => async (page, host) => {
   await page.goto(host.page);
   const config = page.getByTestId('config-page');
   await config.waitFor().catch(async () => fail(`the configuration page did not render: ${await page.content()}`));
@@ -398,8 +410,9 @@ async function oldestGrafana(page, host) {
     grafana: window.grafanaBootData.settings.buildInfo.version,
     react: document.getElementById('root').dataset.react,
   }));
-  if (versions.grafana !== oldestVersions().wanted || !versions.react?.startsWith('18.')) {
-    fail(`the host page should run @grafana/* ${oldestVersions().wanted} and React 18: ${JSON.stringify(versions)}`);
+  const { wanted } = pinnedVersions(name);
+  if (versions.grafana !== wanted || !versions.react?.startsWith('18.')) {
+    fail(`the host page should run @grafana/* ${wanted} and React 18: ${JSON.stringify(versions)}`);
   }
   await fillAndLeave(page, '#inhouse-url', host.service);
   await pickOption(page, '#auth-method-select', 'API key');
@@ -408,7 +421,7 @@ async function oldestGrafana(page, host) {
   await page.getByTestId('health-result').getByText('Save & test passed').waitFor()
     .catch(async () => fail(`Save & test: ${await page.getByTestId('health-result').innerText().catch(() => '(no result)')}`));
   await settle(page);
-  await config.screenshot({ path: join(ARTIFACTS, 'oldest-config-editor.png') });
+  await config.screenshot({ path: join(ARTIFACTS, `${name}-config-editor.png`) });
 
   await page.getByTestId('query-page').scrollIntoViewIfNeeded();
   await pickOption(page, '#metric-A', 'Request rate');
@@ -418,9 +431,9 @@ async function oldestGrafana(page, host) {
   await page.keyboard.press('Escape');
   const result = await textOf(page, 'query-result', /^1 frame\(s\).*checkout/, 'the query');
   await settle(page);
-  await page.getByTestId('query-A').screenshot({ path: join(ARTIFACTS, 'oldest-query-editor.png') });
-  process.stdout.write(`oldest Grafana (@grafana/* ${versions.grafana}, React ${versions.react}): Save & test passed, ${result}\n`);
-}
+  await page.getByTestId('query-A').screenshot({ path: join(ARTIFACTS, `${name}-query-editor.png`) });
+  process.stdout.write(`${name} Grafana (@grafana/* ${versions.grafana}, React ${versions.react}): Save & test passed, ${result}\n`);
+};
 
 async function main() {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -433,10 +446,10 @@ async function main() {
     if (HOSTS.includes('newest')) {
       await onHost(browser, bin, 'browser-test/dist', 'newest', newestGrafana);
     }
-    if (HOSTS.includes('oldest')) {
+    for (const name of HOSTS.filter((h) => h !== 'newest')) {
       const started = Date.now();
-      await onHost(browser, bin, 'browser-test/dist-oldest', 'oldest', oldestGrafana);
-      process.stdout.write(`oldest Grafana's page took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      await onHost(browser, bin, `browser-test/dist-${name}`, name, pinnedGrafana(name));
+      process.stdout.write(`${name} Grafana's page took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
   } finally {
     await browser.close();
