@@ -1,8 +1,10 @@
 package frames
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/inhouse-metrics/inhouse-metrics-datasource/pkg/jsonscan"
 )
@@ -111,7 +113,9 @@ func (c cell) describe() string {
 }
 
 // cellText is a decoded value as text: a string as it is, a number in its
-// shortest form, null as "".
+// shortest form, null as "", and an array or object as its JSON
+// (["eu","us"], {"x":2}), which is what the service sent, rather than in
+// Go's syntax ([eu us], map[x:2]).
 func cellText(v any) string {
 	switch x := v.(type) {
 	case string:
@@ -120,8 +124,16 @@ func cellText(v any) string {
 		return ""
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
 	}
-	return fmt.Sprint(v)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // cellColumn holds cells whose type is not known yet (a frame field's

@@ -17,8 +17,8 @@ func TestCellTextAndDescribe(t *testing.T) {
 		{cell{kind: stringCell, str: "x"}, "x", `the string "x"`},
 		{cell{kind: trueCell}, "true", "the boolean true"},
 		{cell{kind: falseCell}, "false", "the boolean false"},
-		{cell{kind: nestedCell, nested: []any{1.0, "x", map[string]any{"a": true}}}, "[1 x map[a:true]]", "an array"},
-		{cell{kind: nestedCell, nested: map[string]any{"k": []any{}}}, "map[k:[]]", "an object"},
+		{cell{kind: nestedCell, nested: []any{1.0, "x", map[string]any{"a": true}}}, `[1,"x",{"a":true}]`, "an array"},
+		{cell{kind: nestedCell, nested: map[string]any{"k": []any{}}}, `{"k":[]}`, "an object"},
 	}
 	for _, tt := range tests {
 		if got := tt.cell.text(); got != tt.text {

@@ -27,7 +27,7 @@ func TestDecodeFrameItems(t *testing.T) {
 		},
 		{
 			name:  "values of every kind, typed by the first non-null",
-			body:  `[{"fields":[{"name":"s","values":[null,"a",[1],{"x":2},true,1.5]},{"name":"b","values":[null,true,"false",null,false,"1"]}],"name":"f"}]`,
+			body:  `[{"fields":[{"name":"s","values":[null,"a",[1,"<b>"],{"x":2,"y":{"z":[true]}},true,1.5]},{"name":"b","values":[null,true,"false",null,false,"1"]}],"name":"f"}]`,
 			types: []data.FieldType{data.FieldTypeNullableString, data.FieldTypeNullableBool},
 			check: func(t *testing.T, a *Answer) {
 				f := a.Tables[0].Fields[0]
@@ -39,7 +39,7 @@ func TestDecodeFrameItems(t *testing.T) {
 						got = append(got, "<nil>")
 					}
 				}
-				if strings.Join(got, "|") != "<nil>|a|[1]|map[x:2]|true|1.5" || a.Tables[0].Name != "f" {
+				if strings.Join(got, "|") != `<nil>|a|[1,"<b>"]|{"x":2,"y":{"z":[true]}}|true|1.5` || a.Tables[0].Name != "f" {
 					t.Errorf("cells %q of table %q", got, a.Tables[0].Name)
 				}
 			},
