@@ -162,26 +162,14 @@ func (d *decoder) item(i int) error {
 	}
 	var it rawItem
 	d.scratch.reset()
-	for d.peek() != '}' {
-		nameTok, err := d.scan.ReadToken()
-		if err != nil {
-			return &DecodeError{Where: where(), Err: ioOrSyntax(err)}
+	if name, err := d.members(&it, nil); err != nil {
+		switch name {
+		case "":
+			return &DecodeError{Where: where(), Err: err}
+		case "datapoints":
+			return decodeError(fmt.Sprintf("%s (%q): datapoints", where(), it.name), err)
 		}
-		name := nameTok.String()
-		handled, err := d.member(&it, name)
-		if !handled {
-			err = ioOrSyntax(d.scan.SkipValue())
-		}
-		if err != nil {
-			at := where() + ": " + name
-			if name == "datapoints" {
-				at = fmt.Sprintf("%s (%q): datapoints", where(), it.name)
-			}
-			return decodeError(at, err)
-		}
-	}
-	if _, err := d.scan.ReadToken(); err != nil {
-		return &DecodeError{Where: where(), Err: ioOrSyntax(err)}
+		return decodeError(where()+": "+name, err)
 	}
 
 	switch {

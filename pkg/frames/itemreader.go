@@ -107,29 +107,15 @@ func (r *ItemReader) Read(other func(name string) (bool, error)) (Item, error) {
 	if err := d.expect('{'); err != nil {
 		return fail(err)
 	}
-	for d.peek() != '}' {
-		tok, err := d.scan.ReadToken()
-		if err != nil {
-			return fail(ioOrSyntax(err))
+	if name, err := d.members(&it, other); err != nil {
+		var le *LimitError
+		switch {
+		case errors.As(err, &le):
+			return fail(le)
+		case name != "":
+			err = fmt.Errorf("%s: %w", name, err)
 		}
-		name := tok.String()
-		handled, err := d.member(&it, name)
-		if !handled && other != nil {
-			handled, err = other(name)
-		}
-		if !handled {
-			err = ioOrSyntax(d.scan.SkipValue())
-		}
-		if err != nil {
-			var le *LimitError
-			if errors.As(err, &le) {
-				return fail(le)
-			}
-			return fail(fmt.Errorf("%s: %w", name, err))
-		}
-	}
-	if _, err := d.scan.ReadToken(); err != nil {
-		return fail(ioOrSyntax(err))
+		return fail(err)
 	}
 	var (
 		item = Item{Series: it.hasPoints, TableOrFrame: it.isTable() || it.isFrame()}

@@ -76,6 +76,32 @@ func (d *decoder) member(it *rawItem, name string) (handled bool, err error) {
 	return true, err
 }
 
+// members reads an item's members, up to and with the closing '}', after
+// its '{': a series', table's or frame's into it, any other to other
+// (which reads its value and returns true) or else skipped. A failed
+// member's error comes with its name; a failure between members, with "".
+func (d *decoder) members(it *rawItem, other func(name string) (bool, error)) (string, error) {
+	for d.peek() != '}' {
+		tok, err := d.scan.ReadToken()
+		if err != nil {
+			return "", ioOrSyntax(err)
+		}
+		name := tok.String()
+		handled, err := d.member(it, name)
+		if !handled && other != nil {
+			handled, err = other(name)
+		}
+		if !handled {
+			err = ioOrSyntax(d.scan.SkipValue())
+		}
+		if err != nil {
+			return name, err
+		}
+	}
+	_, err := d.scan.ReadToken()
+	return "", ioOrSyntax(err)
+}
+
 // isTable and isFrame tell an item's shape once it has ended.
 func (it *rawItem) isTable() bool { return it.hasTable || it.typ == "table" }
 func (it *rawItem) isFrame() bool { return it.hasFields || it.hasSchema }
