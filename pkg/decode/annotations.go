@@ -145,7 +145,7 @@ func (lr *listReader) eventTable(items *frames.ItemReader, out []contract.Annota
 	case item.Series:
 		return nil, fmt.Errorf(`it is a time series; an annotation query must answer a table or a frame with a "time" column and optional "timeEnd", "title", "text" and "tags"`)
 	}
-	return nil, fmt.Errorf(`it has none of "columns", "fields" or "datapoints"`)
+	return nil, fmt.Errorf(`it has none of "columns" (table), "fields" or "schema" (frame), or "datapoints"`)
 }
 
 // appendRows reads one event per row of named columns.

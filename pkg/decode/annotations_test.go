@@ -83,6 +83,7 @@ func TestDecodeAnnotationTables(t *testing.T) {
 			want: []contract.Annotation{{Time: at, Tags: []string{}}}},
 		{name: "Grafana's frame JSON, with its name in the schema", body: `[{"schema":{"name":"deploys","fields":[{"name":"time","type":"time"},{"name":"text","type":"string"}]},"data":{"values":[[1795903749000],["v2"]]}}]`,
 			want: []contract.Annotation{{Time: at, Text: "v2", Tags: []string{}}}},
+		{name: "neither a table nor a frame", body: `[{"target":"x"}]`, wantErr: `item 0: it has none of "columns" (table), "fields" or "schema" (frame), or "datapoints"`},
 		{name: "more value lists than schema fields", body: `[{"schema":{"fields":[{"name":"time"}]},"data":{"values":[[1795903749000],["x"]]}}]`, wantErr: `item 0: "data" has 2 lists of values for the 1 fields "schema" declares`},
 		{name: "bad time cell", body: `[{"columns":["time"],"rows":[[true]]}]`, wantErr: `item 0: row 0: time: want epoch milliseconds`},
 	}
