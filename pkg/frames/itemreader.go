@@ -48,7 +48,7 @@ func rawFrame(name string, fields []rawField) *RawTable {
 
 // ItemReader reads the table and frame items of an answer that another
 // reader walks (annotation events from /query, variable options), from
-// that reader's scanner, so the shapes have the one reader in this file.
+// that reader's scanner, so the shapes have one reader (items.go).
 type ItemReader struct{ d *decoder }
 
 // ItemLimits bound what an ItemReader holds.

@@ -34,7 +34,8 @@ func readItems(t *testing.T, body string, lim ItemLimits) ([]Item, error) {
 // TestItemReaderReadsWhatDecodeReads: every table and frame shape reads
 // to the same names and rows through Decode (a panel's query) and through
 // ItemReader (an annotation query, variable options), since both are the
-// one reader of items.go. ItemReader keeps each cell's JSON.
+// one reader of items.go, table.go and framefields.go. ItemReader keeps
+// each cell's JSON.
 func TestItemReaderReadsWhatDecodeReads(t *testing.T) {
 	tests := []struct {
 		name  string
